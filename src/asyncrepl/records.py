@@ -1,0 +1,197 @@
+"""Frozen records that every layer shares: what the recorder saw, what the checkers found.
+
+Records hold copies of what is shown (names, labels, numbers), never live tasks or frames,
+so keeping one never keeps a task, a coroutine or a cell's variables alive.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+__all__ = [
+    "BlockReport",
+    "Finding",
+    "Location",
+    "LocationLabeler",
+    "Step",
+    "TaskInfo",
+    "TaskState",
+    "Timeline",
+    "default_labeler",
+]
+
+#: Turns a code object's filename into what a person should read: ``"<cell 3>"`` for a REPL
+#: cell, a short path for a file. Returns None when it has nothing better than the filename.
+LocationLabeler = Callable[[str], "str | None"]
+
+
+def default_labeler(filename: str) -> str | None:
+    """Label files by their own name: no REPL cells known here.
+
+    :param filename: a code object's ``co_filename``.
+    """
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """One line of source: where a task was created, suspended, or blocked.
+
+    :param filename: the code object's real filename.
+    :param lineno: 1-based line number.
+    :param label: what a person reads, ``"<cell 3>:4"`` or ``"app.py:12"``.
+    :param source: that source line, stripped, or ``""`` when it cannot be read.
+    :param function: the function's qualified name, ``""`` at module level.
+    """
+
+    filename: str
+    lineno: int
+    label: str
+    source: str = ""
+    function: str = ""
+
+
+class TaskState(enum.Enum):
+    """Where a task is in its life."""
+
+    RUNNING = "running"  # its step is on the loop right now
+    SUSPENDED = "suspended"  # waiting at an await
+    SCHEDULED = "scheduled"  # created, not started yet
+    DONE = "done"  # returned a value
+    FAILED = "failed"  # raised an exception
+    CANCELLED = "cancelled"
+
+    @property
+    def finished(self) -> bool:
+        return self in (TaskState.DONE, TaskState.FAILED, TaskState.CANCELLED)
+
+
+@dataclass(frozen=True, slots=True)
+class TaskInfo:
+    """A snapshot of one task, as ``%tasks`` shows it.
+
+    :param id: the recorder's number for the task, stable for the session (not ``id()``).
+    :param name: ``Task.get_name()``.
+    :param coro: the coroutine's qualified name, ``"print_values"``.
+    :param state: see :class:`TaskState`.
+    :param created_at: where ``create_task`` (or ``gather`` ...) was called from user code.
+    :param parent_id: the task that created it, if any.
+    :param is_cell: True for the task that runs a REPL cell.
+    :param frames: the await chain, outermost coroutine first, innermost last.
+    :param awaiting: what it waits for, in words: ``"asyncio.sleep, 0.13 s left"``.
+    :param awaiting_ids: ids of the tasks it waits for (gather children, an awaited task).
+    :param created: monotonic time it was created (or first seen).
+    :param ended: monotonic time it finished, None while it lives.
+    :param run_time: seconds its steps held the loop.
+    :param steps: how many times the loop ran it.
+    :param outcome: for a finished task, the result repr, the exception, or who cancelled it.
+    """
+
+    id: int
+    name: str
+    coro: str
+    state: TaskState
+    created_at: Location | None = None
+    parent_id: int | None = None
+    is_cell: bool = False
+    frames: tuple[Location, ...] = ()
+    awaiting: str = ""
+    awaiting_ids: tuple[int, ...] = ()
+    created: float = 0.0
+    ended: float | None = None
+    run_time: float = 0.0
+    steps: int = 0
+    outcome: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One run of a task (or a plain callback) on the loop.
+
+    :param task_id: the recorder's task id; 0 for a plain callback (``call_soon``...).
+    :param start: monotonic seconds when the loop started it.
+    :param end: monotonic seconds when it gave the loop back.
+    """
+
+    task_id: int
+    start: float
+    end: float
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A problem found in source code, before it runs (codes ``AR1xx``).
+
+    :param code: stable code, ``"AR101"``.
+    :param slug: stable short name, ``"blocking-sleep"``.
+    :param message: one sentence for the person who wrote the line.
+    :param filename: the file (or cell filename) the line is in.
+    :param line: 1-based line.
+    :param col: 0-based column where the call starts.
+    :param end_col: 0-based column where it ends (for the caret).
+    :param source_line: the line itself, unstripped.
+    :param fix: the corrected code, ``"await asyncio.sleep(1)"``, or ``""``.
+    """
+
+    code: str
+    slug: str
+    message: str
+    filename: str
+    line: int
+    col: int
+    end_col: int
+    source_line: str = ""
+    fix: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class BlockReport:
+    """The loop was held by one step for longer than the threshold (codes ``AR2xx``).
+
+    :param code: ``"AR201"``.
+    :param slug: ``"loop-blocked"``.
+    :param started: monotonic time the step began.
+    :param duration: seconds the loop was blocked.
+    :param task_name: the task whose step blocked, None for a plain callback.
+    :param location: the innermost frame of user code while it was stuck.
+    :param call: the blocking call as written there, ``"time.sleep(1)"``, or ``""``.
+    :param fix: the corrected code, or ``""``.
+    :param still_blocked: True for the one interim note sent while a long block lasts.
+    """
+
+    code: str
+    slug: str
+    started: float
+    duration: float
+    task_name: str | None = None
+    location: Location | None = None
+    call: str = ""
+    fix: str = ""
+    still_blocked: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """What ``%timeline`` draws: tasks and their steps over a window of time.
+
+    :param start: monotonic start of the window.
+    :param end: monotonic end of the window.
+    :param tasks: the tasks that lived in the window.
+    :param steps: their steps (and plain callbacks, ``task_id`` 0), in time order.
+    :param blocks: loop blocks reported in the window.
+    :param threshold: seconds above which a step counts as blocking the loop.
+    """
+
+    start: float
+    end: float
+    tasks: tuple[TaskInfo, ...] = ()
+    steps: tuple[Step, ...] = ()
+    blocks: tuple[BlockReport, ...] = ()
+    threshold: float = 0.1
+    notes: tuple[str, ...] = field(default=())
