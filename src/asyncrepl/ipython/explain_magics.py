@@ -1,0 +1,18 @@
+"""The %explain magic (being written)."""
+
+from __future__ import annotations
+
+from IPython.core.magic import Magics, magics_class
+
+from asyncrepl.session import Session
+
+__all__ = ["ExplainMagics"]
+
+
+@magics_class
+class ExplainMagics(Magics):  # type: ignore[misc]  # IPython is untyped
+    """%explain: not written yet."""
+
+    def __init__(self, shell: object, session: Session) -> None:
+        super().__init__(shell)
+        self.session = session

@@ -1,0 +1,56 @@
+"""The one place that writes rendered text: colour in a terminal, plain text otherwise.
+
+Renderers return prompt_toolkit formatted text (``StyleAndTextTuples``) and never print;
+the shell and the magics hand what they get to :func:`print_fragments`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TextIO
+
+from prompt_toolkit.formatted_text import FormattedText, StyleAndTextTuples, fragment_list_to_text
+from prompt_toolkit.output import ColorDepth
+from prompt_toolkit.shortcuts import print_formatted_text
+from prompt_toolkit.styles import Style
+
+from asyncrepl.render.style import STYLE_RULES
+
+__all__ = ["STYLE", "print_fragments", "use_colour"]
+
+STYLE = Style.from_dict(STYLE_RULES)
+
+
+def use_colour(stream: TextIO) -> bool:
+    """Colour only for a terminal, and never when ``NO_COLOR`` is set (no-color.org).
+
+    :param stream: where the text goes.
+    """
+    if os.environ.get("NO_COLOR"):
+        return False
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty and isatty())
+    except ValueError:  # a closed stream
+        return False
+
+
+def print_fragments(fragments: StyleAndTextTuples, *, file: TextIO | None = None) -> None:
+    """Write ``fragments`` and a newline to ``file`` (standard output by default).
+
+    :param fragments: formatted text from a renderer.
+    :param file: the stream; looked up at call time so IPython's and pytest's captures work.
+    """
+    stream = sys.stdout if file is None else file
+    if not use_colour(stream):
+        stream.write(fragment_list_to_text(fragments) + "\n")
+        stream.flush()
+        return
+    print_formatted_text(
+        FormattedText(fragments),
+        style=STYLE,
+        file=stream,
+        color_depth=ColorDepth.DEPTH_8_BIT,
+    )
+
