@@ -53,4 +53,3 @@ def print_fragments(fragments: StyleAndTextTuples, *, file: TextIO | None = None
         file=stream,
         color_depth=ColorDepth.DEPTH_8_BIT,
     )
-

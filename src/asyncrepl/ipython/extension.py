@@ -1,0 +1,269 @@
+"""``%load_ext asyncrepl``: wires the live loop, the recorder, the checks and the magics into
+a shell, and ``%unload_ext asyncrepl`` takes them all out again."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from asyncrepl.ipython.settings import AsyncREPL
+from asyncrepl.session import Incident, IncidentKind, Session
+from asyncrepl.shell.cellhooks import CellHooks
+from asyncrepl.shell.task_failures import TaskFailureReporter
+from asyncrepl.shell.transforms import HELPER_NAME, CellTransformer
+
+__all__ = ["ExtensionState", "load", "session_of", "settings_of", "unload"]
+
+log = logging.getLogger("asyncrepl")
+
+_STATE = "_asyncrepl_state"
+
+#: (module, class) of each magics class; each takes ``(shell, session=session)``.
+_MAGICS = (
+    ("asyncrepl.ipython.tasks_magics", "TasksMagics"),
+    ("asyncrepl.ipython.timeline_magics", "TimelineMagics"),
+    ("asyncrepl.ipython.explain_magics", "ExplainMagics"),
+)
+
+
+@dataclass
+class ExtensionState:
+    """Everything ``load`` put into a shell, so that ``unload`` can take it out."""
+
+    session: Session
+    settings: AsyncREPL
+    loop: asyncio.AbstractEventLoop
+    live_loop: Any = None
+    undo: list[Callable[[], None]] = field(default_factory=list)
+
+
+def session_of(shell: Any) -> Session:
+    """The :class:`Session` of a shell that loaded asyncrepl.
+
+    :param shell: an IPython shell.
+    """
+    state: ExtensionState = getattr(shell, _STATE)
+    return state.session
+
+
+def settings_of(shell: Any) -> AsyncREPL:
+    """The :class:`AsyncREPL` settings of a shell that loaded asyncrepl.
+
+    :param shell: an IPython shell.
+    """
+    state: ExtensionState = getattr(shell, _STATE)
+    return state.settings
+
+
+def load(shell: Any) -> None:
+    """Make ``shell`` an asyncio REPL (once; loading again does nothing).
+
+    :param shell: the IPython shell, terminal or kernel.
+    """
+    if getattr(shell, _STATE, None) is not None:
+        return
+    settings = AsyncREPL(shell)
+    session = Session(labeler=cell_labeler(shell))
+    live = None
+    if _is_terminal(shell):
+        from asyncrepl.shell.liveloop import LiveLoop
+
+        live = LiveLoop(
+            shell,
+            on_cell=lambda cell, task: _cell_changed(shell, cell, task),
+            exit_timeout=settings.exit_timeout,
+        )
+    loop = live.loop if live is not None else _kernel_loop()
+    state = ExtensionState(session=session, settings=settings, loop=loop, live_loop=live)
+    setattr(shell, _STATE, state)
+    if live is not None:
+        live.install()
+        state.undo.append(live.uninstall)
+    _install_cell_support(shell, state)
+    _install_reporter(state)
+    _install_recorder(state)
+    _install_magics(shell, state)
+    shell.user_ns.setdefault("asyncio", asyncio)
+
+
+def unload(shell: Any) -> None:
+    """Undo :func:`load`, newest first.
+
+    :param shell: the shell that loaded asyncrepl.
+    """
+    state: ExtensionState | None = getattr(shell, _STATE, None)
+    if state is None:
+        return
+    for undo in reversed(state.undo):
+        try:
+            undo()
+        except Exception:
+            log.exception("asyncrepl: could not undo a part of loading")
+    delattr(shell, _STATE)
+
+
+def cell_labeler(shell: Any) -> Callable[[str], str | None]:
+    """``"<cell 3>"`` for the filename IPython gave cell 3, None for other files.
+
+    :param shell: the shell whose compiler names the cells.
+    """
+    filename_map: dict[str, int] = getattr(shell.compile, "_filename_map", {})
+
+    def label(filename: str) -> str | None:
+        number = filename_map.get(filename)
+        return None if number is None else f"<cell {number}>"
+
+    return label
+
+
+def _is_terminal(shell: Any) -> bool:
+    from IPython.terminal.interactiveshell import TerminalInteractiveShell
+
+    return isinstance(shell, TerminalInteractiveShell)
+
+
+def _kernel_loop() -> asyncio.AbstractEventLoop:
+    """A kernel (Jupyter) already runs a loop: use it as it is."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        from IPython.core.async_helpers import get_asyncio_loop
+
+        loop: asyncio.AbstractEventLoop = get_asyncio_loop()  # type: ignore[no-untyped-call]
+        return loop
+
+
+def _cell_changed(shell: Any, cell: int, task: asyncio.Task[Any] | None) -> None:
+    state: ExtensionState | None = getattr(shell, _STATE, None)
+    if state is None:
+        return
+    session = state.session
+    recorder = session.recorder
+    now = recorder.now() if recorder is not None else asyncio.get_event_loop().time()
+    if task is not None:
+        session.cell = cell
+        session.cell_windows[cell] = (now, None)
+        if recorder is not None:
+            recorder.mark_cell_task(task, cell)
+    else:
+        start, _ = session.cell_windows.get(cell, (now, None))
+        session.cell_windows[cell] = (start, now)
+
+
+def _install_cell_support(shell: Any, state: ExtensionState) -> None:
+    """The syntax rewrite for ``asyncio.run`` and un-awaited coroutines, and its helpers."""
+    session = state.session
+    transformer = CellTransformer(lambda: shell.user_ns)
+    shell.ast_transformers.append(transformer)
+    shell.user_ns[HELPER_NAME] = CellHooks(report=lambda incident: _note(session, incident))
+    shell.user_ns_hidden[HELPER_NAME] = shell.user_ns[HELPER_NAME]
+    shell.events.register("post_run_cell", lambda result: _after_cell(shell, state, result))
+    after = shell.events.callbacks["post_run_cell"][-1]
+
+    def undo() -> None:
+        shell.ast_transformers.remove(transformer)
+        shell.user_ns.pop(HELPER_NAME, None)
+        shell.user_ns_hidden.pop(HELPER_NAME, None)
+        shell.events.unregister("post_run_cell", after)
+
+    state.undo.append(undo)
+
+
+def _note(session: Session, incident: Incident) -> None:
+    session.journal.add(
+        Incident(incident.kind, incident.payload, session.cell, incident.code, incident.source)
+    )
+
+
+def _after_cell(shell: Any, state: ExtensionState, result: Any) -> None:
+    """Journal the cell's error for ``%explain``, and say when ``%explain`` knows it."""
+    exc = result.error_in_exec or result.error_before_exec
+    if exc is None or isinstance(exc, KeyboardInterrupt | asyncio.CancelledError):
+        return
+    source = getattr(result.info, "raw_cell", "") or ""
+    cell = result.execution_count or state.session.cell
+    state.session.journal.add(Incident(IncidentKind.EXCEPTION, exc, cell=cell, source=source))
+    if explainable(exc):
+        from asyncrepl.render.hints import render_explain_hint
+        from asyncrepl.render.printer import print_fragments
+
+        print_fragments(render_explain_hint())
+
+
+def explainable(exc: BaseException) -> bool:
+    """Whether ``%explain`` has something to say about ``exc``."""
+    try:
+        from asyncrepl.explain import explain_exception  # type: ignore[attr-defined]
+    except ImportError:
+        return False
+    try:
+        return explain_exception(exc) is not None
+    except Exception:
+        log.exception("asyncrepl: explaining an exception failed")
+        return False
+
+
+def _install_reporter(state: ExtensionState) -> None:
+    reporter = TaskFailureReporter(
+        state.loop,
+        labeler=state.session.labeler,
+        explainable=explainable,
+        report=lambda incident: _note(state.session, incident),
+    )
+    reporter.install()
+    state.undo.append(reporter.uninstall)
+    if state.live_loop is not None:
+        live = state.live_loop
+        original = live.shutdown
+
+        def quiet_shutdown() -> None:
+            reporter.quiet = True
+            original()
+
+        live.shutdown = quiet_shutdown
+
+
+def _install_recorder(state: ExtensionState) -> None:
+    if not state.settings.record:
+        return
+    try:
+        from asyncrepl.instrument.recorder import Recorder  # type: ignore[import-not-found]
+    except ImportError:
+        return
+    recorder = Recorder(
+        capacity=state.settings.recorder_steps,
+        finished_limit=state.settings.finished_tasks,
+        labeler=state.session.labeler,
+    )
+    reason = recorder.attach(state.loop)
+    if reason:
+        print(reason)  # noqa: T201  # one line, once, at load
+        return
+    state.session.recorder = recorder
+    state.undo.append(recorder.detach)
+
+
+def _install_magics(shell: Any, state: ExtensionState) -> None:
+    shell.register_magics(state.settings)
+    instances = []
+    for module_name, class_name in _MAGICS:
+        module = importlib.import_module(module_name)
+        instances.append(getattr(module, class_name)(shell, session=state.session))
+        shell.register_magics(instances[-1])
+
+    registered = [state.settings, *instances]
+
+    def undo() -> None:
+        shell.configurables.remove(state.settings)
+        manager = shell.magics_manager
+        for magics in registered:
+            for kind, names in magics.magics.items():
+                for name in names:
+                    manager.magics[kind].pop(name, None)
+            manager.registry.pop(type(magics).__name__, None)
+
+    state.undo.append(undo)

@@ -1,0 +1,101 @@
+"""Short notes the shell prints when it steps in: a coroutine nobody awaited, ``asyncio.run``
+awaited on the live loop, a cell interrupted, tasks cancelled at exit."""
+
+from __future__ import annotations
+
+from prompt_toolkit.formatted_text import StyleAndTextTuples
+
+__all__ = [
+    "EXPLAIN_HINT",
+    "render_asyncio_run_note",
+    "render_exit_report",
+    "render_explain_hint",
+    "render_interrupted",
+    "render_leftover_tasks",
+    "render_unawaited",
+]
+
+EXPLAIN_HINT = "(%explain for more)"
+
+
+def render_explain_hint() -> StyleAndTextTuples:
+    """The one-line pointer printed after anything ``%explain`` can explain."""
+    return [("class:ar.hint", EXPLAIN_HINT)]
+
+
+def render_unawaited(source: str, qualname: str) -> StyleAndTextTuples:
+    """A top-level ``main()`` whose coroutine nobody awaited.
+
+    :param source: the expression as written, ``"main()"``.
+    :param qualname: the coroutine's name, ``"main"``.
+    """
+    shown = source or f"{qualname}()"
+    return [
+        ("class:ar.warn", "⚠ "),
+        ("", f"`{shown}` made a coroutine object, but nothing ran: "),
+        ("", "a coroutine runs only when you await it.\n"),
+        ("", "  Fix: "),
+        ("class:ar.fix", f"await {shown}"),
+        ("", "  "),
+        ("class:ar.hint", EXPLAIN_HINT),
+    ]
+
+
+def render_asyncio_run_note(source: str, runner: str) -> StyleAndTextTuples:
+    """``asyncio.run(main())`` typed at the top level: asyncrepl awaited it instead.
+
+    :param source: the call as written, ``"asyncio.run(main())"``.
+    :param runner: ``"run"`` or ``"run_until_complete"``.
+    """
+    what = "asyncio.run()" if runner == "run" else "loop.run_until_complete()"
+    return [
+        ("class:ar.dim", f"↪ {source or what}: the event loop is already running here, "),
+        ("class:ar.dim", "so asyncrepl awaited it on that loop."),
+    ]
+
+
+def render_leftover_tasks(names: list[str], source: str) -> StyleAndTextTuples:
+    """Tasks that ``main()`` left running, cancelled as ``asyncio.run`` does.
+
+    :param names: ``"'Task-5' (print_something)"`` descriptions.
+    :param source: the ``asyncio.run(...)`` call as written.
+    """
+    count = len(names)
+    tasks = "task" if count == 1 else "tasks"
+    return [
+        ("class:ar.dim", f"↪ {source or 'asyncio.run()'} ended: cancelled {count} {tasks} "),
+        ("class:ar.dim", f"it left running, as asyncio.run does: {', '.join(names)}"),
+    ]
+
+
+def render_interrupted(cell: int, background: int) -> StyleAndTextTuples:
+    """Ctrl-C cancelled the cell.
+
+    :param cell: the cell's execution count.
+    :param background: how many other tasks are still running.
+    """
+    still = ""
+    if background:
+        tasks = "task keeps" if background == 1 else "tasks keep"
+        still = f"; {background} background {tasks} running"
+    return [("class:ar.warn", "KeyboardInterrupt: "), ("", f"cell [{cell}] cancelled{still}.")]
+
+
+def render_exit_report(names: list[str], stuck: list[str]) -> StyleAndTextTuples:
+    """What leaving the REPL did to the tasks that were still pending.
+
+    :param names: the pending tasks that were cancelled.
+    :param stuck: those that had not finished when the wait ended.
+    """
+    if not names:
+        return []
+    count = len(names)
+    fragments: StyleAndTextTuples = [
+        ("class:ar.dim", f"Cancelling {count} pending task{'s' if count != 1 else ''}: "),
+        ("class:ar.dim", ", ".join(names)),
+    ]
+    if stuck:
+        fragments.append(
+            ("class:ar.warn", f"\n{len(stuck)} did not finish in time: {', '.join(stuck)}")
+        )
+    return fragments

@@ -1,0 +1,94 @@
+"""What the rewritten cells call (as ``__asyncrepl__.run(...)`` and so on): ``asyncio.run`` on
+the live loop, and the check for a coroutine that nobody awaited."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from asyncrepl.render.hints import (
+    render_asyncio_run_note,
+    render_leftover_tasks,
+    render_unawaited,
+)
+from asyncrepl.render.printer import print_fragments
+from asyncrepl.session import Incident, IncidentKind
+
+__all__ = ["CellHooks"]
+
+T = TypeVar("T")
+
+
+class CellHooks:
+    """The helpers a rewritten cell calls.
+
+    :param report: called with each :class:`Incident` asyncrepl noticed (for ``%explain``).
+    """
+
+    def __init__(self, report: Callable[[Incident], None]) -> None:
+        self._report = report
+
+    def check_unawaited(self, value: T, source: str = "") -> T | None:
+        """Pass ``value`` through, unless it is a coroutine nobody will await: then say so,
+        close it (no "never awaited" warning minutes later) and show nothing.
+
+        :param value: the value of a top-level expression statement.
+        :param source: the expression as written.
+        """
+        if not inspect.iscoroutine(value):
+            return value
+        qualname = getattr(value, "__qualname__", "coroutine")
+        value.close()
+        print_fragments(render_unawaited(source, qualname))
+        self._report(Incident(IncidentKind.HINT, source, code="unawaited-coroutine"))
+        return None
+
+    async def run(self, main: Any, *, debug: bool | None = None, source: str = "", **_: Any) -> Any:
+        """``asyncio.run(main)`` typed at the top level: await ``main`` on the running loop,
+        then cancel the tasks it left running, as ``asyncio.run`` does.
+
+        :param main: the coroutine.
+        :param debug: accepted for ``asyncio.run``'s signature; the loop's mode is kept.
+        :param source: the call as written, for the note.
+        """
+        if not inspect.iscoroutine(main):
+            raise ValueError(f"a coroutine was expected, got {main!r}")
+        print_fragments(render_asyncio_run_note(source, "run"))
+        self._report(Incident(IncidentKind.HINT, source, code="asyncio-run-awaited"))
+        before = asyncio.all_tasks()
+        task = asyncio.ensure_future(main)
+        try:
+            return await task
+        finally:
+            await self._cancel_leftovers(before | {task}, source)
+
+    async def run_until_complete(self, future: Awaitable[T], *, source: str = "") -> T:
+        """``loop.run_until_complete(x)`` typed at the top level: await ``x`` on the live loop.
+
+        :param future: a coroutine, task or future.
+        :param source: the call as written, for the note.
+        """
+        print_fragments(render_asyncio_run_note(source, "run_until_complete"))
+        self._report(Incident(IncidentKind.HINT, source, code="asyncio-run-awaited"))
+        return await future
+
+    async def _cancel_leftovers(self, before: set[asyncio.Task[Any]], source: str) -> None:
+        current = asyncio.current_task()
+        leftovers = [
+            task
+            for task in asyncio.all_tasks()
+            if task not in before and task is not current and not task.done()
+        ]
+        if not leftovers:
+            return
+        for task in leftovers:
+            task.cancel()
+        await asyncio.gather(*leftovers, return_exceptions=True)
+        names = [f"'{task.get_name()}' ({_coro_name(task)})" for task in leftovers]
+        print_fragments(render_leftover_tasks(names, source))
+
+
+def _coro_name(task: asyncio.Task[Any]) -> str:
+    return getattr(task.get_coro(), "__qualname__", "?")

@@ -1,0 +1,72 @@
+"""Ctrl-C while a cell runs: cancel the cell's task when the loop is waiting, interrupt the
+code when it is busy, and never leave a traceback through asyncio's insides."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import selectors
+import signal
+import threading
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
+
+__all__ = ["CellInterrupter"]
+
+#: Frames in these files are the loop's own machinery: raising KeyboardInterrupt there would
+#: leave the loop half-way through its bookkeeping, so the cell is cancelled instead.
+_LOOP_FILES = (os.path.dirname(asyncio.__file__) + os.sep, selectors.__file__)
+
+SignalHandler = Callable[[int, FrameType | None], Any] | int | None
+
+
+class CellInterrupter:
+    """Owns SIGINT while installed.
+
+    :param loop: the live loop.
+    :param cell_task: returns the task of the cell that runs now, or None.
+    """
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        cell_task: Callable[[], asyncio.Task[Any] | None],
+    ) -> None:
+        self._loop = loop
+        self._cell_task = cell_task
+        self._previous: SignalHandler = None
+        self._installed = False
+        #: Set when Ctrl-C cancelled or interrupted the cell; the shell resets it.
+        self.interrupted = False
+
+    def install(self) -> None:
+        """Take over SIGINT (only possible in the main thread; elsewhere this does nothing)."""
+        if threading.current_thread() is not threading.main_thread():
+            return
+        self._previous = signal.signal(signal.SIGINT, self._on_sigint)
+        self._installed = True
+
+    def uninstall(self) -> None:
+        """Give SIGINT back to whoever had it."""
+        if self._installed:
+            signal.signal(signal.SIGINT, self._previous)
+            self._installed = False
+
+    def _on_sigint(self, signum: int, frame: FrameType | None) -> None:
+        task = self._cell_task()
+        if task is None or task.done():
+            raise KeyboardInterrupt
+        self.interrupted = True
+        if frame is not None and frame.f_code.co_filename.startswith(_LOOP_FILES):
+            # The loop is waiting (or between steps): cancel the cell where it awaits.
+            # call_soon_threadsafe also wakes the selector, which would otherwise go on
+            # sleeping after the signal (PEP 475).
+            self._loop.call_soon_threadsafe(_cancel, task)
+            return
+        # Code is running: user code in a step, blocking (time.sleep) or spinning.
+        raise KeyboardInterrupt
+
+
+def _cancel(task: asyncio.Task[Any]) -> None:
+    task.cancel("Ctrl-C")

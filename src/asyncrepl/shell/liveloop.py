@@ -1,0 +1,189 @@
+"""One event loop for a terminal IPython shell: every cell runs on it as a task, and the prompt
+waits for input inside it, so tasks started in one cell go on while you type the next."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from IPython.core import async_helpers
+from prompt_toolkit.patch_stdout import patch_stdout
+
+from asyncrepl.render.hints import render_exit_report, render_interrupted
+from asyncrepl.render.printer import print_fragments
+from asyncrepl.shell.interrupt import CellInterrupter
+
+__all__ = ["CellListener", "LiveLoop"]
+
+log = logging.getLogger("asyncrepl")
+
+#: Called when a cell starts (``cell``, its task) and ends (``cell``, None).
+CellListener = Callable[[int, "asyncio.Task[Any] | None"], None]
+
+#: IPython methods the live loop replaces on the shell instance, restored on uninstall.
+_REPLACED = ("should_run_async", "prompt_for_code", "_atexit_once")
+
+
+class LiveLoop:
+    """Installs the live loop into a ``TerminalInteractiveShell`` and takes it out again.
+
+    :param shell: the shell.
+    :param on_cell: told when each cell starts and ends.
+    :param exit_timeout: seconds to wait for cancelled tasks when the REPL exits.
+    """
+
+    def __init__(self, shell: Any, *, on_cell: CellListener, exit_timeout: float = 1.0) -> None:
+        self.shell = shell
+        self.loop = _adopt_loop()
+        self.exit_timeout = exit_timeout
+        self.cell_task: asyncio.Task[Any] | None = None
+        self._on_cell = on_cell
+        self._interrupter = CellInterrupter(self.loop, lambda: self.cell_task)
+        self._saved: dict[str, Any] = {}
+        self._closed = False
+
+    # -- installing ------------------------------------------------------------------
+
+    def install(self) -> None:
+        """Run cells and the prompt on :attr:`loop` from now on."""
+        shell = self.shell
+        self._saved = {name: shell.__dict__.get(name) for name in _REPLACED}
+        self._saved["loop_runner"] = shell.loop_runner
+        self._saved["custom_exc"] = (shell.custom_exceptions, shell.CustomTB)
+        shell.loop_runner = self.run_cell
+        shell.should_run_async = self.should_run_async
+        if not shell.simple_prompt:
+            shell.prompt_for_code = self.prompt_for_code
+        original_atexit = shell._atexit_once
+
+        def atexit_once() -> None:
+            self.shutdown()
+            original_atexit()
+
+        # Before IPython clears the namespace at exit (mainloop calls this, then atexit).
+        shell._atexit_once = atexit_once
+        shell.set_custom_exc((KeyboardInterrupt, asyncio.CancelledError), self._show_interrupt)
+        self._interrupter.install()
+
+    def uninstall(self) -> None:
+        """Give the shell back its own methods; the loop stays open for IPython to reuse."""
+        shell = self.shell
+        self._interrupter.uninstall()
+        for name in _REPLACED:
+            if self._saved.get(name) is None:
+                shell.__dict__.pop(name, None)
+            else:
+                setattr(shell, name, self._saved[name])
+        shell.loop_runner = self._saved["loop_runner"]
+        exceptions, handler = self._saved["custom_exc"]
+        shell.custom_exceptions, shell.CustomTB = exceptions, handler
+
+    # -- what IPython calls ------------------------------------------------------------
+
+    def should_run_async(
+        self,
+        raw_cell: str,
+        *,
+        transformed_cell: str | None = None,
+        preprocessing_exc_tuple: Any = None,
+    ) -> bool:
+        """Every cell runs on the loop, so ``create_task`` works without an ``await``.
+
+        ``%run`` is the exception: a script calls ``asyncio.run`` itself, which needs no loop
+        running, as in plain IPython.
+        """
+        if preprocessing_exc_tuple is not None or not self.shell.autoawait:
+            return False
+        cell = (transformed_cell or raw_cell).lstrip()
+        return not cell.startswith("get_ipython().run_line_magic('run',")
+
+    def run_cell(self, coro: Coroutine[Any, Any, Any]) -> Any:
+        """IPython's ``loop_runner``: run one cell's coroutine as a task on the live loop."""
+        cell = self.shell.execution_count
+        task = self.loop.create_task(coro, name=f"cell [{cell}]")
+        self.cell_task = task
+        self._on_cell(cell, task)
+        try:
+            while True:
+                try:
+                    return self.loop.run_until_complete(task)
+                except KeyboardInterrupt:
+                    # Raised in a step of another task (it was blocking the loop): the
+                    # cell is what the person wanted to stop.
+                    if task.done():
+                        raise
+                    self._interrupter.interrupted = True
+                    task.cancel("Ctrl-C")
+        finally:
+            self.cell_task = None
+            self._on_cell(cell, None)
+            asyncio.set_event_loop(self.loop)
+
+    def prompt_for_code(self) -> str:
+        """Read a cell with prompt_toolkit, inside the live loop."""
+        shell = self.shell
+        default, shell.rl_next_input = shell.rl_next_input or "", None
+        prompt = shell.pt_app.prompt_async(
+            default=default,
+            handle_sigint=False,
+            set_exception_handler=False,
+            **shell._extra_prompt_options(),
+        )
+        with patch_stdout(raw=True):
+            task = self.loop.create_task(prompt, name="asyncrepl prompt")
+            text: str = self.loop.run_until_complete(task)
+        return text
+
+    def _show_interrupt(
+        self, shell: Any, etype: type[BaseException], value: BaseException, tb: Any, **_: Any
+    ) -> None:
+        """The cell raised KeyboardInterrupt or CancelledError."""
+        if self._interrupter.interrupted or etype is KeyboardInterrupt:
+            self._interrupter.interrupted = False
+            others = [t for t in asyncio.all_tasks(self.loop) if t is not self.cell_task]
+            print_fragments(render_interrupted(shell.execution_count - 1, len(others)))
+            return
+        # Cancelled by the code itself (it awaited a task that was cancelled): a real error.
+        shell.showtraceback((etype, value, tb), tb_offset=None)
+
+    # -- leaving ---------------------------------------------------------------------
+
+    def shutdown(self) -> None:
+        """Cancel pending tasks, wait for them a short bounded time, close the loop."""
+        if self._closed or self.loop.is_closed():
+            return
+        self._closed = True
+        loop = self.loop
+        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        for task in pending:
+            task.cancel()
+        stuck: list[asyncio.Task[Any]] = []
+        with contextlib.suppress(BaseException):
+            if pending:
+                _, still = loop.run_until_complete(asyncio.wait(pending, timeout=self.exit_timeout))
+                stuck = list(still)
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.run_until_complete(loop.shutdown_default_executor())
+        print_fragments(
+            render_exit_report([_describe(t) for t in pending], [_describe(t) for t in stuck])
+        )
+        for task in stuck:
+            # We said so above, once: no "Task was destroyed but it is pending" as well.
+            task._log_destroy_pending = False  # type: ignore[attr-defined]
+        self._interrupter.uninstall()
+        loop.close()
+
+
+def _adopt_loop() -> asyncio.AbstractEventLoop:
+    """IPython's own loop (``get_asyncio_loop``), made the current loop for ``asyncio`` too."""
+    loop: asyncio.AbstractEventLoop = async_helpers.get_asyncio_loop()  # type: ignore[no-untyped-call]
+    asyncio.set_event_loop(loop)
+    return loop
+
+
+def _describe(task: asyncio.Task[Any]) -> str:
+    coro = getattr(task.get_coro(), "__qualname__", "?")
+    return f"'{task.get_name()}' ({coro})"

@@ -1,0 +1,114 @@
+"""Reports a background task's exception as soon as the task ends, above the prompt, unless
+somebody retrieved it (awaited the task, called ``.exception()``); and the loop's own errors."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine, Generator
+from typing import Any
+
+from asyncrepl.records import LocationLabeler
+from asyncrepl.render.printer import print_fragments
+from asyncrepl.render.task_errors import render_loop_error, render_task_failure
+from asyncrepl.session import Incident, IncidentKind
+
+__all__ = ["TaskFailureReporter"]
+
+log = logging.getLogger("asyncrepl")
+
+TaskFactory = Callable[..., "asyncio.Future[Any]"]
+
+
+class TaskFailureReporter:
+    """Wraps the loop's task factory to watch every task end, and handles the loop's errors.
+
+    :param loop: the live loop.
+    :param labeler: turns cell filenames into ``<cell 3>``.
+    :param explainable: whether ``%explain`` knows an exception (adds the hint).
+    :param report: receives an :class:`Incident` for each failure shown.
+    """
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        *,
+        labeler: LocationLabeler,
+        explainable: Callable[[BaseException], bool],
+        report: Callable[[Incident], None],
+    ) -> None:
+        self._loop = loop
+        self._labeler = labeler
+        self._explainable = explainable
+        self._report = report
+        self._previous_factory: TaskFactory | None = None
+        self._previous_handler: Any = None
+        #: While True (the REPL is leaving), failures are not shown.
+        self.quiet = False
+
+    def install(self) -> None:
+        self._previous_factory = self._loop.get_task_factory()
+        self._previous_handler = self._loop.get_exception_handler()
+        self._loop.set_task_factory(self._create_task)
+        self._loop.set_exception_handler(self._handle_loop_error)
+
+    def uninstall(self) -> None:
+        if self._loop.get_task_factory() == self._create_task:
+            self._loop.set_task_factory(self._previous_factory)
+        self._loop.set_exception_handler(self._previous_handler)
+
+    def _create_task(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        coro: Coroutine[Any, Any, Any] | Generator[Any, None, Any],
+        **kwargs: Any,
+    ) -> asyncio.Future[Any]:
+        if self._previous_factory is not None:
+            task = self._previous_factory(loop, coro, **kwargs)
+        else:
+            task = asyncio.Task(coro, loop=loop, **kwargs)
+        task.add_done_callback(self._on_done)
+        return task
+
+    def _on_done(self, task: asyncio.Future[Any]) -> None:
+        if not task.cancelled():
+            # The awaiting tasks' wake-ups were scheduled together with this callback and
+            # retrieve the exception when they run; look after them.
+            self._loop.call_soon(self._report_if_unretrieved, task)
+
+    def _report_if_unretrieved(self, task: asyncio.Future[Any]) -> None:
+        if not getattr(task, "_log_traceback", False):
+            return
+        exc = task.exception()  # retrieving it also stops asyncio's own "never retrieved"
+        if exc is None or self.quiet:
+            return
+        try:
+            self._show_failure(task, exc)
+        except Exception:  # our bug must not break the user's loop
+            log.exception("asyncrepl could not report a task's failure")
+
+    def _show_failure(self, task: asyncio.Future[Any], exc: BaseException) -> None:
+        name = task.get_name() if isinstance(task, asyncio.Task) else "future"
+        coro = task.get_coro() if isinstance(task, asyncio.Task) else None
+        qualname = getattr(coro, "__qualname__", "?")
+        print_fragments(
+            render_task_failure(
+                name,
+                qualname,
+                exc,
+                labeler=self._labeler,
+                explainable=self._explainable(exc),
+            )
+        )
+        self._report(Incident(IncidentKind.TASK_EXCEPTION, exc))
+
+    def _handle_loop_error(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if self.quiet:
+            return
+        message = str(context.get("message") or "Unhandled error in the event loop")
+        exc = context.get("exception")
+        try:
+            print_fragments(render_loop_error(message, exc, self._labeler))
+            self._report(Incident(IncidentKind.WARNING, exc if exc is not None else message))
+        except Exception:
+            log.exception("asyncrepl could not report a loop error")
