@@ -12,7 +12,7 @@ from typing import Any
 
 from asyncrepl.ipython.settings import AsyncREPL
 from asyncrepl.session import Incident, IncidentKind, Session
-from asyncrepl.shell.cellhooks import CellHooks
+from asyncrepl.shell.cellhooks import CellHooks, close_failed_run_argument
 from asyncrepl.shell.task_failures import TaskFailureReporter
 from asyncrepl.shell.transforms import HELPER_NAME, CellTransformer
 
@@ -184,6 +184,7 @@ def _after_cell(shell: Any, state: ExtensionState, result: Any) -> None:
     exc = result.error_in_exec or result.error_before_exec
     if exc is None or isinstance(exc, KeyboardInterrupt | asyncio.CancelledError):
         return
+    close_failed_run_argument(exc)
     source = getattr(result.info, "raw_cell", "") or ""
     cell = result.execution_count or state.session.cell
     state.session.journal.add(Incident(IncidentKind.EXCEPTION, exc, cell=cell, source=source))

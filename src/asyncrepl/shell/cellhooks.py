@@ -92,3 +92,22 @@ class CellHooks:
 
 def _coro_name(task: asyncio.Task[Any]) -> str:
     return getattr(task.get_coro(), "__qualname__", "?")
+
+
+def close_failed_run_argument(exc: BaseException) -> None:
+    """``asyncio.run(main())`` refused to run inside a running loop: close ``main()``, which can
+    never run now, so no "coroutine 'main' was never awaited" warning follows minutes later.
+
+    :param exc: the exception a cell ended with.
+    """
+    if not isinstance(exc, RuntimeError) or "running event loop" not in str(exc):
+        return
+    tb = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_name == "run" and code.co_filename == asyncio.runners.__file__:
+            main = tb.tb_frame.f_locals.get("main")
+            if inspect.iscoroutine(main) and inspect.getcoroutinestate(main) == "CORO_CREATED":
+                main.close()
+            return
+        tb = tb.tb_next

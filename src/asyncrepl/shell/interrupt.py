@@ -37,6 +37,7 @@ class CellInterrupter:
         self._cell_task = cell_task
         self._previous: SignalHandler = None
         self._installed = False
+        self._pressed_during: asyncio.Task[Any] | None = None
         #: Set when Ctrl-C cancelled or interrupted the cell; the shell resets it.
         self.interrupted = False
 
@@ -54,19 +55,25 @@ class CellInterrupter:
             self._installed = False
 
     def _on_sigint(self, signum: int, frame: FrameType | None) -> None:
-        task = self._cell_task()
-        if task is None or task.done():
+        cell = self._cell_task()
+        if cell is None or cell.done():
             raise KeyboardInterrupt
         self.interrupted = True
-        if frame is not None and frame.f_code.co_filename.startswith(_LOOP_FILES):
-            # The loop is waiting (or between steps): cancel the cell where it awaits.
-            # call_soon_threadsafe also wakes the selector, which would otherwise go on
-            # sleeping after the signal (PEP 475).
-            self._loop.call_soon_threadsafe(_cancel, task)
-            return
-        # Code is running: user code in a step, blocking (time.sleep) or spinning.
-        raise KeyboardInterrupt
+        running = asyncio.current_task(self._loop)
+        in_loop = frame is not None and frame.f_code.co_filename.startswith(_LOOP_FILES)
+        if not in_loop and (running is cell or running is None):
+            # The cell's own code is running: blocking (time.sleep), spinning, or just busy.
+            raise KeyboardInterrupt
+        if running is not None and running is self._pressed_during:
+            # Pressed again while the same other task still holds the loop: it is blocking
+            # it, and only interrupting that task's code gives the loop back.
+            raise KeyboardInterrupt
+        # The loop is waiting, or another task is taking one of its (usually short) steps:
+        # cancel the cell where it awaits. call_soon_threadsafe also wakes the selector,
+        # which would otherwise go on sleeping after the signal (PEP 475).
+        self._pressed_during = running
+        self._loop.call_soon_threadsafe(self._cancel, cell)
 
-
-def _cancel(task: asyncio.Task[Any]) -> None:
-    task.cancel("Ctrl-C")
+    def _cancel(self, task: asyncio.Task[Any]) -> None:
+        self._pressed_during = None
+        task.cancel("Ctrl-C")

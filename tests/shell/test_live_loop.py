@@ -1,0 +1,171 @@
+"""The live loop in IPython's in-process shell: every cell on one running loop,
+asyncio.run at the top level, coroutines nobody awaited, background task failures."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import warnings
+from typing import Any
+
+import pytest
+
+from asyncrepl.ipython.extension import session_of
+from asyncrepl.session import IncidentKind
+
+
+def run(ip: Any, cell: str) -> Any:
+    result = ip.run_cell(cell, store_history=True)
+    return result
+
+
+def test_create_task_works_in_a_cell_without_await(arip: Any) -> None:
+    result = run(
+        arip,
+        "seen = []\n"
+        "async def note():\n"
+        "    seen.append(asyncio.get_running_loop())\n"
+        "t = asyncio.create_task(note())",
+    )
+    assert result.error_in_exec is None
+    run(arip, "await t")
+    assert arip.user_ns["seen"] == [arip._asyncrepl_state.loop]
+
+
+def test_every_cell_runs_on_the_same_running_loop(arip: Any) -> None:
+    run(arip, "first = asyncio.get_running_loop()")
+    run(arip, "await asyncio.sleep(0)\nsecond = asyncio.get_running_loop()")
+    run(arip, "third = asyncio.get_running_loop()")
+    first, second, third = (arip.user_ns[n] for n in ("first", "second", "third"))
+    assert first is second is third
+    assert not first.is_closed()
+
+
+def test_a_task_goes_on_between_cells(arip: Any) -> None:
+    run(
+        arip,
+        "ticks = []\n"
+        "async def ticker():\n"
+        "    while True:\n"
+        "        ticks.append(1)\n"
+        "        await asyncio.sleep(0.01)\n"
+        "ticking = asyncio.create_task(ticker())",
+    )
+    run(arip, "await asyncio.sleep(0.1)")
+    assert len(arip.user_ns["ticks"]) >= 3
+    run(arip, "ticking.cancel()")
+
+
+def test_asyncio_run_at_top_level_awaits_main_and_returns_its_value(
+    arip: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(arip, "async def main():\n    print('main')\n    return 42")
+    result = run(arip, "value = asyncio.run(main())")
+    assert result.error_in_exec is None
+    assert arip.user_ns["value"] == 42
+    out = capsys.readouterr().out
+    assert "already running" in out and "main" in out
+    assert [i.code for i in session_of(arip).journal] == ["asyncio-run-awaited"]
+
+
+def test_asyncio_run_cancels_the_tasks_main_left_running(
+    arip: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(
+        arip,
+        "async def forever():\n    await asyncio.sleep(100)\n"
+        "async def main():\n    global left\n    left = asyncio.create_task(forever())\n",
+    )
+    run(arip, "asyncio.run(main())")
+    assert arip.user_ns["left"].cancelled()
+    assert "cancelled 1 task it left running" in capsys.readouterr().out
+
+
+def test_asyncio_run_from_a_running_coroutine_still_fails(arip: Any) -> None:
+    run(arip, "async def inner():\n    return 1\nasync def outer():\n    asyncio.run(inner())")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = run(arip, "await outer()")
+        gc.collect()
+    assert not [w for w in caught if "never awaited" in str(w.message)]
+    assert isinstance(result.error_in_exec, RuntimeError)
+    assert "running event loop" in str(result.error_in_exec)
+
+
+def test_a_coroutine_nobody_awaits_gets_a_hint_and_no_warning_later(
+    arip: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(arip, "async def main():\n    return 1")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = run(arip, "main()")
+        gc.collect()
+    assert result.result is None
+    out = capsys.readouterr().out
+    assert "`main()` made a coroutine object, but nothing ran" in out
+    assert "Fix: await main()" in out
+    assert not [w for w in caught if "never awaited" in str(w.message)]
+    assert session_of(arip).journal.last().code == "unawaited-coroutine"
+
+
+def test_other_values_still_display(arip: Any) -> None:
+    result = run(arip, "len('abc')")
+    assert result.result == 3
+
+
+def test_a_background_failure_is_reported_when_the_task_ends(
+    arip: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(arip, "async def boom():\n    await asyncio.sleep(0)\n    1 / 0")
+    run(arip, "bomb = asyncio.create_task(boom(), name='bomb')")
+    run(arip, "await asyncio.sleep(0.05)")
+    out = capsys.readouterr().out
+    assert "Task 'bomb' (boom) failed: ZeroDivisionError: division by zero" in out
+    assert "1 / 0" in out and "<cell " in out
+    incident = session_of(arip).journal.last()
+    assert incident.kind is IncidentKind.TASK_EXCEPTION
+    assert isinstance(incident.payload, ZeroDivisionError)
+
+
+def test_a_retrieved_failure_is_not_reported_twice(
+    arip: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(arip, "async def boom():\n    await asyncio.sleep(0)\n    1 / 0")
+    result = run(arip, "await asyncio.create_task(boom(), name='awaited')")
+    assert isinstance(result.error_in_exec, ZeroDivisionError)
+    run(arip, "await asyncio.sleep(0.05)")
+    assert "Task 'awaited'" not in capsys.readouterr().out
+
+
+def test_gather_retrieves_its_childrens_failures(
+    arip: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(arip, "async def boom():\n    1 / 0")
+    result = run(arip, "await asyncio.gather(boom(), return_exceptions=True)")
+    assert isinstance(result.result[0], ZeroDivisionError)
+    run(arip, "await asyncio.sleep(0.02)")
+    assert "failed" not in capsys.readouterr().out
+
+
+def test_unload_restores_the_shell(ip: Any) -> None:
+    ip.run_line_magic("load_ext", "asyncrepl")
+    assert "should_run_async" in ip.__dict__
+    ip.run_line_magic("unload_ext", "asyncrepl")
+    try:
+        assert "should_run_async" not in ip.__dict__
+        assert "tasks" not in ip.magics_manager.magics["line"]
+        assert "__asyncrepl__" not in ip.user_ns
+        assert not any(type(t).__name__ == "CellTransformer" for t in ip.ast_transformers)
+        result = ip.run_cell("asyncio.get_running_loop()")
+        assert isinstance(result.error_in_exec, RuntimeError)  # plain IPython again
+    finally:
+        ip.run_line_magic("load_ext", "asyncrepl")
+    assert ip.run_cell("asyncio.get_running_loop()").error_in_exec is None
+
+
+def test_the_loop_is_asyncios_current_loop(arip: Any) -> None:
+    run(arip, "loop = asyncio.get_running_loop()")
+    loop = arip.user_ns["loop"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        assert asyncio.get_event_loop() is loop
