@@ -163,6 +163,8 @@ def _install_cell_support(shell: Any, state: ExtensionState) -> None:
     shell.user_ns_hidden[HELPER_NAME] = shell.user_ns[HELPER_NAME]
     shell.events.register("post_run_cell", lambda result: _after_cell(shell, state, result))
     after = shell.events.callbacks["post_run_cell"][-1]
+    if state.live_loop is None:
+        _run_rewritten_cells_async(shell, transformer, state)
 
     def undo() -> None:
         shell.ast_transformers.remove(transformer)
@@ -171,6 +173,24 @@ def _install_cell_support(shell: Any, state: ExtensionState) -> None:
         shell.events.unregister("post_run_cell", after)
 
     state.undo.append(undo)
+
+
+def _run_rewritten_cells_async(
+    shell: Any, transformer: CellTransformer, state: ExtensionState
+) -> None:
+    """In a kernel, a cell whose ``asyncio.run`` became an ``await`` must run as async code."""
+    original = shell.should_run_async
+
+    def should_run_async(raw_cell: str, **kwargs: Any) -> bool:
+        if original(raw_cell, **kwargs):
+            return True
+        transformed = kwargs.get("transformed_cell")
+        return kwargs.get("preprocessing_exc_tuple") is None and transformer.rewrites_to_await(
+            transformed if transformed is not None else raw_cell
+        )
+
+    shell.should_run_async = should_run_async
+    state.undo.append(lambda: shell.__dict__.pop("should_run_async", None))
 
 
 def _note(session: Session, incident: Incident) -> None:

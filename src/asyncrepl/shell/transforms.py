@@ -50,6 +50,22 @@ class CellTransformer(ast.NodeTransformer):
         node.body = body
         return node
 
+    def rewrites_to_await(self, source: str) -> bool:
+        """Whether this cell has a top-level ``asyncio.run(...)`` that becomes an ``await``
+        (so a kernel must run it as async code).
+
+        :param source: the cell after IPython's text transforms.
+        """
+        try:
+            module = ast.parse(source)
+        except (SyntaxError, ValueError):
+            return False
+        self._find_asyncio_names(module)
+        finder = _RunRewriter(self)
+        for stmt in module.body:
+            finder.visit(stmt)
+        return finder.rewrote
+
     # -- asyncio.run(...) -> await __asyncrepl__.run(...) --------------------------------
 
     def _find_asyncio_names(self, module: ast.Module) -> None:
@@ -109,6 +125,7 @@ class _RunRewriter(ast.NodeTransformer):
 
     def __init__(self, owner: CellTransformer) -> None:
         self._owner = owner
+        self.rewrote = False
 
     def generic_visit(self, node: ast.AST) -> ast.AST:
         if isinstance(node, _NESTED):
@@ -120,6 +137,7 @@ class _RunRewriter(ast.NodeTransformer):
         runner = self._owner.runner_of(node)
         if runner is None:
             return node
+        self.rewrote = True
         call = ast.Call(
             func=_helper_attr(runner),
             args=node.args,
