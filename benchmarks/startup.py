@@ -42,7 +42,7 @@ def main() -> None:
     args = parser.parse_args()
     times: dict[str, list[float]] = {name: [] for name in REPLS}
     with tempfile.TemporaryDirectory() as home:
-        for name, (argv, prompt) in REPLS.items():  # warm-up: profiles, bytecode caches
+        for argv, prompt in REPLS.values():  # warm-up: profiles, bytecode caches
             time_to_prompt(argv, prompt, home)
         for _ in range(args.runs):
             for name, (argv, prompt) in REPLS.items():
