@@ -14,7 +14,7 @@ import pexpect
 __all__ = ["Repl"]
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07|\x1b[=>()][0-9A-B]?|\r")
-PROMPT = r"In \[(\d+)\]: "
+PROMPT = r"In \[(\d+)\]:"
 
 
 class Repl:
@@ -22,9 +22,12 @@ class Repl:
 
     :param home: a private directory for IPython's profile and history.
     :param args: extra command-line arguments.
+    :param module: the module to run: ``"IPython"`` to start plain IPython instead.
     """
 
-    def __init__(self, home: Path, *args: str, timeout: float = 15) -> None:
+    def __init__(
+        self, home: Path, *args: str, timeout: float = 15, module: str = "asyncrepl"
+    ) -> None:
         env = {
             **os.environ,
             "NO_COLOR": "1",
@@ -34,7 +37,7 @@ class Repl:
         }
         self.child = pexpect.spawn(
             sys.executable,
-            ["-m", "asyncrepl", *args],
+            ["-m", module, *args],
             env=env,
             encoding="utf-8",
             dimensions=(24, 80),
@@ -83,9 +86,13 @@ class Repl:
         """Press Ctrl and ``key``."""
         self.child.sendcontrol(key)
 
-    def exit(self, timeout: float | None = None) -> int:
-        """Press Ctrl-D and wait for the process to end; return its exit status."""
-        self.child.sendcontrol("d")
+    def exit(self, timeout: float | None = None, *, press: bool = True) -> int:
+        """Press Ctrl-D (at a prompt) and wait for the process to end; return its exit status.
+
+        :param press: False when the caller already made it leave.
+        """
+        if press:
+            self.child.sendcontrol("d")
         deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
         while self.child.isalive() and time.monotonic() < deadline:
             self._read(0.2)
