@@ -114,3 +114,17 @@ def test_background_failure_is_printed_above_the_prompt(repl: Repl) -> None:
     repl.send_line("1 + 1")  # the prompt still answers: no "Press ENTER to continue"
     repl.expect(r"Out\[\d+\]: 2")
     assert "Press ENTER" not in repl.text
+
+
+def test_ipython_completion_and_history_keep_working(repl: Repl) -> None:
+    repl.send("value = asyncio.gathe")
+    repl.send("\t")
+    repl.expect("asyncio.gather")
+    repl.send("\r")
+    repl.expect_prompt()
+    repl.send_line("value.__name__")
+    repl.expect(r"Out\[\d+\]: 'gather'")
+    repl.expect_prompt()
+    repl.send("\x1b[A")  # Up: the previous cell comes back
+    repl.send("\r")
+    repl.expect(r"Out\[\d+\]: 'gather'")
