@@ -169,3 +169,9 @@ def test_the_loop_is_asyncios_current_loop(arip: Any) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         assert asyncio.get_event_loop() is loop
+
+
+def test_loop_stop_in_a_cell_does_not_end_the_repl(arip: Any) -> None:
+    assert run(arip, "asyncio.get_running_loop().stop()").error_in_exec is None
+    result = run(arip, "await asyncio.sleep(0.01)\n5")
+    assert result.error_in_exec is None and result.result == 5

@@ -44,6 +44,7 @@ class LiveLoop:
         self._interrupter = CellInterrupter(self.loop, lambda: self.cell_task)
         self._saved: dict[str, Any] = {}
         self._closed = False
+        self._prompt_failures = 0
 
     # -- installing ------------------------------------------------------------------
 
@@ -109,7 +110,7 @@ class LiveLoop:
         try:
             while True:
                 try:
-                    return self.loop.run_until_complete(task)
+                    return self.run_until_done(task)
                 except KeyboardInterrupt:
                     # Raised in a step of another task (it was blocking the loop): the
                     # cell is what the person wanted to stop.
@@ -123,7 +124,23 @@ class LiveLoop:
             asyncio.set_event_loop(self.loop)
 
     def prompt_for_code(self) -> str:
-        """Read a cell with prompt_toolkit, inside the live loop."""
+        """Read a cell with prompt_toolkit, inside the live loop. A prompt that breaks (a
+        task stopped the loop, our own bug) is reported in one line and drawn again."""
+        try:
+            text = self._read_cell()
+        except (EOFError, KeyboardInterrupt):
+            raise
+        except Exception as error:
+            self._prompt_failures += 1
+            if self._prompt_failures > 3 or self.loop.is_closed():
+                raise
+            log.debug("prompt failed", exc_info=True)
+            print(f"asyncrepl: the prompt was interrupted ({error}); here is a new one.")
+            return ""
+        self._prompt_failures = 0
+        return text
+
+    def _read_cell(self) -> str:
         shell = self.shell
         default, shell.rl_next_input = shell.rl_next_input or "", None
         prompt = shell.pt_app.prompt_async(
@@ -134,8 +151,18 @@ class LiveLoop:
         )
         with patch_stdout(raw=True):
             task = self.loop.create_task(prompt, name="asyncrepl prompt")
-            text: str = self.loop.run_until_complete(task)
+            text: str = self.run_until_done(task)
         return text
+
+    def run_until_done(self, task: asyncio.Task[Any]) -> Any:
+        """``run_until_complete``, but a ``loop.stop()`` in user code does not end the REPL:
+        the loop just goes on running until ``task`` is done."""
+        while True:
+            try:
+                return self.loop.run_until_complete(task)
+            except RuntimeError as error:
+                if task.done() or "stopped before Future completed" not in str(error):
+                    raise
 
     def _show_interrupt(
         self, shell: Any, etype: type[BaseException], value: BaseException, tb: Any, **_: Any
