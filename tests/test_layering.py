@@ -22,6 +22,9 @@ LAYERS: dict[str, int] = {
     "shell": 5,
     "ipython": 6,
     "cli": 7,
+    "cli_check": 7,
+    "cli_run": 7,
+    "api": 7,
     "__init__": 8,
     "__main__": 8,
 }

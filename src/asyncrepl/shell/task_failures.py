@@ -9,6 +9,7 @@ from collections.abc import Callable, Coroutine, Generator
 from typing import Any
 
 from asyncrepl.records import LocationLabeler
+from asyncrepl.render.hints import render_explain_hint
 from asyncrepl.render.printer import print_fragments
 from asyncrepl.render.task_errors import render_loop_error, render_task_failure
 from asyncrepl.session import Incident, IncidentKind
@@ -108,7 +109,15 @@ class TaskFailureReporter:
         message = str(context.get("message") or "Unhandled error in the event loop")
         exc = context.get("exception")
         try:
-            print_fragments(render_loop_error(message, exc, self._labeler))
-            self._report(Incident(IncidentKind.WARNING, exc if exc is not None else message))
+            from asyncrepl.explain import explain_loop_error
+
+            explanation = explain_loop_error(context)
+            fragments = render_loop_error(message, exc, self._labeler)
+            if explanation is not None:
+                fragments += [("", "\n  "), *render_explain_hint()]
+            print_fragments(fragments)
+            payload = exc if exc is not None else message
+            code = explanation.key if explanation is not None else ""
+            self._report(Incident(IncidentKind.WARNING, payload, code=code))
         except Exception:
             log.exception("asyncrepl could not report a loop error")

@@ -1,0 +1,194 @@
+"""Explains what the session's journal holds: an exception, a warning, a static finding
+(``AR1xx``), a run-time block report (``AR2xx``) or a note asyncrepl printed."""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any, Protocol
+
+from asyncrepl.explain.catalogue import entry
+from asyncrepl.explain.entries import Entry, Explanation
+from asyncrepl.explain.matching import (
+    UserFrame,
+    apply_entry,
+    explain_exception,
+    explain_warning,
+    user_frames,
+)
+from asyncrepl.records import BlockReport, Finding, Location, LocationLabeler, default_labeler
+
+__all__ = [
+    "IncidentView",
+    "explain_block",
+    "explain_finding",
+    "explain_incident",
+    "explain_unknown",
+    "rules",
+]
+
+
+class IncidentView(Protocol):
+    """What is read of ``asyncrepl.session.Incident`` (the session layer sits above this one)."""
+
+    @property
+    def kind(self) -> Any: ...  # IncidentKind; ``.value == "task-exception"`` ...
+    @property
+    def payload(self) -> Any: ...
+    @property
+    def cell(self) -> int: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def source(self) -> str: ...
+
+
+def rules() -> Mapping[str, Any]:
+    """The static check's catalogue (``code -> RuleInfo``), or ``{}`` while it is not there."""
+    try:
+        module = importlib.import_module("asyncrepl.analysis.catalogue")
+    except ImportError:
+        return {}
+    found: Mapping[str, Any] = getattr(module, "RULES", {})
+    return found
+
+
+def _base_entry(slug: str, call: str) -> Entry:
+    sleepy = "sleep" in slug or re.match(r"(time\.)?sleep\(", call) is not None
+    found = entry("time-sleep" if sleepy else "blocking-call")
+    assert found is not None  # both are in the catalogue; a test checks it
+    return found
+
+
+def _with_rule(base: Explanation, code: str, slug: str) -> Explanation:
+    rule = rules().get(code)
+    title = f"{code} {slug}: {getattr(rule, 'title', '') or base.title}"
+    why = getattr(rule, "why", "") or base.why
+    return replace(base, title=title, why=why)
+
+
+def explain_finding(finding: Finding, labeler: LocationLabeler = default_labeler) -> Explanation:
+    """Explain a line the static check flagged before the cell ran.
+
+    :param finding: the finding (``AR101 blocking-sleep`` ...).
+    :param labeler: turns a cell's filename into ``<cell 3>``.
+    """
+    item = _base_entry(finding.slug, finding.source_line.strip())
+    label = labeler(finding.filename) or finding.filename
+    where = Location(
+        finding.filename, finding.line, f"{label}:{finding.line}", finding.source_line.strip()
+    )
+    base = apply_entry(item, UserFrame(where, {}, (finding.source_line,)))
+    if finding.fix:
+        base = replace(base, code=_fixed_line(finding.source_line, finding), code_is_example=False)
+    return _with_rule(replace(base, what=finding.message or base.what), finding.code, finding.slug)
+
+
+def _fixed_line(line: str, finding: Finding) -> str:
+    """The flagged line with the call (``col`` to ``end_col``) replaced by the fix."""
+    if 0 <= finding.col < finding.end_col <= len(line):
+        fixed = line[: finding.col] + finding.fix + line[finding.end_col :]
+        return fixed.replace("await await ", "await ").rstrip()
+    return finding.fix
+
+
+def explain_block(report: BlockReport) -> Explanation:
+    """Explain a time the event loop was blocked, seen while the code ran.
+
+    :param report: the watchdog's report (``AR201 loop-blocked`` ...).
+    """
+    item = _base_entry(report.slug, report.call)
+    who = f"task '{report.task_name}'" if report.task_name else "a callback"
+    what = f"The event loop was blocked for {report.duration:.2f} s by {who}"
+    what += f", in `{report.call}`." if report.call else "."
+    where = report.location
+    frame = UserFrame(where, {}, (where.source,)) if where is not None else None
+    if frame is not None and where is not None:
+        frame = UserFrame(replace(where, lineno=1), {}, (where.source,))
+    base = apply_entry(item, frame)
+    if where is not None:
+        base = replace(base, where=where)
+    if report.fix:
+        fixed = where.source.replace(report.call, report.fix) if where and report.call else ""
+        base = replace(base, code=fixed or report.fix, code_is_example=False)
+    return _with_rule(replace(base, what=what), report.code, report.slug)
+
+
+def explain_unknown(exc: BaseException, labeler: LocationLabeler, source: str) -> Explanation:
+    """An error the catalogue does not know: say so, and still show where it happened.
+
+    :param exc: the exception.
+    :param labeler: turns a cell's filename into ``<cell 3>``.
+    :param source: the cell's source.
+    """
+    frames = user_frames(exc.__traceback__, labeler, source)
+    text = str(exc)
+    return Explanation(
+        key="unknown",
+        title=f"{type(exc).__name__}: {text}" if text else type(exc).__name__,
+        what="This error does not look specific to asyncio, so the catalogue has nothing "
+        "more to add than Python's own message.",
+        where=frames[-1].location if frames else None,
+    )
+
+
+def explain_incident(
+    incident: IncidentView, labeler: LocationLabeler = default_labeler
+) -> Explanation | None:
+    """Explain one entry of the session's journal.
+
+    :param incident: what went wrong (or what asyncrepl stepped in for).
+    :param labeler: turns a cell's filename into ``<cell 3>``.
+    """
+    payload = incident.payload
+    if isinstance(payload, Finding):
+        return explain_finding(payload, labeler)
+    if isinstance(payload, BlockReport):
+        return explain_block(payload)
+    if isinstance(payload, BaseException):
+        return _exception(incident, payload, labeler)
+    if incident.code and entry(incident.code) is not None:
+        return _hint(incident)
+    if isinstance(payload, str):
+        found = explain_warning(payload, RuntimeWarning, source=incident.source)
+        if found is not None and found.where is not None and incident.cell:
+            where = found.where
+            label = f"<cell {incident.cell}>:{where.lineno}"
+            return replace(found, where=replace(where, label=label))
+        return found
+    return None
+
+
+def _exception(incident: IncidentView, exc: BaseException, labeler: LocationLabeler) -> Explanation:
+    """An error; a background task's error that nobody awaited is also that: say both."""
+    found = explain_exception(exc, labeler=labeler, source=incident.source)
+    if found is not None:
+        return found
+    key = incident.code
+    if not key and getattr(incident.kind, "value", "") == "task-exception":
+        key = "task-exception-never-retrieved"
+    item = entry(key) if key else None
+    if item is None:
+        return explain_unknown(exc, labeler, incident.source)
+    frames = user_frames(exc.__traceback__, labeler, incident.source)
+    found = apply_entry(item, frames[-1] if frames else None)
+    return replace(found, details=(f"The task raised `{type(exc).__name__}: {exc}`.",))
+
+
+def _hint(incident: IncidentView) -> Explanation:
+    """A note asyncrepl printed: the payload is the expression as written, ``main()``."""
+    item = entry(incident.code)
+    assert item is not None  # checked by the caller
+    written = str(incident.payload or "")
+    label = f"<cell {incident.cell}>" if incident.cell else "your cell"
+    where = Location("<cell>", 1, label, written) if written else None
+    frame = UserFrame(where, {}, (written,)) if where is not None else None
+    fixer = _await_it if incident.code == "unawaited-coroutine" else None
+    return apply_entry(item, frame, rewrite=fixer)
+
+
+def _await_it(lines: Sequence[str], index: int, names: dict[str, object]) -> str | None:
+    line = lines[index].strip()
+    return None if not line or line.startswith("await ") else f"await {line}"

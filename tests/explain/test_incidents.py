@@ -1,0 +1,130 @@
+"""What the journal holds, explained: errors, task failures, warnings, findings, block
+reports and the notes asyncrepl prints."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+
+import pytest
+
+from asyncrepl.explain import explain_block, explain_finding, explain_incident
+from asyncrepl.records import BlockReport, Finding, Location
+from asyncrepl.session import Incident, IncidentKind
+
+HAS_ANALYSIS = importlib.util.find_spec("asyncrepl.analysis.checker") is not None
+
+
+def failure(exc: BaseException) -> BaseException:
+    try:
+        raise exc
+    except BaseException as caught:
+        return caught
+
+
+@pytest.mark.skipif(not HAS_ANALYSIS, reason="the static check is not written yet")
+def test_a_real_finding_of_the_static_check() -> None:
+    from asyncrepl.analysis import check_source
+
+    source = "import time\nasync def main():\n    time.sleep(1)\n"
+    (finding,) = check_source(source, "<cell>")
+    found = explain_incident(Incident(IncidentKind.FINDING, finding, cell=2, source=source))
+    assert found is not None and found.key == "time-sleep"
+    assert found.title.startswith(f"{finding.code} {finding.slug}: ")
+    assert found.code == "    await asyncio.sleep(1)"
+    assert found.where is not None and found.where.source == "time.sleep(1)"
+
+
+def test_finding_without_the_analysis_catalogue_still_explains() -> None:
+    finding = Finding(
+        "AR199",
+        "blocking-thing",
+        "`x.wait()` blocks.",
+        "<cell>",
+        1,
+        0,
+        8,
+        "x.wait()",
+        "await asyncio.to_thread(x.wait)",
+    )
+    found = explain_finding(finding)
+    assert found.key == "blocking-call" and found.what == "`x.wait()` blocks."
+    assert found.code == "await asyncio.to_thread(x.wait)"
+
+
+def test_block_report_with_time_sleep() -> None:
+    where = Location("f", 3, "<cell 4>:3", "time.sleep(2)")
+    report = BlockReport(
+        "AR201",
+        "loop-blocked",
+        0.0,
+        2.0,
+        "Task-7",
+        where,
+        "time.sleep(2)",
+        "await asyncio.sleep(2)",
+    )
+    found = explain_block(report)
+    assert found.key == "time-sleep"
+    assert (
+        found.what == "The event loop was blocked for 2.00 s by task 'Task-7', in `time.sleep(2)`."
+    )
+    assert found.code == "await asyncio.sleep(2)" and found.where == where
+
+
+def test_unknown_error_still_shows_where() -> None:
+    exc = failure(ZeroDivisionError("division by zero"))
+    found = explain_incident(Incident(IncidentKind.EXCEPTION, exc, cell=1))
+    assert found is not None and found.key == "unknown"
+    assert found.title == "ZeroDivisionError: division by zero"
+    assert found.where is not None and found.where.label.startswith("test_incidents.py:")
+
+
+def test_background_task_failure_nobody_awaited() -> None:
+    exc = failure(KeyError("user"))
+    found = explain_incident(Incident(IncidentKind.TASK_EXCEPTION, exc, cell=1))
+    assert found is not None and found.key == "task-exception-never-retrieved"
+    assert found.details == ("The task raised `KeyError: 'user'`.",)
+
+
+def test_loop_error_journaled_with_its_code() -> None:
+    """The shell may journal a loop error with the key ``explain_loop_error`` gave it."""
+    exc = failure(KeyError("user"))
+    incident = Incident(IncidentKind.WARNING, exc, code="task-exception-never-retrieved")
+    found = explain_incident(incident)
+    assert found is not None and found.key == "task-exception-never-retrieved"
+    assert found.where is not None and found.where.label.startswith("test_incidents.py:")
+
+
+def test_task_failure_the_catalogue_knows_is_explained_as_itself() -> None:
+    async def main() -> None:
+        await asyncio.current_task()  # type: ignore[misc]
+
+    try:
+        asyncio.run(main())
+    except RuntimeError as exc:
+        found = explain_incident(Incident(IncidentKind.TASK_EXCEPTION, exc))
+    assert found is not None and found.key == "task-awaits-itself"
+
+
+def test_warning_message_with_the_cell_line() -> None:
+    incident = Incident(
+        IncidentKind.WARNING, "coroutine 'main' was never awaited", cell=6, source="x = 1\nmain()\n"
+    )
+    found = explain_incident(incident)
+    assert found is not None and found.key == "unawaited-coroutine"
+    assert found.where is not None and found.where.label == "<cell 6>:2"
+    assert found.code == "await main()"
+
+
+@pytest.mark.parametrize(
+    ("code", "payload", "fixed"),
+    [
+        ("unawaited-coroutine", "main()", "await main()"),
+        ("asyncio-run-awaited", "asyncio.run(main())", "await main()"),
+    ],
+)
+def test_notes_asyncrepl_printed(code: str, payload: str, fixed: str) -> None:
+    found = explain_incident(Incident(IncidentKind.HINT, payload, cell=3, code=code))
+    assert found is not None and found.key == code
+    assert found.code == fixed and found.where is not None and found.where.label == "<cell 3>"
