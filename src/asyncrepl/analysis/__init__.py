@@ -2,4 +2,7 @@
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from asyncrepl.analysis.catalogue import RULES, RuleInfo, describe_call, fix_for
+from asyncrepl.analysis.checker import check_source
+
+__all__ = ["RULES", "RuleInfo", "check_source", "describe_call", "fix_for"]

@@ -1,0 +1,176 @@
+"""``check_source``: parse a cell or a file, walk what runs on the event loop, and turn each
+blocking call found into a :class:`~asyncrepl.records.Finding` with its message and fix."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import os
+import textwrap
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+from asyncrepl.analysis.fixes import call_text, char_col, duration, fix_code
+from asyncrepl.analysis.rules import RULE_CLASSES
+from asyncrepl.analysis.scope import FuncRef, LiveRef, Scope, Unit, function_scope
+from asyncrepl.analysis.walker import Hit, Walker
+from asyncrepl.records import Finding, LocationLabeler
+
+__all__ = ["check_source"]
+
+#: How many calls deep a helper is followed (a coroutine calls f, f calls g, g calls h).
+MAX_DEPTH = 3
+
+
+def check_source(
+    source: str,
+    filename: str = "<cell>",
+    namespace: Mapping[str, Any] | None = None,
+    *,
+    labeler: LocationLabeler | None = None,
+) -> list[Finding]:
+    """Find the calls in ``source`` that would block the event loop, in line order.
+
+    :param source: a REPL cell (after IPython's transformations) or a whole module.
+    :param filename: the name shown in findings, ``"<cell 3>"`` or a path.
+    :param namespace: the REPL's live namespace, to resolve names the cell does not bind and
+        to follow functions defined in earlier cells; None for a file on its own.
+    :param labeler: turns a live function's filename into ``"<cell 2>"`` for messages.
+    :raises SyntaxError: when ``source`` does not parse (or is nested too deeply to).
+    """
+    with warnings.catch_warnings():
+        # Python warns about the source itself (an invalid escape ...) when it compiles it;
+        # saying it twice would only confuse.
+        warnings.simplefilter("ignore")
+        try:
+            tree = ast.parse(source, filename=filename)
+        except RecursionError:
+            raise SyntaxError("too deeply nested to parse", (filename, 1, 1, "")) from None
+    unit = Unit(filename, filename, tuple(source.splitlines()), namespace=namespace)
+    checker = _Checker(labeler)
+    scope = Scope(None, namespace=namespace)
+    try:
+        # First bind every module-level name, so that a coroutine may call a helper below.
+        Walker(unit, scope, checker.summary, on_loop=False, discover=False).walk(tree.body)
+        hits = Walker(unit, scope, checker.summary, on_loop=False).walk(tree.body)
+    except RecursionError:
+        return []  # code nested deeper than Python's stack allows a walk: nothing to say
+    return _findings(hits, unit.lines)
+
+
+class _Checker:
+    """Remembers what each helper function would do when called, so each is read once."""
+
+    def __init__(self, labeler: LocationLabeler | None) -> None:
+        self.labeler = labeler
+        self._memo: dict[tuple[int, int], list[Hit]] = {}
+        self._depth = 0
+
+    def summary(self, func: FuncRef | LiveRef) -> list[Hit]:
+        # The depth is part of the key: a summary cut short deep down must not be reused for
+        # a direct call of the same helper.
+        key = (id(func.node) if isinstance(func, FuncRef) else id(func.value), self._depth)
+        if key in self._memo:
+            return self._memo[key]
+        if self._depth >= MAX_DEPTH:
+            return []
+        self._memo[key] = []  # a recursive helper sees itself as clean
+        self._depth += 1
+        try:
+            found = self._summarise(func)
+        finally:
+            self._depth -= 1
+        self._memo[key] = found
+        return found
+
+    def _summarise(self, func: FuncRef | LiveRef) -> list[Hit]:
+        if isinstance(func, LiveRef):
+            parsed = self._parse_live(func.value)
+            if parsed is None:
+                return []
+            func = parsed
+        walker = Walker(func.unit, function_scope(func), self.summary, on_loop=True, discover=False)
+        node = func.node
+        return walker.walk(node.body if isinstance(node.body, list) else [ast.Expr(node.body)])
+
+    def _parse_live(self, value: Any) -> FuncRef | None:
+        """A function from an earlier cell, read back from its source (IPython keeps cells in
+        linecache) and resolved against its own globals."""
+        if not inspect.isfunction(value) or value.__name__ == "<lambda>":
+            return None
+        try:
+            lines, start = inspect.getsourcelines(value)
+        except (OSError, TypeError):
+            return None
+        text = textwrap.dedent("".join(lines))
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            return None
+        node = tree.body[0] if tree.body else None
+        if not isinstance(node, ast.FunctionDef):
+            return None
+        filename = value.__code__.co_filename
+        label = (self.labeler(filename) if self.labeler else None) or os.path.basename(filename)
+        unit = Unit(
+            filename,
+            label,
+            tuple(text.splitlines()),
+            offset=start - 1,
+            namespace=value.__globals__,
+        )
+        return FuncRef(node, Scope(None, namespace=value.__globals__), unit)
+
+
+def _findings(hits: list[Hit], lines: tuple[str, ...]) -> list[Finding]:
+    found: dict[tuple[int, int, str], Finding] = {}
+    for hit in hits:
+        finding = _finding(hit, lines)
+        found.setdefault((finding.line, finding.col, finding.code), finding)
+    return sorted(found.values(), key=lambda f: (f.line, f.col, f.code))
+
+
+def _finding(hit: Hit, lines: tuple[str, ...]) -> Finding:
+    inner = hit
+    while inner.via is not None:
+        inner = inner.via
+    rule = RULE_CLASSES[inner.code]
+    node = hit.node
+    shown = call_text(node, lines)
+    if isinstance(node, ast.Name | ast.Attribute):
+        shown = f"with {shown}:"
+    values = {
+        "call": shown,
+        "what": inner.what,
+        "duration": duration(inner.qualname, inner.node),
+    }
+    if hit.via is None:
+        message = rule.messages["call"].format(**values)
+        fix = fix_code(rule.fix_style, hit.qualname, node, lines)
+    else:
+        values["inner"] = call_text(inner.node, inner.unit.lines)
+        values["where"] = _where(inner, hit)
+        message = rule.messages["helper"].format(**values)
+        fix = fix_code("thread", "", node, lines)
+    line = node.lineno
+    source_line = lines[line - 1] if line <= len(lines) else ""
+    end_col = node.end_col_offset if node.end_lineno == line else None
+    return Finding(
+        code=rule.code,
+        slug=rule.slug,
+        message=message,
+        filename=hit.unit.filename,
+        line=line,
+        col=char_col(source_line, node.col_offset),
+        end_col=len(source_line) if end_col is None else char_col(source_line, end_col),
+        source_line=source_line,
+        fix=fix,
+    )
+
+
+def _where(inner: Hit, outer: Hit) -> str:
+    line = inner.node.lineno + inner.unit.offset
+    if inner.unit is outer.unit:
+        return f"line {line}"
+    return f"{inner.unit.label}, line {line}"

@@ -1,0 +1,294 @@
+"""Resolves names the way Python will: the source's own imports, assignments and definitions,
+then the live namespace, then builtins. A name resolves to a :data:`Ref`."""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import inspect
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from asyncrepl.analysis.library import RETURNS, live_name
+
+__all__ = [
+    "LIST_OF",
+    "UNKNOWN",
+    "ClassRef",
+    "FuncRef",
+    "InstanceRef",
+    "LiveRef",
+    "Ref",
+    "Scope",
+    "Unit",
+    "attribute",
+    "bound_names",
+    "element_of",
+    "function_scope",
+    "instance_of",
+    "live_ref",
+    "resolve",
+]
+
+FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
+
+
+@dataclass(frozen=True, eq=False)
+class Unit:
+    """One piece of source: the checked cell or file, or a live function's own source.
+
+    :param filename: its filename; :param label: what a person reads (``"<cell 2>"``).
+    :param lines: its lines; :param offset: added to the parsed line numbers.
+    """
+
+    filename: str
+    label: str
+    lines: tuple[str, ...]
+    offset: int = 0
+    namespace: Mapping[str, Any] | None = None
+
+
+class _Unknown:
+    """A name that is bound, to something the checker does not know (it shadows builtins)."""
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN = _Unknown()
+
+
+@dataclass(eq=False)
+class FuncRef:
+    """A function (or lambda) defined in source the checker has read."""
+
+    node: FunctionNode
+    scope: Scope
+    unit: Unit
+    self_ref: Ref | None = None
+
+    @property
+    def is_async(self) -> bool:
+        return isinstance(self.node, ast.AsyncFunctionDef)
+
+
+@dataclass(eq=False)
+class ClassRef:
+    """A class defined in source the checker has read, with its methods and attributes."""
+
+    node: ast.ClassDef
+    scope: Scope
+    unit: Unit
+    methods: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = field(default_factory=dict)
+    attrs: dict[str, Ref] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, eq=False)
+class InstanceRef:
+    """An instance of a :class:`ClassRef`."""
+
+    cls: ClassRef
+
+
+@dataclass(frozen=True, eq=False)
+class LiveRef:
+    """A function, class or instance of the user's own, from the live namespace."""
+
+    value: Any
+
+
+#: A qualified name (``"time.sleep"``; an instance is ``"requests.Session()"``) or a ref.
+Ref = str | FuncRef | ClassRef | InstanceRef | LiveRef | _Unknown
+
+_BUILTINS = frozenset(dir(builtins))
+
+
+class Scope:
+    """Names bound in one function (or the module), looked up like Python does.
+
+    :param parent: the enclosing function's or the module's scope; None for the module.
+    :param local_names: every name bound anywhere in the function (so that a local name never
+        falls through to a global one); None for the module.
+    :param namespace: the live namespace, for names the source does not bind.
+    """
+
+    def __init__(
+        self,
+        parent: Scope | None,
+        local_names: set[str] | None = None,
+        namespace: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.parent = parent
+        self.local_names = local_names or set()
+        self.namespace: Mapping[str, Any] | None = namespace if parent is None else parent.namespace
+        self.names: dict[str, Ref] = {}
+
+    def lookup(self, name: str) -> Ref | None:
+        scope: Scope | None = self
+        while scope is not None:
+            if name in scope.names:
+                return scope.names[name]
+            if name in scope.local_names:
+                return UNKNOWN
+            scope = scope.parent
+        if self.namespace is not None and name in self.namespace:
+            return live_ref(self.namespace[name], self.namespace)
+        return name if name in _BUILTINS else None
+
+    def bind(self, name: str, ref: Ref | None) -> None:
+        self.names[name] = UNKNOWN if ref is None else ref
+
+
+def live_ref(value: Any, namespace: Mapping[str, Any]) -> Ref:
+    """What a live object is to the checker: a known name, the user's own code, or unknown."""
+    if getattr(value, "__globals__", None) is namespace:
+        return LiveRef(value)
+    own = namespace.get("__name__", "__main__")
+    cls = value if inspect.isclass(value) else type(value)
+    if getattr(cls, "__module__", None) == own:
+        return LiveRef(value)
+    return live_name(value) or UNKNOWN
+
+
+def instance_of(ref: Ref | None) -> Ref | None:
+    """What calling ``ref`` returns, when the checker knows."""
+    if isinstance(ref, str):
+        return RETURNS.get(ref)
+    if isinstance(ref, ClassRef):
+        return InstanceRef(ref)
+    if isinstance(ref, LiveRef) and inspect.isclass(ref.value):
+        return LiveRef(_Instance(ref.value))
+    return None
+
+
+class _Instance:
+    """Stands for an instance of a live class without making one."""
+
+    def __init__(self, cls: type) -> None:
+        self.cls = cls
+
+
+def attribute(ref: Ref | None, name: str) -> Ref | None:
+    """``ref.name``."""
+    if isinstance(ref, str):
+        return f"{ref}.{name}"
+    if isinstance(ref, InstanceRef | ClassRef):
+        cls = ref.cls if isinstance(ref, InstanceRef) else ref
+        if name in cls.methods:
+            return FuncRef(cls.methods[name], cls.scope, cls.unit, self_ref=InstanceRef(cls))
+        return cls.attrs.get(name)
+    if isinstance(ref, LiveRef):
+        value = ref.value
+        owner = value.cls if isinstance(value, _Instance) else value
+        if not inspect.isclass(owner):
+            owner = type(owner)
+        member = inspect.getattr_static(owner, name, None)
+        if inspect.isfunction(member):
+            return LiveRef(member)
+    return None
+
+
+def resolve(node: ast.expr, scope: Scope) -> Ref | None:
+    """What ``node`` refers to, or None when the checker cannot tell.
+
+    :param node: a name, an attribute chain, a call, ``await`` of a call ...
+    :param scope: the scope ``node`` is evaluated in.
+    """
+    if isinstance(node, ast.Name):
+        return scope.lookup(node.id)
+    if isinstance(node, ast.Attribute):
+        return attribute(resolve(node.value, scope), node.attr)
+    if isinstance(node, ast.Call):
+        return instance_of(resolve(node.func, scope))
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+        left = resolve(node.left, scope)
+        return left if left == "pathlib.Path()" else None
+    if isinstance(node, ast.Await):
+        return resolve(node.value, scope)
+    if isinstance(node, ast.ListComp | ast.List | ast.Tuple | ast.Set):
+        # A list of one known kind of object, so that ``for t in threads: t.join()`` is seen.
+        items = [node.elt] if isinstance(node, ast.ListComp) else node.elts
+        kinds = {resolve(item, scope) for item in items}
+        kind = kinds.pop() if len(kinds) == 1 else None
+        return f"{LIST_OF}{kind}" if isinstance(kind, str) and kind.endswith("()") else None
+    return None
+
+
+#: Prefix of a list of objects of one kind: ``"list of:threading.Thread()"``.
+LIST_OF = "list of:"
+
+
+def element_of(ref: Ref | None) -> Ref | None:
+    """What iterating over ``ref`` gives, when it is a list of one known kind."""
+    if isinstance(ref, str) and ref.startswith(LIST_OF):
+        return ref[len(LIST_OF) :]
+    return None
+
+
+def function_scope(func: FuncRef) -> Scope:
+    """The scope of a call of ``func``: its parameters (``self`` bound for a method, an
+    annotated parameter as an instance of its annotation) and its other local names."""
+    node = func.node
+    body = node.body if isinstance(node.body, list) else []
+    scope = Scope(func.scope, bound_names(body, node.args))
+    params = [*node.args.posonlyargs, *node.args.args]
+    if func.self_ref is not None and params and not isinstance(node, ast.Lambda):
+        scope.bind(params[0].arg, func.self_ref)
+    for arg in [*params, *node.args.kwonlyargs]:
+        if arg.annotation is not None and arg.arg not in scope.names:
+            scope.bind(arg.arg, instance_of(resolve(arg.annotation, func.scope)))
+    return scope
+
+
+def bound_names(body: list[ast.stmt], args: ast.arguments | None = None) -> set[str]:
+    """Every name a function body binds (not counting nested functions' own names).
+
+    Only statements and their targets are visited, not every expression: this runs for each
+    function and must stay cheap (walrus targets are not counted).
+
+    :param body: the function's statements.
+    :param args: its parameters.
+    """
+    names: set[str] = set()
+    if args is not None:
+        names.update(arg.arg for arg in _all_args(args))
+    stack: list[ast.stmt] = list(body)
+    while stack:
+        stmt = stack.pop()
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(stmt.name)
+            continue
+        if isinstance(stmt, ast.Import | ast.ImportFrom):
+            names.update((a.asname or a.name).split(".")[0] for a in stmt.names)
+        for target in _targets(stmt):
+            names.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+        for part in ("body", "orelse", "finalbody"):
+            stack.extend(getattr(stmt, part, ()))
+        for handler in getattr(stmt, "handlers", ()):
+            if handler.name:
+                names.add(handler.name)
+            stack.extend(handler.body)
+        for case in getattr(stmt, "cases", ()):
+            stack.extend(case.body)
+    return names
+
+
+def _targets(stmt: ast.stmt) -> list[ast.expr]:
+    if isinstance(stmt, ast.Assign):
+        return stmt.targets
+    if isinstance(stmt, ast.AugAssign | ast.AnnAssign | ast.For | ast.AsyncFor):
+        return [stmt.target]
+    if isinstance(stmt, ast.With | ast.AsyncWith):
+        return [item.optional_vars for item in stmt.items if item.optional_vars is not None]
+    return []
+
+
+def _all_args(args: ast.arguments) -> Iterator[ast.arg]:
+    yield from args.posonlyargs
+    yield from args.args
+    yield from args.kwonlyargs
+    if args.vararg:
+        yield args.vararg
+    if args.kwarg:
+        yield args.kwarg

@@ -1,0 +1,120 @@
+"""What each finding says and the fix it gives, and where it points."""
+
+from __future__ import annotations
+
+import pytest
+
+from asyncrepl.analysis import check_source
+
+
+def only(source: str) -> tuple[str, str, str]:
+    [finding] = check_source("import asyncio, time, threading, queue, requests\n" + source)
+    return finding.code, finding.message, finding.fix
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "message", "fix"),
+    [
+        (
+            "time.sleep(2 * 60)",
+            "AR101",
+            "`time.sleep(2 * 60)` sleeps for 120 seconds, and it runs on the event loop.",
+            "await asyncio.sleep(2 * 60)",
+        ),
+        (
+            "r = requests.get(url, timeout=5)",
+            "AR102",
+            "`requests.get(url, timeout=5)` waits for an HTTP response (up to 5 seconds), "
+            "and it runs on the event loop.",
+            "await asyncio.to_thread(requests.get, url, timeout=5)",
+        ),
+        (
+            "asyncio.run(main())",
+            "AR111",
+            "`asyncio.run(main())` starts a second event loop inside the running one.",
+            "await main()",
+        ),
+        (
+            "asyncio.sleep(1)",
+            "AR113",
+            "`asyncio.sleep(1)` makes a coroutine, but nothing awaits it, so it never runs.",
+            "await asyncio.sleep(1)",
+        ),
+        (
+            "queue.Queue().get(timeout=3)",
+            "AR108",
+            "`queue.Queue().get(timeout=3)` waits on a thread queue (up to 3 seconds), "
+            "and it runs on the event loop.",
+            "await asyncio.to_thread(queue.Queue().get, timeout=3)",
+        ),
+    ],
+)
+def test_message_and_fix(body: str, code: str, message: str, fix: str) -> None:
+    assert only(f"async def main(url=None):\n    {body}\n") == (code, message, fix)
+
+
+def test_with_lock_says_with_and_suggests_asyncio_lock() -> None:
+    code, message, fix = only(
+        "lock = threading.Lock()\nasync def f():\n    with lock:\n        pass\n"
+    )
+    assert code == "AR107"
+    assert message.startswith("`with lock:` waits for a thread lock")
+    assert fix == "async with lock:  # with lock = asyncio.Lock()"
+
+
+def test_position_of_the_call() -> None:
+    [finding] = check_source("import time\nasync def f():\n    x = 1; time.sleep(1)\n", "f.py")
+    assert (finding.filename, finding.line, finding.col, finding.end_col) == ("f.py", 3, 11, 24)
+    assert finding.source_line == "    x = 1; time.sleep(1)"
+
+
+def test_columns_count_characters_not_bytes() -> None:
+    [finding] = check_source("import time\nasync def f():\n    é = 'ü'; time.sleep(1)\n")
+    assert finding.source_line[finding.col : finding.end_col] == "time.sleep(1)"
+
+
+def test_long_call_is_shortened_in_the_message() -> None:
+    call = "requests.post('https://example.com/a/very/long/path', json={'a': 1})"
+    source = f"import requests\nasync def f():\n    {call}\n"
+    [finding] = check_source(source)
+    assert finding.message.startswith("`requests.post(…)` waits")
+
+
+def test_recursive_helpers_end() -> None:
+    source = (
+        "import time\ndef a(n):\n    return b(n)\ndef b(n):\n    time.sleep(n)\n    return a(n)\n"
+        "async def f():\n    a(1)\n"
+    )
+    [finding] = check_source(source)
+    assert finding.code == "AR101" and finding.line == 8
+
+
+def test_helpers_are_followed_three_calls_deep_only() -> None:
+    chain = "import time\ndef h4():\n    time.sleep(1)\n"
+    chain += "def h3():\n    h4()\ndef h2():\n    h3()\ndef h1():\n    h2()\n"
+    assert [f.line for f in check_source(chain + "async def f():\n    h2()\n")] == [11]
+    assert check_source(chain + "async def f():\n    h1()\n") == []
+    # h3 seen too deep through h1 is still followed when a coroutine calls it directly.
+    both = chain + "async def f():\n    h1()\nasync def g():\n    h3()\n"
+    assert [f.line for f in check_source(both)] == [13]
+
+
+def test_findings_come_in_line_order_without_duplicates() -> None:
+    source = "import time\nasync def f():\n    time.sleep(1)\nasync def g():\n    time.sleep(2)\n"
+    assert [f.line for f in check_source(source)] == [3, 5]
+
+
+def test_deeply_nested_code_is_skipped_not_crashed() -> None:
+    sum_of_many = " + ".join(f"time.sleep({n})" for n in range(900))
+    assert check_source(f"import time\nasync def f():\n    return {sum_of_many}\n") == []
+    too_deep = " + ".join(f"time.sleep({n})" for n in range(100_000))
+    with pytest.raises(SyntaxError, match="too deeply nested"):
+        check_source(f"import time\nasync def f():\n    return {too_deep}\n")
+
+
+def test_warnings_about_the_source_are_not_repeated() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check_source('async def f():\n    return "\\d"\n')
