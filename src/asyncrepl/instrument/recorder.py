@@ -1,0 +1,320 @@
+"""The loop recorder: for every task of one event loop, its id, name, coroutine, where and by
+whom it was created, each step the loop ran (start and end), and how it ended."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from typing import Any
+
+from asyncrepl.instrument import install
+from asyncrepl.instrument.hooks import Instrument, Instruments
+from asyncrepl.instrument.ring import StepRing
+from asyncrepl.instrument.runner import EAGER, Now
+from asyncrepl.instrument.tasklog import TaskBook, TaskRecord, live_state
+from asyncrepl.instrument.watcher import RecorderWatcher
+from asyncrepl.records import (
+    Location,
+    LocationLabeler,
+    Step,
+    TaskInfo,
+    TaskState,
+    Timeline,
+    default_labeler,
+)
+
+__all__ = ["Recorder", "TaskStats"]
+
+log = logging.getLogger("asyncrepl")
+
+AnyTask = asyncio.Task[Any]
+
+
+@dataclass(frozen=True, slots=True)
+class TaskStats:
+    """What the recorder knows about one task (``snapshot.py`` adds the await chain).
+
+    :param id: the recorder's small number for the task.
+    :param name: ``Task.get_name()``.
+    :param coro: the coroutine's qualified name.
+    :param created_at: where user code created it, None when unknown or not user code.
+    :param parent_id: the task that was running when it was created.
+    :param created: when it was created (or first seen), on the recorder's clock.
+    :param run_time: seconds its steps held the loop.
+    :param steps: how many times the loop ran it.
+    :param is_cell: True for the task that runs a REPL cell.
+    :param cell: that cell's number, 0 otherwise.
+    """
+
+    id: int
+    name: str
+    coro: str
+    created_at: Location | None
+    parent_id: int | None
+    created: float
+    run_time: float
+    steps: int
+    is_cell: bool
+    cell: int
+
+
+class Recorder:
+    """Records one event loop at a time. Steps go into a preallocated ring buffer (20 bytes a
+    step); finished tasks into a bounded history of copies; live tasks are held weakly.
+
+    :param capacity: how many steps to keep (allocated by :meth:`attach`).
+    :param finished_limit: how many finished tasks to remember.
+    :param clock: a monotonic clock in seconds.
+    :param labeler: turns a REPL cell's filename into ``<cell 3>``.
+    """
+
+    def __init__(
+        self,
+        *,
+        capacity: int = 1 << 20,
+        finished_limit: int = 1000,
+        clock: Callable[[], float] = time.perf_counter,
+        labeler: LocationLabeler = default_labeler,
+    ) -> None:
+        if capacity < 1:
+            raise ValueError(f"capacity must be at least 1 step, not {capacity}")
+        self.labeler = labeler
+        self._capacity = capacity
+        self._clock = clock
+        self._book = TaskBook(finished_limit, clock)
+        self._ring: StepRing | None = None
+        self._instruments = Instruments()
+        self._now = Now()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._watcher = RecorderWatcher(self)
+        self._attached_at: float | None = None
+
+    # -- watching ----------------------------------------------------------------------
+
+    def attach(self, loop: asyncio.AbstractEventLoop) -> str | None:
+        """Start recording ``loop`` (leaving the loop recorded before, if any).
+
+        :param loop: the loop, running or not.
+        :returns: None when recording, else one line saying why the loop cannot be watched.
+        """
+        if loop is self._loop:
+            return None
+        reason = install.unwatchable_reason(loop)
+        if reason is not None:
+            return reason
+        self.detach()
+        if self._ring is None:
+            self._ring = StepRing(self._capacity)
+        reason = install.watch(loop, self._watcher)
+        if reason is not None:
+            return reason
+        self._loop = loop
+        self._attached_at = self._clock()
+        for task in sorted(asyncio.all_tasks(loop), key=_creation_order):
+            self._ensure(task)
+        return None
+
+    def detach(self) -> None:
+        """Stop recording; the task factory and ``Handle._run`` are restored when no other
+        recorder needs them. What was recorded stays readable."""
+        loop = self._loop
+        if loop is None:
+            return
+        install.unwatch(loop, self._watcher)
+        self._sweep()
+        self._now.step = None
+        self._loop = None
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop | None:
+        """The loop being recorded, None when detached."""
+        return self._loop
+
+    def now(self) -> float:
+        """The recorder's clock."""
+        return self._clock()
+
+    def add_instrument(self, instrument: Instrument) -> None:
+        """Tell ``instrument`` what happens on the loop from now on.
+
+        :param instrument: an :class:`~asyncrepl.instrument.hooks.Instrument`.
+        """
+        self._instruments.add(instrument)
+
+    def remove_instrument(self, instrument: Instrument) -> None:
+        """Stop telling ``instrument``.
+
+        :param instrument: one added with :meth:`add_instrument`.
+        """
+        self._instruments.remove(instrument)
+
+    # -- tasks -------------------------------------------------------------------------
+
+    def task_id(self, task: AnyTask) -> int:
+        """The task's id, stable for the recorder's life; a task seen for the first time
+        gets the next one.
+
+        :param task: any task.
+        """
+        return self._ensure(task).id
+
+    def stats(self, task: AnyTask) -> TaskStats:
+        """What is recorded about ``task``.
+
+        :param task: any task; one seen for the first time gets an id.
+        """
+        record = self._ensure(task)
+        return TaskStats(
+            id=record.id,
+            name=task.get_name(),
+            coro=record.coro,
+            created_at=record.created_at(self.labeler),
+            parent_id=record.parent_id,
+            created=record.created,
+            run_time=record.run_time,
+            steps=record.steps,
+            is_cell=record.is_cell,
+            cell=record.cell,
+        )
+
+    def mark_cell_task(self, task: AnyTask, cell: int) -> None:
+        """Remember that ``task`` runs REPL cell ``cell``.
+
+        :param task: the cell's task.
+        :param cell: the cell's execution count.
+        """
+        record = self._ensure(task)
+        record.is_cell = True
+        record.cell = cell
+
+    def finished(self) -> list[TaskInfo]:
+        """The recently finished tasks, oldest first (at most ``finished_limit``)."""
+        self._sweep()
+        return [self._finished_info(record) for record in self._book.finished]
+
+    # -- steps -------------------------------------------------------------------------
+
+    def steps(self, start: float | None = None, end: float | None = None) -> list[Step]:
+        """The recorded steps overlapping ``[start, end]``, in time order.
+
+        :param start: window start on the recorder's clock, None for the oldest kept.
+        :param end: window end, None for now.
+        """
+        return self._ring.window(start, end) if self._ring is not None else []
+
+    def timeline(
+        self,
+        start: float | None = None,
+        end: float | None = None,
+        task_ids: Collection[int] | None = None,
+    ) -> Timeline:
+        """The tasks that ran or lived in ``[start, end]`` and their steps, for ``%timeline``.
+
+        :param start: window start on the recorder's clock, None for the oldest step kept.
+        :param end: window end, None for now.
+        :param task_ids: only these tasks (and plain callbacks if 0 is among them).
+        """
+        self._sweep()
+        end = self._clock() if end is None else end
+        steps = self.steps(start, end)
+        if start is None:
+            oldest = self._ring.oldest_start() if self._ring is not None else None
+            start = min(x for x in (oldest, self._attached_at, end) if x is not None)
+        infos = self._infos_between(start, end, task_ids)
+        missing = {s.task_id for s in steps if s.task_id and s.task_id not in infos}
+        if task_ids is not None:
+            steps = [s for s in steps if s.task_id in task_ids]
+            missing &= set(task_ids)
+        notes: tuple[str, ...] = ()
+        for task_id in missing:
+            infos[task_id] = TaskInfo(task_id, f"Task #{task_id}", "?", TaskState.DONE)
+        if missing:
+            notes = (f"{len(missing)} tasks finished too long ago to be remembered by name.",)
+        tasks = tuple(infos[key] for key in sorted(infos))
+        return Timeline(start=start, end=end, tasks=tasks, steps=tuple(steps), notes=notes)
+
+    def current_step(self) -> tuple[float, AnyTask | None] | None:
+        """The step running on the loop now: its start and its task (None for a plain
+        callback), or None between steps. Safe to call from another thread."""
+        step = self._now.step
+        if step is None:
+            return None
+        start, task = step
+        if task is EAGER:  # an eager first step: its task is the loop's current task
+            loop = self._loop
+            task = asyncio.current_task(loop) if loop is not None else None
+        return start, task
+
+    # -- inside ------------------------------------------------------------------------
+
+    def _ensure(self, task: AnyTask) -> TaskRecord:
+        return self._book.lookup(id(task)) or self._first_seen(task)
+
+    def _first_seen(self, task: AnyTask) -> TaskRecord:
+        record = self._book.register(task, self._clock())
+        if self._instruments.wants("task_created"):
+            self._instruments.call("task_created", task, None)
+        return record
+
+    def _finish(
+        self, record: TaskRecord, task: AnyTask, end: float, name: str | None = None
+    ) -> None:
+        if name is not None:
+            record.name = name
+        self._book.finish(record, task, end, self.labeler)
+        if self._instruments.wants("task_done"):
+            self._instruments.call("task_done", task)
+
+    def _finished_info(self, record: TaskRecord) -> TaskInfo:
+        if record.info is None:
+            state = record.state or TaskState.DONE
+            record.info = record.task_info(self.labeler, state, record.name)
+        return record.info
+
+    def _sweep(self) -> None:
+        """Catch up at a query: tasks that finished unseen, tasks never seen yet."""
+        for record, task in self._book.live():
+            if task.done():
+                self._finish(record, task, self._clock())
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            for task in asyncio.all_tasks(loop):
+                self._ensure(task)
+
+    def _infos_between(
+        self, start: float, end: float, task_ids: Collection[int] | None
+    ) -> dict[int, TaskInfo]:
+        loop = self._loop
+        current = asyncio.current_task(loop) if loop is not None else None
+        infos: dict[int, TaskInfo] = {}
+        for record, task in self._book.live():
+            if record.created <= end and (task_ids is None or record.id in task_ids):
+                state = live_state(task, record, current)
+                infos[record.id] = record.task_info(self.labeler, state, task.get_name())
+        for record in self._book.finished:
+            ended = record.ended if record.ended is not None else end
+            wanted = task_ids is None or record.id in task_ids
+            if wanted and record.created <= end and ended >= start:
+                infos[record.id] = self._finished_info(record)
+        return infos
+
+    def _fail(self) -> None:
+        """Our own bug in the hot path: log it once and stop recording; the loop goes on."""
+        log.exception("asyncrepl: the loop recorder failed and is switched off")
+        if self._loop is not None:
+            install.unwatch(self._loop, self._watcher)
+            self._now.step = None
+
+    def _append(self, task_id: int, start: float, end: float) -> None:
+        assert self._ring is not None
+        self._ring.append(task_id, start, end)
+
+
+def _creation_order(task: AnyTask) -> tuple[int, str]:
+    """Default names ``Task-N`` carry asyncio's creation counter."""
+    match = re.fullmatch(r"Task-(\d+)", task.get_name())
+    return (int(match.group(1)) if match else 1 << 62, task.get_name())

@@ -1,0 +1,112 @@
+"""Where in the user's code something happened: the innermost frame outside Python's own
+library, installed packages and asyncrepl, kept as plain numbers and labelled on demand."""
+
+from __future__ import annotations
+
+import asyncio
+import linecache
+import os
+import site
+import sys
+import sysconfig
+from types import CodeType, FrameType
+
+from asyncrepl.records import Location, LocationLabeler
+
+__all__ = ["Site", "add_boundary", "caller_site", "is_user_file", "site_location", "user_site"]
+
+#: ``(filename, lineno, qualname)`` of one frame: cheap to keep, keeps nothing alive.
+Site = tuple[str, int, str]
+
+_CACHE_LIMIT = 10_000  # code objects remembered as user / library code
+
+
+def _library_dirs() -> tuple[str, ...]:
+    """Directories whose files are not the user's: the standard library, installed packages,
+    console scripts, and asyncrepl itself."""
+    paths = sysconfig.get_paths()
+    dirs = {paths[key] for key in ("stdlib", "platstdlib", "purelib", "platlib", "scripts")}
+    dirs.update(site.getsitepackages() if hasattr(site, "getsitepackages") else ())
+    dirs.add(site.getusersitepackages())
+    dirs.add(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # asyncrepl/
+    return tuple(os.path.join(os.path.realpath(d), "") for d in dirs if d)
+
+
+_LIBRARY = _library_dirs()
+_LIBRARY_RAW = tuple(  # the same, unresolved, as code objects usually name them
+    os.path.join(os.path.abspath(d), "") for d in _LIBRARY
+)
+_user_code: dict[CodeType, bool] = {}
+#: Where a loop step begins (``Handle._run``, the recorder's runner): the frames further out
+#: run the loop itself, so the line that started the loop is never blamed for a step's deeds.
+_boundaries: set[CodeType] = {asyncio.events.Handle._run.__code__}
+
+
+def add_boundary(code: CodeType) -> None:
+    """Stop :func:`user_site` at frames of ``code`` (a function that runs loop steps).
+
+    :param code: a function's ``__code__``.
+    """
+    _boundaries.add(code)
+
+
+def is_user_file(filename: str) -> bool:
+    """True for the user's code: a script, a module of their project, a REPL cell.
+
+    :param filename: a code object's ``co_filename``.
+    """
+    if filename.startswith("<frozen "):
+        return False
+    if filename.startswith("<"):  # an IPython cell, exec'd source
+        return True
+    if filename.startswith(_LIBRARY) or filename.startswith(_LIBRARY_RAW):
+        return False
+    return not os.path.realpath(filename).startswith(_LIBRARY)
+
+
+def user_site(frame: FrameType | None, depth: int = 64) -> Site | None:
+    """The innermost frame of user code, starting at ``frame`` and going outwards.
+
+    :param frame: where to start, usually ``sys._getframe(n)``.
+    :param depth: how many frames to look at before giving up.
+    """
+    cache = _user_code
+    while frame is not None and depth > 0:
+        code = frame.f_code
+        if code in _boundaries:
+            return None
+        user = cache.get(code)
+        if user is None:
+            if len(cache) > _CACHE_LIMIT:
+                cache.clear()
+            user = cache[code] = is_user_file(code.co_filename)
+        if user:
+            return code.co_filename, frame.f_lineno or code.co_firstlineno, code.co_qualname
+        frame = frame.f_back
+        depth -= 1
+    return None
+
+
+def caller_site(skip: int) -> Site | None:
+    """:func:`user_site` from the caller ``skip`` frames up."""
+    try:
+        return user_site(sys._getframe(skip + 1))
+    except ValueError:  # the stack is not that deep
+        return None
+
+
+def site_location(where: Site, labeler: LocationLabeler) -> Location:
+    """A :class:`~asyncrepl.records.Location` a person can read: ``<cell 3>:4`` or
+    ``app.py:12``, with the source line.
+
+    :param where: a :data:`Site`.
+    :param labeler: turns a cell's filename into ``<cell 3>``.
+    """
+    filename, lineno, qualname = where
+    try:
+        name = labeler(filename) or os.path.basename(filename)
+    except Exception:  # a labeler bug must not cost the whole record
+        name = os.path.basename(filename)
+    source = linecache.getline(filename, lineno).strip()
+    function = "" if qualname == "<module>" else qualname
+    return Location(filename, lineno, f"{name}:{lineno}", source, function)

@@ -1,0 +1,233 @@
+"""What the recorder keeps about each task: a small id, where and by whom it was created, its
+run time, and how it ended. Live tasks are held weakly; finished ones become copies."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import inspect
+import reprlib
+import weakref
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from asyncrepl.instrument.sites import Site, site_location
+from asyncrepl.records import Location, LocationLabeler, TaskInfo, TaskState
+
+__all__ = ["CancelNote", "TaskBook", "TaskRecord", "coro_name", "describe_end", "live_state"]
+
+AnyTask = asyncio.Task[Any]
+
+#: Who cancelled a task: ``(task id, task name, where)``, any part unknown as None, and the
+#: ``cancel(msg)`` message.
+CancelNote = tuple["int | None", "str | None", "Site | None", Any]
+
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = 60
+_DESTROYED = "destroyed while still pending: nothing kept a reference to it"
+
+
+class TaskRecord:
+    """The recorder's notes on one task. Holds the task only through a weak reference."""
+
+    __slots__ = (
+        "cancel",
+        "cell",
+        "coro",
+        "created",
+        "ended",
+        "id",
+        "info",
+        "is_cell",
+        "location",
+        "name",
+        "outcome",
+        "parent_id",
+        "ref",
+        "run_time",
+        "site",
+        "state",
+        "steps",
+    )
+
+    def __init__(self, task_id: int, coro: str, created: float) -> None:
+        self.id = task_id
+        self.coro = coro
+        self.created = created
+        self.name = ""  # filled in when the task ends; live tasks are asked
+        self.site: Site | None = None
+        self.location: Location | None = None  # built from site on demand
+        self.parent_id: int | None = None
+        self.run_time = 0.0
+        self.steps = 0
+        self.is_cell = False
+        self.cell = 0
+        self.ended: float | None = None
+        self.state: TaskState | None = None  # set when it ends
+        self.outcome = ""
+        self.cancel: CancelNote | None = None
+        self.info: TaskInfo | None = None  # the finished copy, made once
+        self.ref: weakref.ref[AnyTask] | None = None
+
+    def created_at(self, labeler: LocationLabeler) -> Location | None:
+        """Where the user's code created the task, labelled (built once)."""
+        if self.location is None and self.site is not None:
+            self.location = site_location(self.site, labeler)
+        return self.location
+
+    def task_info(self, labeler: LocationLabeler, state: TaskState, name: str) -> TaskInfo:
+        """A :class:`TaskInfo` copy of what is known (no await chain: see ``snapshot.py``)."""
+        return TaskInfo(
+            id=self.id,
+            name=name,
+            coro=self.coro,
+            state=state,
+            created_at=self.created_at(labeler),
+            parent_id=self.parent_id,
+            is_cell=self.is_cell,
+            created=self.created,
+            ended=self.ended,
+            run_time=self.run_time,
+            steps=self.steps,
+            outcome=self.outcome,
+        )
+
+
+def coro_name(coro: object) -> str:
+    """The coroutine's qualified name, ``"print_values"``."""
+    return str(getattr(coro, "__qualname__", None) or type(coro).__name__)
+
+
+def describe_end(
+    task: AnyTask,
+    cancel: CancelNote | None,
+    labeler: LocationLabeler,
+    own_id: int | None = None,
+) -> tuple[TaskState, str]:
+    """How a finished task ended, in words: ``returned 42``, ``TypeError: ...``, ``cancelled
+    by Task 'main' at <cell 3>:5``. Reads the private fields, because ``exception()`` would
+    silence asyncio's "exception was never retrieved".
+
+    :param task: a done task.
+    :param cancel: who cancelled it, when known.
+    :param labeler: turns a cell's filename into ``<cell 3>``.
+    :param own_id: the task's own id, to say "cancelled itself".
+    """
+    if task.cancelled():
+        return TaskState.CANCELLED, _cancelled_text(task, cancel, labeler, own_id)
+    exc = getattr(task, "_exception", None)
+    if exc is not None:
+        try:
+            text = str(exc)
+        except Exception:
+            text = ""
+        return TaskState.FAILED, f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    result = getattr(task, "_result", None)
+    if result is None:
+        return TaskState.DONE, "returned None"
+    try:
+        return TaskState.DONE, f"returned {_REPR.repr(result)}"
+    except Exception:
+        return TaskState.DONE, f"returned a {type(result).__name__}"
+
+
+def _cancelled_text(
+    task: AnyTask, cancel: CancelNote | None, labeler: LocationLabeler, own_id: int | None
+) -> str:
+    by_id, by_name, where, message = cancel or (None, None, None, None)
+    if message is None:
+        message = getattr(task, "_cancel_message", None)
+    if by_id is not None and by_id == own_id:
+        text = "cancelled itself"
+    elif by_name is not None:
+        text = f"cancelled by Task {by_name!r}"
+    else:
+        text = "cancelled"
+    if where is not None:
+        text += f" at {site_location(where, labeler).label}"
+    if message is not None:
+        text += f": {message}"
+    return text
+
+
+class TaskBook:
+    """Every task the recorder knows: live ones by ``id()`` (a weak reference drops the entry
+    when the task dies, so an ``id()`` is never reused while it is in here), and the last
+    ``limit`` finished ones.
+
+    :param limit: how many finished tasks to keep.
+    :param clock: the recorder's clock, for tasks that die unfinished.
+    """
+
+    def __init__(self, limit: int, clock: Callable[[], float]) -> None:
+        if limit < 0:
+            raise ValueError(f"finished_limit must be 0 or more, not {limit}")
+        self._live: dict[int, TaskRecord] = {}
+        self.lookup = self._live.get  # the hot path's way in: ``lookup(id(task))``
+        self.finished: collections.deque[TaskRecord] = collections.deque(maxlen=limit)
+        self._clock = clock
+        self._next_id = 1
+
+    def register(self, task: AnyTask, created: float, coro: str | None = None) -> TaskRecord:
+        """A new record with the next id (call :attr:`lookup` first).
+
+        :param task: the task, seen for the first time.
+        :param created: when it was created (or first seen).
+        :param coro: its coroutine's name, when the task may already have dropped it.
+        """
+        record = TaskRecord(self._next_id, coro or coro_name(task.get_coro()), created)
+        self._next_id += 1
+        key = id(task)
+        record.ref = weakref.ref(task, lambda _ref: self._forget(key))
+        self._live[key] = record
+        return record
+
+    def finish(
+        self, record: TaskRecord, task: AnyTask, end: float, labeler: LocationLabeler
+    ) -> None:
+        """Note how ``task`` ended and keep a copy in the finished history.
+
+        :param record: its record.
+        :param task: the task, now done.
+        :param end: when its last step ended.
+        :param labeler: for the canceller's location.
+        """
+        if record.ended is not None:
+            return
+        record.ended = end
+        if not record.name:
+            record.name = task.get_name()
+        record.state, record.outcome = describe_end(task, record.cancel, labeler, record.id)
+        self.finished.append(record)
+
+    def _forget(self, key: int) -> None:
+        """The task died: drop its live entry; one that never finished goes to the history."""
+        record = self._live.pop(key, None)
+        if record is not None and record.ended is None:
+            record.ended = self._clock()
+            record.state = TaskState.CANCELLED
+            record.outcome = _DESTROYED
+            record.name = record.name or f"Task #{record.id}"
+            self.finished.append(record)
+
+    def live(self) -> Iterator[tuple[TaskRecord, AnyTask]]:
+        """Records of tasks that are alive and not finished, with their tasks."""
+        for record in list(self._live.values()):
+            task = record.ref() if record.ref is not None else None
+            if task is not None and record.ended is None:
+                yield record, task
+
+    def __len__(self) -> int:
+        return len(self._live)
+
+
+def live_state(task: AnyTask, record: TaskRecord, current: AnyTask | None) -> TaskState:
+    """RUNNING for the task on the loop now, SCHEDULED for one not started, else SUSPENDED."""
+    if task is current:
+        return TaskState.RUNNING
+    coro = task.get_coro()
+    if inspect.iscoroutine(coro):
+        started = inspect.getcoroutinestate(coro) != inspect.CORO_CREATED
+    else:
+        started = record.steps > 0
+    return TaskState.SUSPENDED if started else TaskState.SCHEDULED

@@ -1,0 +1,23 @@
+"""The recorder benchmark runs (small size, not timed) and prints its ratios."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+BENCHMARK = Path(__file__).resolve().parents[2] / "benchmarks" / "recorder.py"
+
+
+def test_benchmark_runs_and_prints_ratios() -> None:
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARK), "--size", "small"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("recorder benchmark: 200 tasks x 10 steps")
+    assert any(line.split()[0] == "recorder" and "x plain" in line for line in lines[1:])
+    assert any(line.split()[0] == "debug" and "x plain" in line for line in lines[1:])

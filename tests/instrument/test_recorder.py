@@ -1,0 +1,446 @@
+"""The recorder on real loops: steps, creation, outcomes, cancellation, bounds, detaching."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import itertools
+import logging
+import sys
+import threading
+import time
+import weakref
+from asyncio import events
+from collections.abc import Coroutine
+from typing import Any
+
+import pytest
+
+from asyncrepl.instrument.hooks import Instrument
+from asyncrepl.instrument.recorder import Recorder
+from asyncrepl.records import TaskState
+
+HERE = "test_recorder.py"
+
+
+def run(recorder: Recorder, main: Coroutine[Any, Any, Any]) -> Any:
+    """Run ``main`` on a fresh loop under ``recorder``; detach and close afterwards."""
+    loop = asyncio.new_event_loop()
+    try:
+        assert recorder.attach(loop) is None
+        return loop.run_until_complete(loop.create_task(main, name="main"))
+    finally:
+        recorder.detach()
+        loop.close()
+
+
+def line_of(text: str) -> int:
+    """The line of this file that contains ``text`` (so tests do not hard-code numbers)."""
+    with open(__file__, encoding="utf-8") as source:
+        return next(n for n, line in enumerate(source, 1) if text in line)
+
+
+def task_steps(recorder: Recorder, *ids: int) -> list[int]:
+    return [s.task_id for s in recorder.steps() if s.task_id in ids]
+
+
+async def ticker(n: int) -> int:
+    for _ in range(n):
+        await asyncio.sleep(0)
+    return n
+
+
+def test_steps_of_two_tasks_interleave() -> None:
+    rec = Recorder(capacity=1000)
+    ids: list[int] = []
+
+    async def main() -> None:
+        a = asyncio.create_task(ticker(3), name="a")
+        b = asyncio.create_task(ticker(3), name="b")
+        ids.extend([rec.task_id(a), rec.task_id(b)])
+        await asyncio.gather(a, b)
+
+    run(rec, main())
+    a, b = ids
+    assert task_steps(rec, a, b) == [a, b] * 4  # first step, three wake-ups each
+    steps = rec.steps()
+    assert all(s.start <= s.end for s in steps)
+    assert all(x.end <= y.start for x, y in itertools.pairwise(steps))
+
+
+def test_creation_parent_and_location() -> None:
+    rec = Recorder()
+    seen: dict[str, Any] = {}
+
+    async def main() -> None:
+        child = asyncio.create_task(ticker(1), name="child")  # creates child
+        seen["main"] = rec.stats(asyncio.current_task())  # type: ignore[arg-type]
+        seen["child"] = rec.stats(child)
+        await asyncio.gather(ticker(1))  # gathers
+        await child
+
+    run(rec, main())
+    child, parent = seen["child"], seen["main"]
+    assert child.parent_id == parent.id
+    assert child.coro == "ticker" and child.name == "child"
+    assert child.created_at.label == f"{HERE}:{line_of('# creates child')}"
+    assert child.created_at.function == "test_creation_parent_and_location.<locals>.main"
+    assert "asyncio.create_task(ticker(1)" in child.created_at.source
+    gathered = [t for t in rec.finished() if t.name not in ("child",) and t.coro == "ticker"]
+    assert gathered[0].created_at is not None
+    assert gathered[0].created_at.label == f"{HERE}:{line_of('# gathers')}"
+
+
+def test_outcomes_result_exception_and_who_cancelled() -> None:
+    rec = Recorder()
+
+    async def fails() -> None:
+        await asyncio.sleep(0)
+        raise TypeError("can't add int and str")
+
+    async def main() -> None:
+        ok = asyncio.create_task(ticker(2), name="ok")
+        bad = asyncio.create_task(fails(), name="bad")
+        sleeper = asyncio.create_task(asyncio.sleep(10), name="sleeper")
+        await asyncio.sleep(0)
+        sleeper.cancel("enough waiting")  # cancels sleeper
+        await asyncio.gather(ok, bad, sleeper, return_exceptions=True)
+
+    run(rec, main())
+    done = {t.name: t for t in rec.finished()}
+    assert done["ok"].state is TaskState.DONE and done["ok"].outcome == "returned 2"
+    assert done["bad"].state is TaskState.FAILED
+    assert done["bad"].outcome == "TypeError: can't add int and str"
+    where = f"{HERE}:{line_of('# cancels sleeper')}"
+    assert done["sleeper"].state is TaskState.CANCELLED
+    assert done["sleeper"].outcome == f"cancelled by Task 'main' at {where}: enough waiting"
+    assert done["ok"].ended is not None and done["ok"].steps == 3 and done["ok"].run_time > 0
+
+
+def test_cancelled_from_a_plain_callback_names_no_task() -> None:
+    rec = Recorder()
+
+    async def main() -> None:
+        sleeper = asyncio.create_task(asyncio.sleep(10), name="sleeper")
+        asyncio.get_running_loop().call_soon(sleeper.cancel)
+        await asyncio.gather(sleeper, return_exceptions=True)
+
+    run(rec, main())
+    assert {t.name: t.outcome for t in rec.finished()}["sleeper"] == "cancelled"
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="eager tasks are new in Python 3.12")
+def test_eager_tasks_first_step_inside_create_task() -> None:
+    rec = Recorder()
+    ids: dict[str, int] = {}
+
+    async def quick() -> int:
+        return 7
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        loop.set_task_factory(asyncio.eager_task_factory)  # after attach, as a user would
+        assert loop.get_task_factory() is asyncio.eager_task_factory
+        me = asyncio.current_task()
+        assert me is not None
+        ids["main"] = rec.task_id(me)
+        done = asyncio.create_task(quick(), name="quick")  # finishes inside create_task
+        slow = asyncio.create_task(ticker(2), name="slow")
+        ids["quick"], ids["slow"] = rec.task_id(done), rec.task_id(slow)
+        assert done.done() and not slow.done()
+        await slow
+
+    run(rec, main())
+    finished = {t.name: t for t in rec.finished()}
+    assert finished["quick"].outcome == "returned 7" and finished["quick"].steps == 1
+    assert finished["quick"].parent_id == ids["main"]
+    assert finished["slow"].steps == 3
+    order = task_steps(rec, ids["main"], ids["quick"], ids["slow"])
+    m, q, s = ids["main"], ids["quick"], ids["slow"]
+    # main's step is cut around each eager first step: main, quick, main, slow, main ...
+    assert order[:5] == [m, q, m, s, m]
+    steps = rec.steps()
+    assert all(x.end <= y.start for x, y in itertools.pairwise(steps))
+
+
+def test_task_created_before_attach_gets_an_id_when_first_seen() -> None:
+    rec = Recorder()
+    loop = asyncio.new_event_loop()
+    try:
+        early = loop.create_task(ticker(2), name="early")
+        assert rec.attach(loop) is None
+        early_id = rec.task_id(early)
+        loop.run_until_complete(early)
+    finally:
+        rec.detach()
+        loop.close()
+    assert task_steps(rec, early_id) == [early_id] * 3
+    info = rec.finished()[-1]
+    assert (info.name, info.created_at, info.parent_id) == ("early", None, None)
+
+
+def test_plain_callbacks_are_steps_of_task_zero() -> None:
+    rec = Recorder()
+    ran_at: list[float] = []
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        loop.call_soon(lambda: ran_at.append(rec.now()))
+        loop.call_later(0.01, lambda: ran_at.append(rec.now()))
+        await asyncio.sleep(0.03)
+
+    run(rec, main())
+    plain = [s for s in rec.steps() if s.task_id == 0]
+    assert len(ran_at) == 2
+    for t in ran_at:
+        assert any(s.start <= t <= s.end for s in plain)
+
+
+def test_ring_wraps_and_keeps_the_newest_steps() -> None:
+    all_ends: list[float] = []
+
+    class Ends(Instrument):
+        def step_ended(self, task: asyncio.Task[Any] | None, t: float) -> None:
+            all_ends.append(t)
+
+    rec = Recorder(capacity=5)
+    rec.add_instrument(Ends())
+    run(rec, ticker(20))
+    kept = rec.steps()
+    assert len(kept) == 5
+    assert [s.end for s in kept] == all_ends[-5:]
+    assert rec.steps(start=kept[2].start) == kept[2:]
+
+
+def test_finished_history_is_bounded() -> None:
+    rec = Recorder(finished_limit=3)
+
+    async def main() -> None:
+        for n in range(10):
+            await asyncio.create_task(ticker(0), name=f"t{n}")
+
+    run(rec, main())
+    assert [t.name for t in rec.finished()] == ["t8", "t9", "main"]
+
+
+def test_no_task_is_kept_alive() -> None:
+    rec = Recorder()
+    refs: list[weakref.ref[asyncio.Task[Any]]] = []
+
+    async def main() -> None:
+        task = asyncio.create_task(ticker(2), name="short-lived")
+        refs.append(weakref.ref(task))
+        await task
+
+    run(rec, main())
+    gc.collect()
+    assert refs[0]() is None
+    assert "short-lived" in [t.name for t in rec.finished()]
+
+
+def test_a_raising_instrument_is_removed_and_logged_once(caplog: Any) -> None:
+    calls: list[int] = []
+
+    class Broken(Instrument):
+        def step_ended(self, task: asyncio.Task[Any] | None, t: float) -> None:
+            calls.append(1)
+            raise RuntimeError("instrument bug")
+
+    rec = Recorder()
+    rec.add_instrument(Broken())
+    with caplog.at_level(logging.ERROR, logger="asyncrepl"):
+        assert run(rec, ticker(5)) == 5
+    assert calls == [1]
+    assert len([r for r in caplog.records if "switched off" in r.getMessage()]) == 1
+    assert len(rec.steps()) >= 6  # the recorder itself went on
+
+
+def test_our_own_failure_never_breaks_the_loop(caplog: Any) -> None:
+    ticks = iter(range(1000))
+
+    def clock() -> float:
+        n = next(ticks)
+        if n == 7:
+            raise ValueError("clock bug")
+        return float(n)
+
+    rec = Recorder(clock=clock)
+    with caplog.at_level(logging.ERROR, logger="asyncrepl"):
+        assert run(rec, ticker(10)) == 10
+    assert len([r for r in caplog.records if "recorder failed" in r.getMessage()]) == 1
+    assert events.Handle._run.__module__ == "asyncio.events"
+
+
+def test_detach_restores_the_loop() -> None:
+    original_run = events.Handle._run
+
+    def factory(loop: asyncio.AbstractEventLoop, coro: Any, **kw: Any) -> asyncio.Task[Any]:
+        return asyncio.Task(coro, loop=loop, **kw)
+
+    loop = asyncio.new_event_loop()
+    try:
+        loop.set_task_factory(factory)
+        rec = Recorder()
+        assert rec.attach(loop) is None
+        assert events.Handle._run is not original_run
+        assert loop.get_task_factory() is factory
+        loop.set_task_factory(None)
+        assert loop.get_task_factory() is None
+        loop.set_task_factory(factory)
+        loop.run_until_complete(ticker(1))
+        rec.detach()
+        assert events.Handle._run is original_run
+        assert loop.get_task_factory() is factory
+        assert "set_task_factory" not in vars(loop) and "get_task_factory" not in vars(loop)
+        assert rec.loop is None
+    finally:
+        loop.close()
+
+
+def test_two_recorders_on_one_loop() -> None:
+    original_run = events.Handle._run
+    first, second = Recorder(), Recorder()
+    loop = asyncio.new_event_loop()
+    try:
+        assert first.attach(loop) is None and second.attach(loop) is None
+        loop.run_until_complete(ticker(3))
+        assert len(first.steps()) == len(second.steps()) >= 4
+        first.detach()
+        loop.run_until_complete(ticker(3))
+        assert len(second.steps()) >= len(first.steps()) + 4
+        second.detach()
+        assert events.Handle._run is original_run
+    finally:
+        loop.close()
+
+
+class _OwnHandle:
+    """A callback holder that is not an asyncio Handle, as in uvloop."""
+
+    def __init__(self, callback: Any, args: Any, context: Any) -> None:
+        self._callback, self._args, self._context = callback, args, context
+        self._cancelled = False
+        self._source_traceback = None
+
+    def cancel(self) -> None:
+        self._cancelled = True
+
+    def cancelled(self) -> bool:
+        return self._cancelled
+
+    def _run(self) -> None:
+        self._context.run(self._callback, *self._args)
+
+
+class _OwnHandleLoop(asyncio.SelectorEventLoop):
+    def _call_soon(self, callback: Any, args: Any, context: Any) -> Any:
+        import contextvars
+
+        handle = _OwnHandle(callback, args, context or contextvars.copy_context())
+        self._ready.append(handle)  # type: ignore[attr-defined]
+        return handle
+
+
+def test_an_unwatchable_loop_gives_a_one_line_reason() -> None:
+    original_run = events.Handle._run
+    loop = _OwnHandleLoop()
+    try:
+        rec = Recorder()
+        reason = rec.attach(loop)
+        assert reason is not None and "\n" not in reason
+        assert "cannot record" in reason and "_OwnHandleLoop" in reason
+        assert rec.loop is None and events.Handle._run is original_run
+        assert loop.run_until_complete(ticker(2)) == 2  # nothing broke
+    finally:
+        loop.close()
+
+
+def test_current_step_from_another_thread_while_the_loop_is_stuck() -> None:
+    rec = Recorder()
+    seen: list[Any] = []
+    blocking = threading.Event()
+
+    def watch() -> None:
+        deadline = time.monotonic() + 5
+        blocking.wait(5)
+        while time.monotonic() < deadline:
+            step = rec.current_step()
+            if step is not None and step[1] is not None and step[1].get_name() == "stuck":
+                seen.append(step)
+                return
+
+    async def stuck() -> None:
+        blocking.set()
+        watcher.join(5)  # blocks the loop until the watcher saw this step
+
+    async def main() -> None:
+        await asyncio.create_task(stuck(), name="stuck")
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    run(rec, main())
+    assert seen and seen[0][0] <= rec.now()
+    assert rec.current_step() is None
+
+
+def test_timeline_states_and_window() -> None:
+    rec = Recorder()
+    found: dict[str, Any] = {}
+
+    async def main() -> None:
+        sleeper = asyncio.create_task(asyncio.sleep(1), name="sleeper")
+        await asyncio.create_task(ticker(1), name="quick")
+        await asyncio.sleep(0)
+        later = asyncio.create_task(ticker(1), name="later")
+        me = asyncio.current_task()
+        assert me is not None
+        rec.mark_cell_task(me, 3)
+        found["timeline"] = rec.timeline()
+        found["stats"] = rec.stats(me)
+        sleeper.cancel()
+        await later
+
+    run(rec, main())
+    timeline = found["timeline"]
+    states = {t.name: t.state for t in timeline.tasks}
+    assert states == {
+        "main": TaskState.RUNNING,
+        "sleeper": TaskState.SUSPENDED,
+        "quick": TaskState.DONE,
+        "later": TaskState.SCHEDULED,
+    }
+    assert [t.id for t in timeline.tasks] == sorted(t.id for t in timeline.tasks)
+    assert found["stats"].is_cell and found["stats"].cell == 3
+    assert timeline.steps and timeline.start <= timeline.steps[0].start
+    quick = next(t for t in timeline.tasks if t.name == "quick")
+    only = rec.timeline(task_ids={quick.id})
+    assert [t.name for t in only.tasks] == ["quick"]
+    assert {s.task_id for s in only.steps} == {quick.id}
+    assert rec.timeline(start=rec.now() + 10).steps == ()
+
+
+async def print_values(values: list[int], delay: float) -> None:
+    """The tutorial's example: print each value after a delay."""
+    for value in values:
+        await asyncio.sleep(delay)
+        print(value)
+
+
+def test_tutorial_print_values_gathered(capsys: Any) -> None:
+    rec = Recorder()
+    ids: list[int] = []
+
+    async def main() -> None:
+        first = asyncio.ensure_future(print_values([1, 3, 5], 0.2))
+        second = asyncio.ensure_future(print_values([2, 4], 0.3))
+        ids.extend([rec.task_id(first), rec.task_id(second)])
+        await asyncio.gather(first, second)
+
+    run(rec, main())
+    assert capsys.readouterr().out.split() == ["1", "2", "3", "4", "5"]
+    steps = rec.steps()
+    origin = steps[0].start
+    first = [s.start - origin for s in steps if s.task_id == ids[0]]
+    second = [s.start - origin for s in steps if s.task_id == ids[1]]
+    assert first == pytest.approx([0, 0.2, 0.4, 0.6], abs=0.05)
+    assert second == pytest.approx([0, 0.3, 0.6], abs=0.05)
