@@ -1,0 +1,200 @@
+"""The timeline chart as an SVG picture, for Jupyter and for ``--export chart.svg``: the same
+rows, marks, axis and summary as the terminal chart, drawn at pixel resolution."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+
+from prompt_toolkit.formatted_text import fragment_list_to_text
+
+from asyncrepl.records import Step, TaskInfo, TaskState, Timeline
+from asyncrepl.render.timeline import (
+    GLYPHS,
+    axis_ticks,
+    choose_rows,
+    format_duration,
+    format_tick,
+    lifetime,
+    render_summary,
+    steps_by_task,
+    summarize,
+    task_label,
+)
+
+__all__ = ["COLOURS", "render_svg"]
+
+COLOURS = {
+    "run": "#2a7d2a",
+    "wait": "#b0b0b0",
+    "block": "#c0392b",
+    "created": "#888888",
+    "done": "#2a7d2a",
+    "failed": "#c0392b",
+    "cancelled": "#b58900",
+    "text": "#222222",
+    "dim": "#888888",
+}
+_END = {TaskState.DONE: "done", TaskState.FAILED: "failed", TaskState.CANCELLED: "cancelled"}
+_NAME_WIDTH = 200
+_ROW = 22
+_TOP = 34
+_LINE = 16
+
+
+def render_svg(timeline: Timeline, *, width: int = 960, max_rows: int = 20, scope: str = "") -> str:
+    """An ``<svg>`` element of the chart with its legend and summary.
+
+    :param timeline: the recorded window.
+    :param width: pixels across.
+    :param max_rows: at most this many task rows: the busiest ones.
+    :param scope: what the window is, for the title: ``"cell 3"``.
+    """
+    rows, hidden = choose_rows(timeline, max_rows)
+    picture = _Picture(timeline, width)
+    grouped = steps_by_task(timeline.steps)
+    y: float = _TOP
+    for task in rows:
+        picture.task_row(task, y, grouped.get(task.id, []))
+        y += _ROW
+    if hidden:
+        picture.text(_NAME_WIDTH, y + 15, f"… and {hidden} more tasks, less busy", "dim")
+        y += _ROW
+    if 0 in grouped:
+        picture.name("callbacks", y)
+        picture.bars([(s.start, s.end) for s in grouped[0]], y + 5, 12, "run")
+        y += _ROW
+    picture.blocks(timeline, _TOP, y)
+    y = picture.axis(y + 4)
+    y = picture.legend(y + 8)
+    summary = fragment_list_to_text(render_summary(summarize(timeline), timeline.threshold))
+    for line in summary.splitlines():
+        y += _LINE
+        picture.text(8, y, line, "block" if line.startswith("⚠") else "text")
+    of = f" of {scope}" if scope else ""
+    title = f"Timeline{of} ({format_duration(timeline.end - timeline.start)})"
+    picture.text(8, 20, title, "text", bold=True)
+    return picture.finish(y + 12)
+
+
+class _Picture:
+    """Collects SVG elements; time maps to x between the name column and the right edge."""
+
+    def __init__(self, timeline: Timeline, width: int) -> None:
+        self.timeline = timeline
+        self.width = max(width, _NAME_WIDTH + 200)
+        self.left = _NAME_WIDTH + 12
+        self.right = self.width - 16
+        self.span = max(timeline.end - timeline.start, 1e-9)
+        self.parts: list[str] = []
+        self.used: set[str] = {"run", "wait"}
+
+    def x(self, t: float) -> float:
+        fraction = min(max((t - self.timeline.start) / self.span, 0.0), 1.0)
+        return round(self.left + fraction * (self.right - self.left), 2)
+
+    def text(self, x: float, y: float, text: str, colour: str, *, bold: bool = False) -> None:
+        weight = ' font-weight="bold"' if bold else ""
+        self.parts.append(
+            f'<text x="{x}" y="{y}" fill="{COLOURS[colour]}"{weight}>{html.escape(text)}</text>'
+        )
+
+    def name(self, label: str, y: float, tooltip: str = "") -> None:
+        shown = label if len(label) <= 28 else label[:27] + "…"
+        title = f"<title>{html.escape(tooltip)}</title>" if tooltip else ""
+        self.parts.append(
+            f'<text x="8" y="{y + 15}" fill="{COLOURS["text"]}">{html.escape(shown)}{title}</text>'
+        )
+
+    def task_row(self, task: TaskInfo, y: float, steps: Sequence[Step]) -> None:
+        tooltip = f"{task.name}: {task.coro}, {task.state.value}"
+        self.name(task_label(task), y, tooltip + (f", {task.outcome}" if task.outcome else ""))
+        start, end = lifetime(task, self.timeline)
+        x0, x1 = self.x(start), self.x(end)
+        self.parts.append(
+            f'<line x1="{x0}" y1="{y + 11}" x2="{x1}" y2="{y + 11}" '
+            f'stroke="{COLOURS["wait"]}" stroke-width="2"/>'
+        )
+        threshold = self.timeline.threshold
+        spans = [(s.start, s.end) for s in steps]
+        self.bars([(a, b) for a, b in spans if b - a <= threshold], y + 4, 14, "run")
+        slow = [(a, b) for a, b in spans if b - a > threshold]
+        self.bars(slow, y + 2, 18, "block")
+        if task.created >= self.timeline.start:
+            self.mark(x0 - 7, y, "created")
+        if task.ended is not None and task.ended <= self.timeline.end:
+            self.mark(x1 + 2, y, _END.get(task.state, "done"))
+
+    def mark(self, x: float, y: float, kind: str) -> None:
+        self.used.add(kind)
+        self.text(x, y + 15, GLYPHS[kind], kind)
+
+    def bars(self, spans: Iterable[tuple[float, float]], y: float, height: int, kind: str) -> None:
+        merged: list[list[float]] = []
+        for start, end in spans:
+            x0, x1 = self.x(start), max(self.x(end), self.x(start) + 2)  # 2 px: visible
+            if merged and x0 <= merged[-1][1] + 0.5:
+                merged[-1][1] = max(merged[-1][1], x1)
+            else:
+                merged.append([x0, x1])
+        if merged:
+            self.used.add(kind)
+        for x0, x1 in merged:
+            self.parts.append(
+                f'<rect x="{x0}" y="{y}" width="{round(x1 - x0, 2)}" height="{height}" '
+                f'fill="{COLOURS[kind]}"/>'
+            )
+
+    def blocks(self, timeline: Timeline, top: float, bottom: float) -> None:
+        """Blocked intervals as a translucent band behind every row."""
+        for block in timeline.blocks:
+            x0 = self.x(block.started)
+            x1 = max(self.x(block.started + block.duration), x0 + 1)
+            self.used.add("block")
+            self.parts.insert(
+                0,
+                f'<rect x="{x0}" y="{top}" width="{round(x1 - x0, 2)}" height="{bottom - top}" '
+                f'fill="{COLOURS["block"]}" fill-opacity="0.12"><title>loop blocked '
+                f"{format_duration(block.duration)}</title></rect>",
+            )
+
+    def axis(self, y: float) -> float:
+        self.parts.append(
+            f'<line x1="{self.left}" y1="{y}" x2="{self.right}" y2="{y}" '
+            f'stroke="{COLOURS["dim"]}"/>'
+        )
+        ticks = axis_ticks(self.span, max(int((self.right - self.left) // 80), 1))
+        step = ticks[1] if len(ticks) > 1 else self.span
+        for tick in ticks:
+            x = self.x(self.timeline.start + tick)
+            self.parts.append(
+                f'<line x1="{x}" y1="{y}" x2="{x}" y2="{y + 5}" stroke="{COLOURS["dim"]}"/>'
+            )
+            self.text(x - 6, y + 18, format_tick(tick, step), "dim")
+        return y + 22
+
+    def legend(self, y: float) -> float:
+        names = {
+            "run": "ran",
+            "wait": "waited",
+            "block": f"held the loop > {format_duration(self.timeline.threshold)}",
+            "created": "created",
+            "done": "finished",
+            "failed": "failed",
+            "cancelled": "cancelled",
+        }
+        x = 8.0
+        for kind, text in names.items():
+            if kind in self.used:
+                self.text(x, y + 12, GLYPHS[kind], kind)
+                self.text(x + 14, y + 12, text, "dim")
+                x += 24 + 7 * len(text)
+        return y + 14
+
+    def finish(self, height: float) -> str:
+        body = "".join(self.parts)
+        return (
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{self.width}" height="{height}" '
+            f'viewBox="0 0 {self.width} {height}" font-family="sans-serif" font-size="12">'
+            f'<rect width="100%" height="100%" fill="white"/>{body}</svg>'
+        )

@@ -1,0 +1,391 @@
+"""What ``%timeline`` draws in a terminal: one row per task across time, when each step ran,
+when it waited and when it held the loop too long, an axis, a legend and a summary."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from prompt_toolkit.formatted_text import StyleAndTextTuples
+
+from asyncrepl.records import Step, TaskInfo, TaskState, Timeline
+
+__all__ = [
+    "GLYPHS",
+    "TimelineSummary",
+    "axis_ticks",
+    "choose_rows",
+    "format_duration",
+    "format_tick",
+    "lifetime",
+    "render_summary",
+    "render_timeline",
+    "steps_by_task",
+    "summarize",
+    "task_label",
+    "users_tasks",
+]
+
+#: Each kind of cell: its character (distinct, so the chart reads without colour too), its
+#: style class and its words in the legend (the words for ``block`` name the threshold).
+_KINDS = {
+    "run": ("█", "class:ar.run", "ran"),
+    "wait": ("─", "class:ar.wait", "waited"),
+    "block": ("▓", "class:ar.block", "held the loop > {threshold}"),
+    "created": ("▸", "class:ar.dim", "created"),
+    "done": ("✓", "class:ar.ok", "finished"),
+    "failed": ("✗", "class:ar.error", "failed"),
+    "cancelled": ("⊘", "class:ar.warn", "cancelled"),
+    "beyond": ("…", "class:ar.dim", "goes on outside this window"),
+}
+GLYPHS = {kind: glyph for kind, (glyph, _, _) in _KINDS.items()}
+_STYLE = {"": "", **{kind: style for kind, (_, style, _) in _KINDS.items()}}
+_END_MARK = {TaskState.DONE: "done", TaskState.FAILED: "failed", TaskState.CANCELLED: "cancelled"}
+#: Higher wins when several things fall in one cell of the chart.
+_RANK = {"": 0, "wait": 1, "run": 2, "block": 3}
+_NAME_WIDTH = 24
+#: asyncio's own housekeeping at the end of ``asyncio.run``: not the user's work, not drawn.
+_HOUSEKEEPING = ("BaseEventLoop.shutdown_asyncgens", "BaseEventLoop.shutdown_default_executor")
+_CALLBACKS = "callbacks"
+
+
+@dataclass(frozen=True)
+class TimelineSummary:
+    """The numbers under the chart.
+
+    :param wall: seconds from the window's start to its end.
+    :param busy: seconds the loop spent running steps in the window.
+    :param steps: how many steps ran (callbacks included).
+    :param longest: the longest step, or None.
+    :param longest_task: who ran it, as the chart labels it.
+    :param blocking_steps: steps longer than the threshold.
+    :param serial: the sum of the lifetimes of the tasks that did the work.
+    :param concurrent: the span those same tasks took together.
+    :param workers: how many tasks that is.
+    """
+
+    wall: float
+    busy: float
+    steps: int
+    longest: Step | None
+    longest_task: str
+    blocking_steps: int
+    serial: float
+    concurrent: float
+    workers: int
+
+    @property
+    def busy_fraction(self) -> float:
+        return self.busy / self.wall if self.wall > 0 else 0.0
+
+    @property
+    def saved(self) -> float:
+        """Seconds concurrency saved over running the same tasks one after another."""
+        return max(self.serial - self.concurrent, 0.0)
+
+
+def format_duration(seconds: float) -> str:
+    """``35 µs``, ``0.4 ms``, ``12 ms``, ``0.61 s``, ``2.1 s``.
+
+    :param seconds: a duration.
+    """
+    if seconds < 0.001:
+        return f"{seconds * 1e6:.0f} µs"
+    if seconds < 0.01:
+        return f"{seconds * 1000:.1f} ms"
+    if seconds < 0.1:
+        return f"{seconds * 1000:.0f} ms"
+    if seconds < 10:
+        return f"{seconds:.2g} s" if seconds < 1 else f"{seconds:.1f} s"
+    return f"{seconds:.0f} s"
+
+
+def task_label(task: TaskInfo) -> str:
+    """What a row is called: the task's name, and its coroutine when the name is asyncio's own.
+
+    :param task: the task.
+    """
+    if task.name in ("", "None"):  # Python 3.13.0 names every task of a task factory "None"
+        return f"{task.coro} (#{task.id})"
+    if task.name.startswith("Task-") and task.coro and task.coro not in task.name:
+        return f"{task.coro} ({task.name})"
+    return task.name
+
+
+def lifetime(task: TaskInfo, timeline: Timeline) -> tuple[float, float]:
+    """When ``task`` lived, cut to the window.
+
+    :param task: a task of ``timeline``.
+    :param timeline: the window.
+    """
+    end = timeline.end if task.ended is None else task.ended
+    return max(task.created, timeline.start), min(max(end, task.created), timeline.end)
+
+
+def steps_by_task(steps: Iterable[Step]) -> dict[int, list[Step]]:
+    """The steps of each task id (0: plain callbacks), in time order.
+
+    :param steps: steps in time order.
+    """
+    grouped: dict[int, list[Step]] = {}
+    for step in steps:
+        grouped.setdefault(step.task_id, []).append(step)
+    return grouped
+
+
+def summarize(timeline: Timeline) -> TimelineSummary:
+    """Wall time, loop busy time, the longest step, and what concurrency saved.
+
+    The work is counted on the tasks that created no other task in the window: a parent
+    mostly waits for its children, and counting it would claim savings that never were.
+
+    :param timeline: the recorded window.
+    """
+    busy, longest, most, blocking = 0.0, None, -1.0, 0
+    low, high, limit = timeline.start, timeline.end, timeline.threshold
+    for step in timeline.steps:  # up to a million: plain arithmetic, no calls
+        start, end = step.start, step.end
+        if end - start > most:
+            longest, most = step, end - start
+        if end - start > limit:
+            blocking += 1
+        busy += max(min(end, high) - max(start, low), 0.0)
+    parents = {task.parent_id for task in timeline.tasks}
+    workers = [t for t in users_tasks(timeline) if t.id not in parents and not t.is_cell]
+    lives = [lifetime(task, timeline) for task in workers]
+    serial = sum(end - start for start, end in lives)
+    span = max(end for _, end in lives) - min(start for start, _ in lives) if lives else 0.0
+    names = {task.id: task_label(task) for task in timeline.tasks}
+    who = "" if longest is None else names.get(longest.task_id, _CALLBACKS)
+    return TimelineSummary(
+        wall=max(timeline.end - timeline.start, 0.0),
+        busy=busy,
+        steps=len(timeline.steps),
+        longest=longest,
+        longest_task=who if longest is None or longest.task_id else "a callback",
+        blocking_steps=blocking,
+        serial=serial,
+        concurrent=span,
+        workers=len(workers),
+    )
+
+
+def users_tasks(timeline: Timeline) -> list[TaskInfo]:
+    """The tasks worth a row: all but asyncio's own clean-up at the end of ``asyncio.run``.
+
+    :param timeline: the recorded window.
+    """
+    return [task for task in timeline.tasks if task.coro not in _HOUSEKEEPING]
+
+
+def choose_rows(timeline: Timeline, max_rows: int) -> tuple[list[TaskInfo], int]:
+    """The busiest ``max_rows`` tasks in the order they were created, and how many were left out.
+
+    :param timeline: the recorded window.
+    :param max_rows: at most this many rows.
+    """
+    run_time: dict[int, float] = {}
+    for step in timeline.steps:
+        run_time[step.task_id] = run_time.get(step.task_id, 0.0) + step.end - step.start
+    ranked = sorted(
+        users_tasks(timeline), key=lambda t: (-run_time.get(t.id, 0.0), t.created, t.id)
+    )
+    chosen = sorted(ranked[: max(max_rows, 1)], key=lambda t: (t.created, t.id))
+    return chosen, len(ranked) - len(chosen)
+
+
+def axis_ticks(span: float, max_ticks: int) -> list[float]:
+    """Round tick positions (1, 2 or 5 times a power of ten) from 0 to ``span``.
+
+    :param span: seconds the axis covers.
+    :param max_ticks: at most this many intervals.
+    """
+    if span <= 0 or max_ticks < 1:
+        return [0.0]
+    raw = span / max_ticks
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
+    return [i * step for i in range(int(span / step + 1e-9) + 1)]
+
+
+def format_tick(value: float, step: float) -> str:
+    """A tick label in the unit that suits the tick spacing: ``0.2 s``, ``150 ms``, ``40 µs``.
+
+    :param value: seconds from the window's start.
+    :param step: seconds between ticks.
+    """
+    scale, unit = (1.0, "s") if step >= 0.1 else (1e3, "ms") if step >= 1e-4 else (1e6, "µs")
+    return f"{round(value * scale, 6):g} {unit}"
+
+
+def render_timeline(
+    timeline: Timeline, *, width: int = 80, max_rows: int = 20, scope: str = ""
+) -> StyleAndTextTuples:
+    """The whole chart: title, one row per task, the axis, the legend and the summary.
+
+    :param timeline: the recorded window.
+    :param width: columns available (the terminal's width).
+    :param max_rows: at most this many task rows: the busiest ones.
+    :param scope: what the window is, for the title: ``"cell 3"``, ``"the last 5 s"``.
+    """
+    where = f" in {scope}" if scope else ""
+    if not timeline.steps and not timeline.tasks:
+        return [("", f"Nothing ran on the event loop{where}.")]
+    rows, hidden = choose_rows(timeline, max_rows)
+    labels = [task_label(task) for task in rows]
+    callbacks = any(step.task_id == 0 for step in timeline.steps)
+    extra = [_CALLBACKS] * callbacks + ["loop blocked"] * bool(timeline.blocks)
+    name_width = min(max(len(label) for label in [*labels, *extra, "task"]), _NAME_WIDTH)
+    chart = _Chart(timeline, max(width - name_width - 3, 10))
+    wall = format_duration(timeline.end - timeline.start)
+    title = f"Timeline of {scope}" if scope else "Timeline"
+    out: StyleAndTextTuples = [("class:ar.title", f"{title} ({wall})\n")]
+    grouped = steps_by_task(timeline.steps)
+    for task, label in zip(rows, labels, strict=True):
+        out += _name(label, name_width) + chart.task_row(task, grouped.get(task.id, []))
+    if hidden:
+        out.append(("class:ar.dim", f"{'':{name_width}}  … and {hidden} more tasks, less busy\n"))
+    if callbacks:
+        spans = [(s.start, s.end) for s in grouped[0]]
+        out += _name(_CALLBACKS, name_width) + chart.spans_row(spans, "run")
+    if timeline.blocks:
+        blocks = [(b.started, b.started + b.duration) for b in timeline.blocks]
+        out += _name("loop blocked", name_width) + chart.spans_row(blocks, "block")
+    out += chart.axis(name_width + 1)
+    out += _legend(chart.used, timeline.threshold, width)
+    return out + render_summary(summarize(timeline), timeline.threshold)
+
+
+def render_summary(summary: TimelineSummary, threshold: float) -> StyleAndTextTuples:
+    """The summary lines: wall time, loop busy, steps, the longest step, concurrency.
+
+    :param summary: from :func:`summarize`.
+    :param threshold: seconds above which a step blocks the loop.
+    """
+    parts = [
+        f"{format_duration(summary.wall)} wall time",
+        f"loop busy {summary.busy_fraction:.1%}",
+        f"{summary.steps} step{'s' * (summary.steps != 1)}",
+    ]
+    if summary.longest is not None:
+        longest = format_duration(summary.longest.duration)
+        parts.append(f"longest step {longest} ({summary.longest_task})")
+    out: StyleAndTextTuples = [("", " · ".join(parts) + "\n")]
+    if summary.workers > 1 and summary.serial > summary.concurrent * 1.1:
+        together, apart = format_duration(summary.concurrent), format_duration(summary.serial)
+        out.append(("class:ar.ok", f"Ran concurrently: {together} instead of {apart} "))
+        out.append(("class:ar.ok", f"one after another ({summary.workers} tasks).\n"))
+    if summary.blocking_steps:
+        count = summary.blocking_steps
+        out.append(
+            (
+                "class:ar.warn",
+                f"⚠ {count} step{'s' * (count != 1)} held the loop longer than "
+                f"{format_duration(threshold)} (▓): nothing else ran meanwhile. Fix: `await` "
+                "the slow call, or run it in `await asyncio.to_thread(...)`.\n",
+            )
+        )
+    out[-1] = (out[-1][0], out[-1][1].removesuffix("\n"))
+    return out
+
+
+def _name(label: str, width: int) -> StyleAndTextTuples:
+    shown = label if len(label) <= width else label[: width - 1] + "…"
+    return [("class:ar.name", f"{shown:<{width}} ")]
+
+
+def _legend(used: set[str], threshold: float, width: int) -> StyleAndTextTuples:
+    limit = format_duration(threshold)
+    out: StyleAndTextTuples = []
+    column = 0
+    for kind, (glyph, style, words) in _KINDS.items():
+        if kind not in used and kind not in ("run", "wait"):
+            continue
+        text = words.format(threshold=limit)
+        if column and column + len(text) + 4 > width:
+            out.append(("", "\n"))
+            column = 0
+        out += [(style, glyph), ("class:ar.dim", f" {text}  ")]
+        column += len(text) + 4
+    return [*out, ("", "\n")]
+
+
+class _Chart:
+    """Columns of equal time across the window; each cell shows the strongest thing in it."""
+
+    def __init__(self, timeline: Timeline, columns: int) -> None:
+        self.timeline = timeline
+        self.columns = columns
+        self.span = max(timeline.end - timeline.start, 1e-9)
+        self.used: set[str] = set()
+
+    def column(self, t: float) -> int:
+        index = int((t - self.timeline.start) / self.span * self.columns)
+        return min(max(index, 0), self.columns - 1)
+
+    def task_row(self, task: TaskInfo, steps: Sequence[Step]) -> StyleAndTextTuples:
+        cells = [""] * self.columns
+        start, end = lifetime(task, self.timeline)
+        self._fill(cells, [(start, end)], "wait")
+        limit = self.timeline.threshold
+        self._fill(cells, [(s.start, s.end) for s in steps if s.duration <= limit], "run")
+        self._fill(cells, [(s.start, s.end) for s in steps if s.duration > limit], "block")
+        # The marks sit just outside the bar: the cell before its first, the one after its last.
+        cells = ["", *cells, ""]
+        # A cell's task is made a moment before its window opens: that is not "before".
+        born_before = task.created < self.timeline.start - self.span / self.columns
+        goes_on = task.ended is None or task.ended > self.timeline.end
+        cells[self.column(start)] = "beyond" if born_before else "created"
+        cells[self.column(end) + 2] = "beyond" if goes_on else _END_MARK.get(task.state, "done")
+        return self._line(cells)
+
+    def spans_row(self, spans: Sequence[tuple[float, float]], kind: str) -> StyleAndTextTuples:
+        cells = [""] * self.columns
+        self._fill(cells, spans, kind)
+        return self._line(["", *cells, ""])
+
+    def _fill(self, cells: list[str], spans: Iterable[tuple[float, float]], kind: str) -> None:
+        # The hot loop of a long recording (a million steps): locals only, no calls.
+        rank, origin, stop = _RANK[kind], self.timeline.start, self.timeline.end
+        scale, last = self.columns / self.span, self.columns - 1
+        for start, end in spans:
+            if end < origin or start > stop:
+                continue
+            first = min(max(int((start - origin) * scale), 0), last)
+            for index in range(first, min(max(int((end - origin) * scale), 0), last) + 1):
+                if rank > _RANK[cells[index]]:
+                    cells[index] = kind
+
+    def _line(self, cells: Sequence[str]) -> StyleAndTextTuples:
+        out: StyleAndTextTuples = []
+        for kind in cells:
+            self.used.add(kind)
+            text = GLYPHS.get(kind, " ")
+            style = _STYLE[kind]
+            if out and out[-1][0] == style:
+                out[-1] = (style, out[-1][1] + text)
+            else:
+                out.append((style, text))
+        if out and not out[-1][0]:
+            out[-1] = ("", out[-1][1].rstrip())
+        return [*out, ("", "\n")]
+
+    def axis(self, indent: int) -> StyleAndTextTuples:
+        ticks = axis_ticks(self.span, max(self.columns // 10, 1))
+        step = ticks[1] if len(ticks) > 1 else self.span
+        line = ["─"] * self.columns
+        labels = [" "] * (self.columns + 2)
+        free = 0
+        for tick in ticks:
+            index = self.column(self.timeline.start + tick)
+            line[index] = "┴"
+            text = format_tick(tick, step)
+            at = index + 1
+            if at + len(text) > len(labels):  # no room after the tick: end the label at it
+                at = index + 2 - len(text)
+            if at >= free:
+                labels[at : at + len(text)] = text
+                free = at + len(text) + 1
+        pad = " " * indent
+        return [("class:ar.dim", f"{pad} {''.join(line)}\n{pad}{''.join(labels).rstrip()}\n")]

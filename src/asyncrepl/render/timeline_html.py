@@ -1,0 +1,120 @@
+"""The timeline for Jupyter (an object with ``_repr_html_``) and as files: ``.json`` (Chrome
+Trace Event Format), ``.svg`` (the picture) and ``.html`` (the picture and the summary)."""
+
+from __future__ import annotations
+
+import html
+import os
+from pathlib import Path
+
+from prompt_toolkit.formatted_text import fragment_list_to_text
+
+from asyncrepl.records import Timeline
+from asyncrepl.render.html import HtmlView, fragments_to_html
+from asyncrepl.render.style import CSS
+from asyncrepl.render.svg import render_svg
+from asyncrepl.render.timeline import render_summary, render_timeline, summarize
+from asyncrepl.render.trace import trace_json
+
+__all__ = [
+    "EXPORT_KINDS",
+    "ExportError",
+    "check_export_path",
+    "export_timeline",
+    "render_timeline_page",
+    "timeline_view",
+]
+
+#: File suffix -> what it holds, for messages.
+EXPORT_KINDS = {
+    ".json": "a trace for Perfetto (ui.perfetto.dev) or chrome://tracing",
+    ".svg": "a picture of the chart",
+    ".html": "a page with the chart and its summary",
+}
+
+
+class ExportError(ValueError):
+    """The export path cannot be written; the message is one line for the user."""
+
+
+def timeline_view(timeline: Timeline, *, width: int = 80, scope: str = "") -> HtmlView:
+    """Both renderings of one timeline.
+
+    :param timeline: the recorded window.
+    :param width: terminal columns for the text chart.
+    :param scope: what the window is: ``"cell 3"``.
+    """
+    fragments = render_timeline(timeline, width=width, scope=scope)
+    if not timeline.steps and not timeline.tasks:
+        return HtmlView(fragments, f"<p>{html.escape(fragment_list_to_text(fragments))}</p>")
+    return HtmlView(fragments, f"<div>{render_svg(timeline, scope=scope)}</div>")
+
+
+def render_timeline_page(timeline: Timeline, *, scope: str = "") -> str:
+    """A whole HTML page: the picture and the summary, with nothing to load from elsewhere.
+
+    :param timeline: the recorded window.
+    :param scope: what the window is: ``"cell 3"``.
+    """
+    summary = fragments_to_html(render_summary(summarize(timeline), timeline.threshold))
+    title = f"asyncrepl timeline{f' of {scope}' if scope else ''}"
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title><style>{CSS}"
+        "body { font-family: sans-serif; margin: 1.5em; }</style></head><body>"
+        f"{render_svg(timeline, scope=scope)}"
+        f'<pre class="ar-summary">{summary}</pre></body></html>\n'
+    )
+
+
+def check_export_path(path: str | os.PathLike[str]) -> Path:
+    """The path, if a file of a known kind can be written there; else :class:`ExportError`.
+
+    Checked before anything runs, so that a long script does not end in a failed export.
+
+    :param path: where the user wants the file.
+    """
+    target = Path(path).expanduser()
+    if target.suffix.lower() not in EXPORT_KINDS:
+        raise ExportError(
+            f"`{path}` has no known export type: end the name with .json (a trace for "
+            "Perfetto or chrome://tracing), .svg (a picture) or .html (a page)."
+        )
+    folder = target.parent
+    if not folder.is_dir():
+        raise ExportError(f"Cannot write `{path}`: the folder `{folder}` does not exist.")
+    if target.is_dir():
+        raise ExportError(f"Cannot write `{path}`: it is a folder. Give a file name.")
+    if not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise ExportError(f"Cannot write `{path}`: permission denied. Pick another place.")
+    return target
+
+
+def export_timeline(timeline: Timeline, path: str | os.PathLike[str], *, scope: str = "") -> Path:
+    """Write the timeline to ``path``; the suffix picks the format (see :data:`EXPORT_KINDS`).
+
+    The file is rendered whole before it is opened, so a failure leaves no file behind.
+
+    :param timeline: the recorded window.
+    :param path: a ``.json``, ``.svg`` or ``.html`` file.
+    :param scope: what the window is, for the picture's title.
+    :raises ExportError: the path cannot be written (one line, for the user).
+    """
+    target = check_export_path(path)
+    suffix = target.suffix.lower()
+    if suffix == ".json":
+        text = trace_json(timeline)
+    elif suffix == ".svg":
+        text = '<?xml version="1.0" encoding="UTF-8"?>\n' + render_svg(timeline, scope=scope)
+    else:
+        text = render_timeline_page(timeline, scope=scope)
+    existed = target.exists()
+    try:
+        with open(target, "w", encoding="utf-8") as stream:
+            stream.write(text)
+    except OSError as exc:
+        if not existed:
+            target.unlink(missing_ok=True)
+        reason = exc.strerror or type(exc).__name__
+        raise ExportError(f"Cannot write `{path}`: {reason.lower()}.") from None
+    return target

@@ -1,0 +1,153 @@
+"""``asyncrepl run SCRIPT.py [ARGS]``: real scripts in a subprocess, as a person runs them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from asyncrepl.cli_run import main_run
+
+TUTORIAL = """\
+import asyncio, sys
+import helper  # a module next to the script: its folder is on sys.path
+
+async def print_values(values, delay):
+    for item in values:
+        print(item)
+        await asyncio.sleep(delay)
+    return delay
+
+async def main():
+    await asyncio.gather(print_values([1, 3, 5], 0.05), print_values([2, 4], 0.075))
+
+print(__name__, sys.argv[1:], __file__ == sys.argv[0], helper.VALUE)
+asyncio.run(main())
+sys.exit(int(sys.argv[1]))
+"""
+
+
+def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100"}
+    return subprocess.run(
+        [sys.executable, "-m", "asyncrepl", "run", *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def script(tmp_path: Path, name: str, source: str) -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(source), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def tutorial(tmp_path: Path) -> Path:
+    script(tmp_path, "helper.py", "VALUE = 42\n")
+    return script(tmp_path, "tutorial.py", TUTORIAL)
+
+
+def test_runs_as_main_keeps_stdout_and_exit_status(tmp_path: Path, tutorial: Path) -> None:
+    done = run(tmp_path, "--export", "trace.json", "tutorial.py", "3", "--export", "x")
+    assert done.returncode == 3, done.stderr
+    assert done.stdout.splitlines() == [
+        "__main__ ['3', '--export', 'x'] True 42",
+        *"12345",
+    ]
+    err = done.stderr
+    assert "Timeline of tutorial.py (" in err
+    assert "\nprint_values (" in err and "Ran concurrently" in err
+    assert "Wrote a trace for Perfetto (ui.perfetto.dev) or chrome://tracing:" in err
+    trace = json.loads((tmp_path / "trace.json").read_text())
+    tracks = {
+        e["args"]["name"]: e["tid"] for e in trace["traceEvents"] if e["name"] == "thread_name"
+    }
+    first = min(tid for name, tid in tracks.items() if name.startswith("print_values ("))
+    steps = [e for e in trace["traceEvents"] if e.get("cat") == "step" and e["tid"] == first]
+    offsets = [(e["ts"] - steps[0]["ts"]) / 1e6 for e in steps]
+    assert offsets == pytest.approx([0, 0.05, 0.1, 0.15], abs=0.02)
+    assert not (tmp_path / "x").exists()
+
+
+def test_an_uncaught_exception_shows_the_scripts_traceback(tmp_path: Path) -> None:
+    script(
+        tmp_path,
+        "boom.py",
+        """\
+        import asyncio
+
+        async def main():
+            await asyncio.sleep(0)
+            raise ValueError("no such thing")
+
+        asyncio.run(main())
+        """,
+    )
+    done = run(tmp_path, "boom.py")
+    assert done.returncode == 1
+    traceback, _, chart = done.stderr.partition("Timeline of boom.py")
+    assert traceback.startswith("Traceback (most recent call last):\n  File ")
+    assert 'boom.py", line 7, in <module>' in traceback
+    assert "runpy" not in traceback and "cli_run" not in traceback
+    assert traceback.rstrip().endswith("ValueError: no such thing")
+    assert "\nmain (" in chart and "✗" in chart
+
+
+def test_a_blocking_call_is_reported_with_its_line(tmp_path: Path) -> None:
+    script(
+        tmp_path,
+        "slow.py",
+        """\
+        import asyncio, time
+
+        async def main():
+            await asyncio.sleep(0)
+            time.sleep(0.2)
+
+        asyncio.run(main())
+        """,
+    )
+    done = run(tmp_path, "--threshold", "0.05", "slow.py")
+    assert done.returncode == 0 and done.stdout == ""
+    assert "The event loop was blocked for 0.2" in done.stderr
+    assert "slow.py:5" in done.stderr and "time.sleep(0.2)" in done.stderr
+    assert "loop blocked" in done.stderr and "▓" in done.stderr
+
+
+def test_a_bad_export_path_stops_before_the_script_runs(tmp_path: Path) -> None:
+    script(tmp_path, "mark.py", "open('ran', 'w').close()\n")
+    done = run(tmp_path, "--export", "missing/trace.json", "mark.py")
+    assert done.returncode == 2
+    assert done.stderr == (
+        "asyncrepl run: Cannot write `missing/trace.json`: the folder `missing` does not exist.\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mark.py"]
+
+
+def test_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main_run([str(tmp_path / "nowhere.py")]) == 2
+    assert "cannot find" in capsys.readouterr().err
+    assert main_run(["--export", "t.txt", __file__]) == 2
+    assert "no known export type" in capsys.readouterr().err
+    assert main_run(["--help"]) == 0
+    assert "Options go before SCRIPT.py" in capsys.readouterr().out
+    assert main_run([]) == 2
+    assert "the following arguments are required: SCRIPT.py" in capsys.readouterr().err
+
+
+def test_sys_exit_with_a_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = script(tmp_path, "bye.py", "import sys\nsys.exit('bye now')\n")
+    saved = list(sys.path)
+    assert main_run([str(path)]) == 1
+    assert sys.path == saved
+    err = capsys.readouterr().err
+    assert err.startswith("bye now\n") and "Nothing ran on the event loop in bye.py." in err
