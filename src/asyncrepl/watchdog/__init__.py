@@ -2,4 +2,7 @@
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from asyncrepl.watchdog.detector import BlockSource, Watchdog
+from asyncrepl.watchdog.reports import CODES, CPU_BOUND, LOOP_BLOCKED
+
+__all__ = ["CODES", "CPU_BOUND", "LOOP_BLOCKED", "BlockSource", "Watchdog"]

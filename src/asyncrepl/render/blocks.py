@@ -1,0 +1,128 @@
+"""The run-time blocking report for a person: how long the event loop was blocked, by which
+task, the line and the call, why, and the fix; and the one-line "still blocked" note."""
+
+from __future__ import annotations
+
+import ast
+
+from prompt_toolkit.formatted_text import StyleAndTextTuples
+
+from asyncrepl.records import BlockReport
+from asyncrepl.render.hints import EXPLAIN_HINT
+
+__all__ = ["format_seconds", "render_block", "render_still_blocked"]
+
+_CPU_FIX = (
+    "run it in a thread with `await asyncio.to_thread(function, ...)`,\n"
+    "       or let other tasks take turns: `await asyncio.sleep(0)` inside the loop."
+)
+
+
+def format_seconds(seconds: float) -> str:
+    """``"1.00 s"``; one decimal from ten seconds on.
+
+    :param seconds: a duration.
+    """
+    return f"{seconds:.2f} s" if seconds < 10 else f"{seconds:.1f} s"
+
+
+def render_block(report: BlockReport, *, explain_hint: bool = False) -> StyleAndTextTuples:
+    """The report of one block, after it ended (``report.still_blocked`` is False).
+
+    :param report: from the watchdog.
+    :param explain_hint: end with ``(%explain for more)``.
+    """
+    if report.still_blocked:
+        return render_still_blocked(report)
+    took = format_seconds(report.duration)
+    fragments: StyleAndTextTuples = [
+        ("class:ar.warn", "⚠ "),
+        ("class:ar.warn", f"The event loop was blocked for {took} "),
+        *_by_whom(report),
+        ("class:ar.dim", f" ({report.code} {report.slug})"),
+    ]
+    fragments += _where(report)
+    fragments += [("", "\n  "), *_why(report, took)]
+    fix = _fix(report)
+    if fix:
+        fragments += [("", "\n  Fix: "), *fix]
+    if explain_hint:
+        fragments += [("", "\n  "), ("class:ar.hint", EXPLAIN_HINT)]
+    return fragments
+
+
+def render_still_blocked(report: BlockReport) -> StyleAndTextTuples:
+    """The one interim line sent while a long block goes on.
+
+    :param report: an interim report (``still_blocked`` True).
+    """
+    so_far = format_seconds(report.duration)
+    fragments: StyleAndTextTuples = [
+        ("class:ar.warn", "⏳ "),
+        ("class:ar.warn", f"Event loop blocked for {so_far} so far: "),
+        *_by_whom(report, short=True),
+    ]
+    if report.location is not None:
+        fragments += [("", ", "), ("class:ar.location", report.location.label)]
+        shown = report.call or report.location.source
+        if shown:
+            fragments += [("", " "), ("class:ar.code", f"`{shown}`")]
+    return fragments
+
+
+def _by_whom(report: BlockReport, *, short: bool = False) -> StyleAndTextTuples:
+    by = "" if short else "by "
+    if report.task_name is None:
+        return [("", f"{by}a callback")]
+    return [("", f"{by}task "), ("class:ar.name", f"'{report.task_name}'")]
+
+
+def _where(report: BlockReport) -> StyleAndTextTuples:
+    location = report.location
+    if location is None:
+        return [("", "\n  "), ("class:ar.dim", "No line of your code was running then.")]
+    fragments: StyleAndTextTuples = [("", "\n  "), ("class:ar.location", location.label)]
+    if location.function:
+        fragments += [("", " in "), ("class:ar.name", location.function)]
+    if location.source:
+        fragments += [("", "\n      "), ("class:ar.code", location.source)]
+        column = location.source.find(report.call) if report.call else -1
+        if column >= 0:
+            caret = " " * column + "^" * len(report.call)
+            fragments += [("", "\n      "), ("class:ar.caret", caret)]
+    return fragments
+
+
+def _why(report: BlockReport, took: str) -> StyleAndTextTuples:
+    if report.call:
+        callee = _callee(report.call)
+        named: StyleAndTextTuples = [("class:ar.code", f"`{callee}`")] if callee else []
+        return [
+            *(named or [("", "This call")]),
+            ("", f" blocks the entire event loop: no other task ran for {took}."),
+        ]
+    if report.location is not None:
+        return [("", f"Your code computed here without an `await`: no other task ran for {took}.")]
+    return [("", f"A callback or library code held the loop: no other task ran for {took}.")]
+
+
+def _fix(report: BlockReport) -> StyleAndTextTuples:
+    if report.fix:
+        return [("class:ar.fix", report.fix)]
+    if report.location is not None and not report.call:
+        return [("", _CPU_FIX)]
+    return []
+
+
+def _callee(call: str) -> str | None:
+    """``"time.sleep()"`` for ``"time.sleep(1)"``; None when the function is not a plain
+    name (``getattr(time, "sleep")(1)``)."""
+    try:
+        node = ast.parse(call, mode="eval").body
+    except SyntaxError:
+        return None
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name | ast.Attribute):
+        name = ast.unparse(node.func)
+        if all(part.isidentifier() for part in name.split(".")):
+            return f"{name}()"
+    return None

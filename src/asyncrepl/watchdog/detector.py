@@ -1,0 +1,304 @@
+"""The watchdog thread: notices a loop step that runs longer than the threshold, samples the
+loop thread's stack while it is stuck, and reports the block once when it ends."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+from asyncrepl.records import BlockReport, LocationLabeler, Step, default_labeler
+from asyncrepl.watchdog.frames import FrameFacts, UserFiles, frame_facts, snapshot, user_frame
+from asyncrepl.watchdog.reports import summarise
+
+__all__ = ["BlockSource", "Watchdog"]
+
+log = logging.getLogger("asyncrepl")
+
+
+class BlockSource(Protocol):
+    """What the watchdog needs from the recorder (``asyncrepl.instrument.recorder.Recorder``).
+
+    ``current_step`` must be readable from another thread without locks: the start time of
+    the step running on the loop now and its task, or None between steps.
+    """
+
+    def current_step(self) -> tuple[float, asyncio.Task[Any] | None] | None: ...
+
+    def now(self) -> float: ...
+
+
+@dataclass
+class _Block:
+    """The step the loop is stuck in, and what the samples saw so far."""
+
+    start: float
+    task_name: str | None
+    last_seen: float
+    #: Seconds of the block each sample stands for (the time since the look before it).
+    counts: dict[FrameFacts, float] = field(default_factory=dict)
+    last: FrameFacts | None = None
+    noted: bool = False
+
+
+class Watchdog:
+    """Watches a loop through a :class:`BlockSource` from a daemon thread.
+
+    When one step holds the loop longer than ``threshold`` seconds, it samples the loop
+    thread's stack (``sys._current_frames()``) every ``sample_interval`` while the step lasts,
+    and when the step ends calls ``on_report`` once with a :class:`~asyncrepl.records.BlockReport`
+    naming the user's line and call. A block still going on after ``still_blocked_after``
+    seconds gets one interim report with ``still_blocked=True``.
+
+    ``on_report`` is called **from the watchdog thread** (so that the interim note can be
+    delivered while the loop is stuck): it must be quick and thread-safe, e.g. print above
+    the prompt or hand the report to the loop with ``call_soon_threadsafe``. If it raises, it
+    is logged once and not called again; :meth:`reports` keeps working.
+
+    :param source: the recorder, or anything with ``current_step()`` and ``now()``.
+    :param threshold: seconds a step may hold the loop before it counts as a block.
+    :param still_blocked_after: seconds after which a block gets its one interim note;
+        None for no note.
+    :param poll_interval: seconds between looks while the loop is healthy
+        (default ``threshold / 4``).
+    :param sample_interval: seconds between stack samples during a block
+        (default ``threshold / 5``, at most 10 ms).
+    :param on_report: receives each report (see above), or None to only keep them.
+    :param labeler: turns cell filenames into ``<cell 3>``.
+    :param history: how many final reports :meth:`reports` keeps.
+    :param quiet_repeats: seconds during which another block of the same task at the same
+        line and call is kept (in :meth:`reports`) but not passed to ``on_report`` again: a
+        coroutine that blocks in a loop gets one report, not a storm.
+    """
+
+    def __init__(
+        self,
+        source: BlockSource,
+        *,
+        threshold: float = 0.1,
+        still_blocked_after: float | None = 1.0,
+        poll_interval: float | None = None,
+        sample_interval: float | None = None,
+        on_report: Callable[[BlockReport], None] | None = None,
+        labeler: LocationLabeler = default_labeler,
+        history: int = 1000,
+        quiet_repeats: float = 10.0,
+    ) -> None:
+        if not threshold > 0:
+            raise ValueError(f"threshold must be a positive number of seconds, not {threshold!r}")
+        self.source = source
+        self.threshold = threshold
+        self.still_blocked_after = still_blocked_after
+        self.poll_interval = poll_interval or threshold / 4
+        self.sample_interval = sample_interval or min(threshold / 5, 0.01)
+        self.on_report = on_report
+        self.quiet_repeats = quiet_repeats
+        self._delivered: dict[tuple[object, ...], float] = {}
+        self._user = UserFiles(labeler)
+        self._reports: collections.deque[BlockReport] = collections.deque(maxlen=history)
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._thread_id = 0
+        self._block: _Block | None = None
+        self._facts: dict[tuple[object, ...], FrameFacts] = {}
+        self._failed = False
+        self._gil_wait = sys.getswitchinterval() / 2
+        self._waited = 0.0
+        self._starved = False
+
+    @property
+    def running(self) -> bool:
+        """True between :meth:`start` and :meth:`stop`."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self, loop_thread_id: int) -> None:
+        """Start watching; the loop runs in the thread ``loop_thread_id``.
+
+        :param loop_thread_id: ``threading.get_ident()`` of the loop's thread.
+        """
+        if self.running:
+            raise RuntimeError("the watchdog is already running")
+        self._thread_id = loop_thread_id
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="asyncrepl-watchdog", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float | None = 5.0) -> None:
+        """Stop watching and wait for the thread to end. A block whose step has ended is
+        reported first; one still in progress (the loop stuck right now) is dropped.
+
+        :param timeout: seconds to wait for the thread.
+        """
+        self._stop.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+        self._thread = None
+
+    def reports(self, start: float | None = None, end: float | None = None) -> list[BlockReport]:
+        """Final reports of blocks that overlap ``[start, end]`` (the source's clock), oldest
+        first: what ``Timeline.blocks`` holds.
+
+        :param start: the window's start, None for no bound.
+        :param end: the window's end, None for no bound.
+        """
+        with self._lock:
+            found = list(self._reports)
+        return [
+            report
+            for report in found
+            if (end is None or report.started <= end)
+            and (start is None or report.started + report.duration >= start)
+        ]
+
+    def _run(self) -> None:
+        interval = self.poll_interval
+        while True:
+            began = time.perf_counter()
+            if self._stop.wait(interval):
+                break
+            # Waking late means the loop thread held the interpreter lock all along: a long
+            # builtin call (``sum(range(10**8))``) that the next sample sees just returning.
+            self._waited = time.perf_counter() - began
+            self._starved = self._waited - interval > self.threshold / 2
+            try:
+                interval = self._tick()
+            except Exception:
+                self._block, interval = None, self.poll_interval
+                self._facts.clear()
+                self._log_failure()
+        try:
+            self._last_look()
+        except Exception:
+            self._log_failure()
+
+    def _last_look(self) -> None:
+        """On stop: report a block whose step has ended since the last look."""
+        block = self._block
+        if block is None:
+            return
+        step = self.source.current_step()
+        if step is None or step[0] != block.start:
+            self._finish(block, self.source.now())
+        self._block = None
+
+    def _log_failure(self) -> None:
+        if not self._failed:
+            self._failed = True
+            log.exception("asyncrepl: the blocking detector failed (it keeps going)")
+
+    def _tick(self) -> float:
+        """One look at the loop; returns the seconds until the next."""
+        step = self.source.current_step()
+        now = self.source.now()
+        block = self._block
+        if block is not None:
+            if step is not None and step[0] == block.start:
+                self._sample(block)
+                block.last_seen = now
+                if self._due_for_note(block, now):
+                    block.noted = True
+                    self._deliver(self._summary(block, now - block.start, still=True))
+                return self.poll_interval if block.noted else self.sample_interval
+            self._finish(block, now)
+        if step is None or now - step[0] < self.threshold:
+            return self.poll_interval
+        task = step[1]
+        self._block = _Block(step[0], task.get_name() if task is not None else None, now)
+        self._sample(self._block)
+        return self.sample_interval
+
+    def _due_for_note(self, block: _Block, now: float) -> bool:
+        after = self.still_blocked_after
+        return not block.noted and after is not None and now - block.start >= after
+
+    def _sample(self, block: _Block) -> None:
+        """One look at the loop thread's stack, weighted by the time since the last look."""
+        states = snapshot(sys._current_frames().get(self._thread_id))
+        index = user_frame(states, self._user)
+        if index is None:  # no code of the user's on the stack: nothing to point at
+            return
+        state = states[index]
+        key = (state.code, state.lasti, index == 0)
+        facts = self._facts.get(key)
+        if facts is None:
+            facts = self._facts[key] = frame_facts(states, index, self._user)
+        del states, state  # never keep the user's frames (and their variables) alive
+        if facts.innermost and facts.call and not self._starved and self._gil_busy():
+            # Python code between short calls (a CPU-bound loop), not one long call.
+            facts = replace(facts, call="", callee="")
+        block.counts[facts] = block.counts.get(facts, 0.0) + self._waited
+        block.last = facts
+
+    def _gil_busy(self) -> bool:
+        """Whether the loop thread holds the interpreter lock (runs Python code): getting it
+        back takes about a switch interval then, and nothing while it waits in a builtin."""
+        began = time.perf_counter()
+        time.sleep(0)
+        return time.perf_counter() - began > self._gil_wait
+
+    def _finish(self, block: _Block, now: float) -> None:
+        self._block = None
+        self._facts.clear()
+        end = self._step_end(block.start, now)
+        if end is None:
+            end = (block.last_seen + now) / 2  # it ended between the last two looks
+        duration = max(end - block.start, block.last_seen - block.start)
+        if duration < self.threshold:
+            return
+        report = self._summary(block, duration, still=False)
+        with self._lock:
+            self._reports.append(report)
+        self._deliver(report)
+
+    def _step_end(self, start: float, now: float) -> float | None:
+        """The exact end of the step, when the source records steps (the Recorder does)."""
+        steps: Callable[[float, float], list[Step]] | None = getattr(self.source, "steps", None)
+        if steps is None:
+            return None
+        for step in reversed(steps(start, now)):
+            if step.start == start:
+                return step.end
+        return None
+
+    def _summary(self, block: _Block, duration: float, *, still: bool) -> BlockReport:
+        return summarise(
+            block.counts,
+            block.last,
+            started=block.start,
+            duration=duration,
+            task_name=block.task_name,
+            still_blocked=still,
+        )
+
+    def _deliver(self, report: BlockReport) -> None:
+        callback = self.on_report
+        if callback is None or self._repeated(report):
+            return
+        try:
+            callback(report)
+        except Exception:
+            self.on_report = None
+            log.exception("asyncrepl: the block report handler failed; it is switched off")
+
+    def _repeated(self, report: BlockReport) -> bool:
+        """Whether the same task blocked at the same line and call less than
+        ``quiet_repeats`` ago (a new cell running it again is a new task: reported)."""
+        if report.location is None:
+            return False
+        where = report.location
+        site = (report.task_name, where.filename, where.lineno, report.call, report.still_blocked)
+        now = self.source.now()
+        last = self._delivered.get(site)
+        if last is not None and now - last < self.quiet_repeats:
+            return True
+        if len(self._delivered) > 1000:  # forget old sites rather than grow without end
+            self._delivered.clear()
+        self._delivered[site] = now
+        return False

@@ -1,0 +1,317 @@
+"""Reading a stuck thread's stack: which frames are the user's, the call a frame is making
+right now (from ``f_lasti`` and ``co_positions``), and what that call is named."""
+
+from __future__ import annotations
+
+import ast
+import asyncio.base_events
+import builtins
+import dis
+import inspect
+import itertools
+import linecache
+import os
+import site
+import sys
+import sysconfig
+import types
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from asyncrepl.records import Location, LocationLabeler
+
+__all__ = [
+    "FrameFacts",
+    "FrameState",
+    "UserFiles",
+    "call_span",
+    "callee_name",
+    "frame_facts",
+    "make_location",
+    "snapshot",
+    "user_frame",
+]
+
+#: Instructions that are (part of) a call. The innermost frame sits on one of these while a
+#: builtin runs; an outer frame's ``f_lasti`` may point into the CALL's inline CACHE entries.
+_CALL_OPS = frozenset({"CALL", "PRECALL", "CALL_FUNCTION_EX", "CALL_KW"})
+_ASYNC_FLAGS = inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR | inspect.CO_ITERABLE_COROUTINE
+_MISSING = object()
+#: Every step runs inside this method; the frames outside it (``asyncio.run(main())``, the
+#: REPL) wait for the loop and are not what blocks it. (typeshed leaves the private
+#: ``_run_once`` out, hence the ignore.)
+_RUN_ONCE = asyncio.base_events.BaseEventLoop._run_once.__code__  # type: ignore[attr-defined]
+
+
+def _library_dirs() -> tuple[str, ...]:
+    paths = sysconfig.get_paths()
+    dirs = {paths.get(key, "") for key in ("stdlib", "platstdlib", "purelib", "platlib")}
+    dirs.update(getattr(site, "getsitepackages", list)())  # absent in old virtualenvs
+    dirs.add(site.getusersitepackages())
+    dirs.add(os.path.dirname(os.__file__))
+    dirs.add(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # asyncrepl itself
+    return tuple(os.path.join(os.path.realpath(d), "") for d in dirs if d)
+
+
+class UserFiles:
+    """Decides, once per filename, whether code is the user's: not the standard library, not
+    an installed package, not asyncrepl; REPL cells (known to the labeler) always are.
+
+    :param labeler: turns cell filenames into ``<cell 3>``.
+    """
+
+    def __init__(self, labeler: LocationLabeler) -> None:
+        self.labeler = labeler
+        self._known: dict[str, bool] = {}
+        self._library = _library_dirs()
+
+    def __call__(self, filename: str) -> bool:
+        known = self._known.get(filename)
+        if known is None:
+            known = self._known[filename] = self._decide(filename)
+        return known
+
+    def _decide(self, filename: str) -> bool:
+        if self.labeler(filename) is not None:
+            return True
+        if filename.startswith("<"):  # exec'd code is the user's; frozen modules are not
+            return not filename.startswith("<frozen")
+        path = os.path.realpath(filename)
+        parts = path.split(os.sep)
+        if "site-packages" in parts or "dist-packages" in parts:
+            return False
+        return not path.startswith(self._library)
+
+
+@dataclass(frozen=True, slots=True)
+class FrameFacts:
+    """What one sample found in the innermost user frame, as plain values.
+
+    :param location: the user's line.
+    :param call: the call expression at the instruction, as written, or ``""`` when the
+        instruction is not a call.
+    :param callee: the called function's ``module.qualname`` when it could be named.
+    :param innermost: no frame below: a builtin runs, or the user's own bytecode.
+    :param is_async: the frame is a coroutine's (an ``await`` is possible there).
+    :param caller_call: for a plain function, the call of it in the nearest user coroutine.
+    """
+
+    location: Location
+    call: str
+    callee: str
+    innermost: bool
+    is_async: bool
+    caller_call: str = ""
+
+
+class FrameState(NamedTuple):
+    """One frame of a stack as it was when sampled (a live frame's ``f_lasti`` moves on)."""
+
+    frame: types.FrameType
+    code: types.CodeType
+    lasti: int
+    lineno: int
+
+
+def snapshot(frame: types.FrameType | None) -> list[FrameState]:
+    """The stack ending at ``frame``, innermost first, down to the loop's ``_run_once`` (what
+    called the loop is not the step). Only attribute reads: the stuck thread cannot move on
+    while this runs, since nothing here lets go of the interpreter lock.
+
+    :param frame: the innermost frame of the stuck thread.
+    """
+    states: list[FrameState] = []
+    while frame is not None and frame.f_code is not _RUN_ONCE:
+        code = frame.f_code
+        states.append(FrameState(frame, code, frame.f_lasti, frame.f_lineno or 0))
+        frame = frame.f_back
+    return states
+
+
+def user_frame(states: list[FrameState], user: UserFiles) -> int | None:
+    """The index of the innermost user frame in ``states``; None when there is none.
+
+    :param states: from :func:`snapshot`.
+    :param user: the user-code test.
+    """
+    for index, state in enumerate(states):
+        if user(state.code.co_filename):
+            return index
+    return None
+
+
+def frame_facts(states: list[FrameState], index: int, user: UserFiles) -> FrameFacts:
+    """Facts about the user frame ``states[index]`` (found by :func:`user_frame`).
+
+    :param states: from :func:`snapshot`.
+    :param index: the user frame's index.
+    :param user: the user-code test.
+    """
+    current = states[index]
+    code, lasti = current.code, current.lasti
+    lineno = current.lineno or code.co_firstlineno
+    innermost = index == 0
+    op = dis.opname[code.co_code[lasti]] if 0 <= lasti < len(code.co_code) else ""
+    call = call_span(code, lasti) if not innermost or op in _CALL_OPS else ""
+    callee = ""
+    if call:
+        inner = states[index - 1] if index else None
+        callee = callee_name(call, current.frame) if inner is None else _frame_name(inner)
+    is_async = bool(code.co_flags & _ASYNC_FLAGS)
+    return FrameFacts(
+        location=make_location(code, lineno, user.labeler),
+        call=call,
+        callee=callee,
+        innermost=innermost,
+        is_async=is_async,
+        caller_call="" if is_async else _caller_call(states[index + 1 :], user),
+    )
+
+
+def make_location(code: types.CodeType, lineno: int, labeler: LocationLabeler) -> Location:
+    """A :class:`Location` for line ``lineno`` of ``code``.
+
+    :param code: the frame's code object.
+    :param lineno: the line.
+    :param labeler: turns cell filenames into ``<cell 3>``.
+    """
+    filename = code.co_filename
+    name = labeler(filename) or _short_path(filename)
+    function = "" if code.co_name == "<module>" else code.co_qualname
+    source = linecache.getline(filename, lineno).strip()
+    return Location(filename, lineno, f"{name}:{lineno}", source, function)
+
+
+def _short_path(filename: str) -> str:
+    if filename.startswith("<"):
+        return filename
+    try:
+        relative = os.path.relpath(filename)
+    except ValueError:  # another drive on Windows
+        return os.path.basename(filename)
+    return relative if not relative.startswith("..") else os.path.basename(filename)
+
+
+def call_span(code: types.CodeType, lasti: int) -> str:
+    """The source of the expression the instruction at ``lasti`` belongs to, as written
+    (one line; a call spread over lines is joined), or ``""`` when it cannot be read.
+
+    :param code: the frame's code object.
+    :param lasti: the frame's ``f_lasti`` (a byte offset; positions are per code unit).
+    """
+    if lasti < 0:
+        return ""
+    position = next(itertools.islice(code.co_positions(), lasti // 2, None), None)
+    if position is None or None in position:
+        return ""
+    first, last, start, end = position
+    assert first is not None and last is not None and start is not None and end is not None
+    lines = [linecache.getline(code.co_filename, n).encode() for n in range(first, last + 1)]
+    if not lines or not lines[0]:
+        return ""
+    if first == last:
+        pieces = [lines[0][start:end]]
+    else:
+        pieces = [lines[0][start:], *lines[1:-1], lines[-1][:end]]
+    text = " ".join(piece.decode(errors="replace").strip() for piece in pieces)
+    return text.replace("( ", "(").replace(" )", ")")
+
+
+def _frame_name(state: FrameState) -> str:
+    """``module.qualname`` of the function a frame runs: ``"json.dumps"``."""
+    module = state.frame.f_globals.get("__name__", "")
+    return f"{module}.{state.code.co_qualname}" if module else state.code.co_qualname
+
+
+def _caller_call(outer: list[FrameState], user: UserFiles) -> str:
+    """The call in the nearest user coroutine frame of ``outer``."""
+    for state in outer:
+        if user(state.code.co_filename) and state.code.co_flags & _ASYNC_FLAGS:
+            return call_span(state.code, state.lasti)
+    return ""
+
+
+def callee_name(call: str, frame: types.FrameType) -> str:
+    """Name the function ``call`` calls, looking its name up in ``frame`` without running
+    any of the user's code: names, module attributes, string constants and ``getattr``.
+    Returns ``module.qualname`` (``"time.sleep"``, ``"_thread.lock.acquire"``) or ``""``.
+
+    :param call: the call as written, ``"time.sleep(1)"``.
+    :param frame: the frame making the call (read from another thread).
+    """
+    try:
+        node = ast.parse(call, mode="eval").body
+    except SyntaxError:
+        return ""
+    if not isinstance(node, ast.Call):
+        return ""
+    value = _evaluate(node.func, frame, depth=0)
+    return "" if value is _MISSING else _object_name(value)
+
+
+def _evaluate(node: ast.expr, frame: types.FrameType, depth: int) -> object:
+    if depth > 8:
+        return _MISSING
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.Name):
+        return _lookup(node.id, frame)
+    if isinstance(node, ast.Attribute):
+        return _attribute(_evaluate(node.value, frame, depth + 1), node.attr)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left = _evaluate(node.left, frame, depth + 1)
+        right = _evaluate(node.right, frame, depth + 1)
+        if isinstance(left, str) and isinstance(right, str):
+            return left + right
+        return _MISSING
+    if (
+        isinstance(node, ast.Call)
+        and len(node.args) == 2
+        and not node.keywords
+        and _evaluate(node.func, frame, depth + 1) is builtins.getattr
+    ):
+        name = _evaluate(node.args[1], frame, depth + 1)
+        if isinstance(name, str):
+            return _attribute(_evaluate(node.args[0], frame, depth + 1), name)
+    return _MISSING
+
+
+def _lookup(name: str, frame: types.FrameType) -> object:
+    # Reading f_locals of a running frame from another thread is safe only with PEP 667's
+    # proxy (3.13); before that it rebuilds the frame's locals dict, so use globals alone.
+    if sys.version_info >= (3, 13) and frame.f_code.co_flags & inspect.CO_OPTIMIZED:
+        value = frame.f_locals.get(name, _MISSING)
+        if value is not _MISSING:
+            return value
+    value = frame.f_globals.get(name, _MISSING)
+    return getattr(builtins, name, _MISSING) if value is _MISSING else value
+
+
+def _attribute(base: object, name: str) -> object:
+    if base is _MISSING:
+        return _MISSING
+    try:
+        if isinstance(base, types.ModuleType):
+            return getattr(base, name)
+        # Static lookup: no property, __getattr__ or descriptor of the user's runs here.
+        return inspect.getattr_static(base, name)
+    except AttributeError:
+        return _MISSING
+
+
+def _object_name(value: object) -> str:
+    owner = getattr(value, "__self__", None)
+    name = getattr(value, "__name__", None)
+    if isinstance(owner, types.ModuleType) and name:  # a builtin function: time.sleep
+        return f"{owner.__name__}.{name}"
+    objclass = getattr(value, "__objclass__", None)  # a C method descriptor
+    if isinstance(objclass, type) and name:
+        return f"{objclass.__module__}.{objclass.__qualname__}.{name}"
+    if owner is not None and not isinstance(owner, type) and name:  # a bound method
+        kind = type(owner)
+        return f"{kind.__module__}.{kind.__qualname__}.{name}"
+    module = getattr(value, "__module__", None)
+    qualname = getattr(value, "__qualname__", None)
+    if isinstance(module, str) and isinstance(qualname, str):
+        return f"{module}.{qualname}"
+    return ""

@@ -1,0 +1,104 @@
+"""The blocking report as a person reads it: the line, the caret under the call, why, the fix,
+and the short still-blocked note."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from prompt_toolkit.formatted_text import fragment_list_to_text
+
+from asyncrepl.records import BlockReport, Location
+from asyncrepl.render.blocks import format_seconds, render_block, render_still_blocked
+
+CELL = Location("<ipython-input-3-ab>", 4, "<cell 3>:4", "time.sleep(1)", "print_something")
+SLEEP = BlockReport(
+    "AR201",
+    "loop-blocked",
+    started=10.0,
+    duration=1.0,
+    task_name="Task-3",
+    location=CELL,
+    call="time.sleep(1)",
+    fix="await asyncio.sleep(1)",
+)
+CRUNCH = Location("app.py", 9, "app.py:9", "total += math.sqrt(i)", "crunch")
+CPU = BlockReport("AR202", "cpu-bound", 1.0, 0.4, "worker", CRUNCH)
+
+
+def text(report: BlockReport, **options: bool) -> str:
+    return fragment_list_to_text(render_block(report, **options))
+
+
+def test_a_blocking_call_report_reads_as_in_the_brief() -> None:
+    assert text(SLEEP) == (
+        "⚠ The event loop was blocked for 1.00 s by task 'Task-3' (AR201 loop-blocked)\n"
+        "  <cell 3>:4 in print_something\n"
+        "      time.sleep(1)\n"
+        "      ^^^^^^^^^^^^^\n"
+        "  `time.sleep()` blocks the entire event loop: no other task ran for 1.00 s.\n"
+        "  Fix: await asyncio.sleep(1)"
+    )
+
+
+def test_the_caret_is_under_the_call_and_styled() -> None:
+    line = Location("app.py", 3, "app.py:3", "data = json.dumps(big)", "save")
+    report = replace(SLEEP, location=line, call="json.dumps(big)", fix="")
+    fragments = render_block(report)
+    assert ("class:ar.caret", " " * 7 + "^" * 15) in fragments
+    assert ("class:ar.code", "data = json.dumps(big)") in fragments
+    assert "`json.dumps()` blocks the entire event loop" in text(report)
+    assert "Fix:" not in text(report)
+
+
+def test_a_call_through_getattr_is_shown_as_written() -> None:
+    call = 'getattr(time, "sle" + "ep")(0.5)'
+    line = replace(CELL, source=call)
+    report = replace(SLEEP, location=line, call=call, fix="await asyncio.sleep(0.5)")
+    assert "\n  This call blocks the entire event loop: no other task" in text(report)
+    assert "^" * len(call) in text(report)
+
+
+def test_cpu_bound_work_without_a_fix_gets_the_fix_in_words() -> None:
+    assert text(CPU) == (
+        "⚠ The event loop was blocked for 0.40 s by task 'worker' (AR202 cpu-bound)\n"
+        "  app.py:9 in crunch\n"
+        "      total += math.sqrt(i)\n"
+        "  Your code computed here without an `await`: no other task ran for 0.40 s.\n"
+        "  Fix: run it in a thread with `await asyncio.to_thread(function, ...)`,\n"
+        "       or let other tasks take turns: `await asyncio.sleep(0)` inside the loop."
+    )
+
+
+def test_cpu_bound_work_in_a_helper_gets_the_callers_fix() -> None:
+    report = replace(CPU, fix="await asyncio.to_thread(crunch, 10)")
+    assert text(report).endswith("\n  Fix: await asyncio.to_thread(crunch, 10)")
+    assert "^" not in text(report)
+
+
+def test_a_callback_with_no_user_line() -> None:
+    report = BlockReport("AR201", "loop-blocked", 1.0, 0.25)
+    assert text(report) == (
+        "⚠ The event loop was blocked for 0.25 s by a callback (AR201 loop-blocked)\n"
+        "  No line of your code was running then.\n"
+        "  A callback or library code held the loop: no other task ran for 0.25 s."
+    )
+
+
+def test_the_explain_hint_is_optional() -> None:
+    assert text(SLEEP, explain_hint=True).endswith("\n  (%explain for more)")
+    assert "%explain" not in text(SLEEP)
+
+
+def test_the_still_blocked_note_is_one_line() -> None:
+    note = replace(SLEEP, duration=1.02, still_blocked=True)
+    expected = "⏳ Event loop blocked for 1.02 s so far: task 'Task-3', <cell 3>:4 `time.sleep(1)`"
+    assert fragment_list_to_text(render_still_blocked(note)) == expected
+    assert fragment_list_to_text(render_block(note)) == expected
+    cpu_note = replace(CPU, still_blocked=True, task_name=None)
+    assert fragment_list_to_text(render_still_blocked(cpu_note)) == (
+        "⏳ Event loop blocked for 0.40 s so far: a callback, app.py:9 `total += math.sqrt(i)`"
+    )
+
+
+def test_seconds_are_short() -> None:
+    assert [format_seconds(s) for s in (0.123, 1.0, 12.345)] == ["0.12 s", "1.00 s", "12.3 s"]

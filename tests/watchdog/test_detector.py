@@ -1,0 +1,332 @@
+"""The watchdog on real loops: one report per block naming the user's line and call, the
+still-blocked note, the threshold, quiet healthy loops, and a clean stop."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import inspect
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from asyncrepl.watchdog import Watchdog
+from tests.watchdog.conftest import SOURCES, watch
+
+
+def line_of(function: Callable[..., Any], text: str) -> int:
+    """The line number of the first line of ``function`` that contains ``text``."""
+    lines, first = inspect.getsourcelines(function)
+    return first + next(i for i, line in enumerate(lines) if text in line)
+
+
+async def sleeps() -> None:
+    await asyncio.sleep(0)
+    time.sleep(0.2)
+
+
+def test_time_sleep_is_reported_once_at_its_line(source: Any) -> None:
+    watched = watch(source, sleeps)
+    [report] = watched.reports
+    assert (report.code, report.slug) == ("AR201", "loop-blocked")
+    assert report.task_name == "blocker"
+    assert report.location is not None
+    assert report.location.lineno == line_of(sleeps, "time.sleep")
+    assert report.location.function == "sleeps"
+    assert report.location.label.endswith(f"test_detector.py:{report.location.lineno}")
+    assert report.call == "time.sleep(0.2)"
+    assert report.fix == "await asyncio.sleep(0.2)"
+    assert 0.19 <= report.duration < 0.4
+    assert not report.still_blocked
+
+
+def crunch(seconds: float) -> int:
+    total, deadline = 0, time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        total += 1
+    return total
+
+
+async def computes() -> None:
+    crunch(0.25)
+
+
+def test_a_cpu_loop_is_reported_at_the_users_line(source: Any) -> None:
+    [report] = watch(source, computes).reports
+    assert (report.code, report.slug) == ("AR202", "cpu-bound")
+    assert report.location is not None
+    loop_lines = {line_of(crunch, "while time"), line_of(crunch, "total += 1")}
+    assert report.location.lineno in loop_lines
+    assert report.location.function == "crunch"
+    assert report.call == ""
+    # The loop is in a plain function: the fix runs it in a thread from the coroutine.
+    assert report.fix == "await asyncio.to_thread(crunch, 0.25)"
+
+
+async def computes_inline() -> None:
+    total, deadline = 0, time.perf_counter() + 0.25
+    while time.perf_counter() < deadline:
+        total += 1
+
+
+def test_a_cpu_loop_in_a_coroutine_has_no_code_fix(source: Any) -> None:
+    [report] = watch(source, computes_inline).reports
+    assert report.code == "AR202"
+    assert report.location is not None
+    assert report.location.function == "computes_inline"
+    assert report.fix == ""
+
+
+def derive_key(password: bytes) -> bytes:
+    return hashlib.pbkdf2_hmac("sha256", password, b"salt", 600_000)
+
+
+async def logs_in() -> None:
+    derive_key(b"secret")
+
+
+def test_a_heavy_library_call_in_a_helper_names_the_call(source: Any) -> None:
+    [report] = watch(source, logs_in).reports
+    assert report.code == "AR201"
+    assert report.location is not None
+    assert report.location.lineno == line_of(derive_key, "pbkdf2_hmac")
+    assert report.call == 'hashlib.pbkdf2_hmac("sha256", password, b"salt", 600_000)'
+    assert report.fix == 'await asyncio.to_thread(derive_key, b"secret")'
+
+
+async def waits_in_library_code() -> None:
+    event = threading.Event()
+    event.wait(0.2)  # threading.py's Python code runs below this line
+
+
+def test_blocking_inside_library_code_names_the_users_call(source: Any) -> None:
+    [report] = watch(source, waits_in_library_code).reports
+    assert report.code == "AR201"
+    assert report.location is not None
+    assert report.location.lineno == line_of(waits_in_library_code, "event.wait")
+    assert report.call == "event.wait(0.2)"
+    assert report.fix == "await asyncio.to_thread(event.wait, 0.2)"
+
+
+async def sleeps_dynamically() -> None:
+    getattr(time, "sle" + "ep")(0.2)
+
+
+def test_a_call_no_static_check_can_see_is_named(source: Any) -> None:
+    [report] = watch(source, sleeps_dynamically).reports
+    assert report.call == 'getattr(time, "sle" + "ep")(0.2)'
+    assert report.fix == "await asyncio.sleep(0.2)"
+
+
+def sum_size(seconds: float) -> int:
+    """How many numbers ``sum(range(n))`` adds in about ``seconds`` on this machine."""
+    began = time.perf_counter()
+    sum(range(1_000_000))
+    return int(1_000_000 * seconds / (time.perf_counter() - began))
+
+
+SUM_SIZE = 0
+
+
+async def sums_holding_the_interpreter() -> None:
+    total = sum(range(SUM_SIZE))  # a builtin that never lets go of the interpreter lock
+    for i in range(20_000):
+        total += i
+
+
+def test_a_builtin_holding_the_interpreter_lock_is_still_named(source: Any) -> None:
+    """The watchdog cannot run during such a call: it sees the call just as it returns."""
+    global SUM_SIZE
+    SUM_SIZE = sum_size(0.3)
+    [report] = watch(source, sums_holding_the_interpreter).reports
+    assert report.location is not None
+    assert report.location.lineno == line_of(sums_holding_the_interpreter, "sum(range")
+    assert report.call == "sum(range(SUM_SIZE))"
+    assert report.duration >= 0.1
+
+
+async def sleeps_long() -> None:
+    time.sleep(0.45)
+
+
+def test_a_long_block_gives_one_note_then_one_report(source: Any) -> None:
+    watched = watch(source, sleeps_long, still_blocked_after=0.15)
+    note, final = watched.reports
+    assert note.still_blocked and not final.still_blocked
+    assert 0.15 <= note.duration < 0.45
+    assert note.started == final.started
+    assert note.call == final.call == "time.sleep(0.45)"
+    assert 0.44 <= final.duration < 0.7
+
+
+async def healthy_then_blocked() -> None:
+    async def worker() -> None:
+        for _ in range(50):
+            await asyncio.sleep(0)
+
+    for _ in range(5):
+        await asyncio.gather(*(worker() for _ in range(200)))
+    time.sleep(0.25)
+
+
+def test_a_healthy_loop_is_not_reported(source: Any) -> None:
+    # The default threshold: a busy test machine may well stall a step for 50 ms.
+    watched = watch(source, healthy_then_blocked, threshold=0.1)
+    # The many short steps before gave nothing; the one block after them gave one report.
+    [report] = watched.reports
+    assert report.location is not None
+    assert report.location.lineno == line_of(healthy_then_blocked, "time.sleep")
+
+
+async def short_blocks_then_a_long_one() -> None:
+    for _ in range(3):
+        time.sleep(0.04)
+        await asyncio.sleep(0)
+    time.sleep(0.2)
+
+
+def test_the_threshold_is_honoured(source: Any) -> None:
+    [report] = watch(source, short_blocks_then_a_long_one, threshold=0.1).reports
+    assert report.call == "time.sleep(0.2)"
+
+
+def test_any_block_source_will_do() -> None:
+    """Only ``current_step()`` and ``now()`` are needed: a stand-in source works too."""
+    [report] = watch(SOURCES["stepsource"], sleeps).reports
+    assert report.call == "time.sleep(0.2)"
+    assert report.location is not None
+    assert report.location.lineno == line_of(sleeps, "time.sleep")
+
+
+async def blocks_in_a_callback() -> None:
+    loop = asyncio.get_running_loop()
+    done = loop.create_future()
+    loop.call_soon(time.sleep, 0.15)
+    loop.call_soon(done.set_result, None)
+    await done
+
+
+def test_a_plain_callback_has_no_task_and_no_line(source: Any) -> None:
+    [report] = watch(source, blocks_in_a_callback).reports
+    assert report.task_name is None
+    assert report.location is None  # the code that started the loop is not to blame
+    assert (report.code, report.call) == ("AR201", "")
+
+
+async def blocks_twice() -> None:
+    time.sleep(0.12)
+    await asyncio.sleep(0)
+    time.sleep(0.12)
+
+
+def test_reports_gives_the_blocks_of_a_window(source: Any) -> None:
+    watched = watch(source, blocks_twice, blocks=2)
+    dog = watched.watchdog
+    assert dog is not None
+    first, second = dog.reports()
+    assert dog.reports(*watched.window) == [first, second]
+    assert dog.reports(second.started, None) == [second]
+    assert dog.reports(None, first.started + first.duration / 2) == [first]
+    assert dog.reports(watched.window[1] + 1, None) == []
+
+
+async def blocks_in_a_loop() -> None:
+    for _ in range(3):
+        time.sleep(0.1)
+        await asyncio.sleep(0)
+
+
+def test_a_task_blocking_again_and_again_is_reported_once(source: Any) -> None:
+    watched = watch(source, blocks_in_a_loop)
+    dog = watched.watchdog
+    assert dog is not None
+    assert len(watched.reports) == 1  # said once
+    assert len(dog.reports()) == 3  # all three on the timeline (stop() reports the last)
+    assert {r.call for r in dog.reports()} == {"time.sleep(0.1)"}
+
+
+def test_a_failing_handler_is_switched_off_and_logged_once(
+    source: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    calls: list[object] = []
+
+    def broken(report: object) -> None:
+        calls.append(report)
+        raise RuntimeError("handler bug")
+
+    async def main() -> None:
+        recorder, undo = source(asyncio.get_running_loop())
+        dog = Watchdog(recorder, threshold=0.05, on_report=broken)
+        dog.start(threading.get_ident())
+        try:
+            await asyncio.sleep(0)  # the step that attached the source is not watched
+            await blocks_twice()
+            deadline = time.monotonic() + 5
+            while len(dog.reports()) < 2:
+                assert time.monotonic() < deadline
+                await asyncio.sleep(0.005)
+        finally:
+            dog.stop()
+            undo()
+
+    with caplog.at_level(logging.ERROR, logger="asyncrepl"):
+        asyncio.run(main())
+    assert len(calls) == 1
+    assert [r.message for r in caplog.records].count(
+        "asyncrepl: the block report handler failed; it is switched off"
+    ) == 1
+
+
+class _Stuck:
+    """A source whose loop is stuck in one step from the start."""
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+
+    def now(self) -> float:
+        return time.perf_counter()
+
+    def current_step(self) -> tuple[float, None]:
+        return self.start, None
+
+
+def test_stop_joins_the_thread() -> None:
+    dog = Watchdog(_Stuck(), threshold=0.01)
+    before = set(threading.enumerate())  # the REPL shell of other tests may run its own
+    dog.start(threading.get_ident())
+    assert dog.running
+    with pytest.raises(RuntimeError, match="already running"):
+        dog.start(threading.get_ident())
+    dog.stop()
+    assert not dog.running
+    assert not [
+        t for t in threading.enumerate() if t.name == "asyncrepl-watchdog" and t not in before
+    ]
+
+
+def test_a_bad_threshold_is_refused() -> None:
+    with pytest.raises(ValueError, match="threshold must be a positive number"):
+        Watchdog(_Stuck(), threshold=0)
+
+
+def test_stop_reports_a_block_that_has_just_ended(source: Any) -> None:
+    reports: list[object] = []
+
+    async def main() -> None:
+        recorder, undo = source(asyncio.get_running_loop())
+        # A long sample interval: the watchdog sees the block start, never its end.
+        dog = Watchdog(recorder, threshold=0.05, sample_interval=5.0, on_report=reports.append)
+        dog.start(threading.get_ident())
+        try:
+            await asyncio.create_task(sleeps())
+        finally:
+            dog.stop()
+            undo()
+
+    asyncio.run(main())
+    [report] = reports
+    assert getattr(report, "call", None) == "time.sleep(0.2)"
