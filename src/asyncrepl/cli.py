@@ -11,7 +11,7 @@ __all__ = ["banner", "embed", "main"]
 
 USAGE = """\
 usage: asyncrepl [--no-banner] [IPython options]    the REPL
-       asyncrepl run SCRIPT.py [ARGS] [--export trace.json]
+       asyncrepl run [--export trace.json] SCRIPT.py [ARGS]
        asyncrepl check PATH... [--format json]
 
 An asyncio REPL on IPython: every cell runs on one event loop that keeps running
@@ -19,8 +19,9 @@ while the prompt waits, so `await` works at the top level and tasks go on in
 the background. Inside: %tasks, %timeline, %explain, %blocking, %asyncrepl.
 
 commands:
-  run SCRIPT.py [ARGS]  run a script under the loop recorder and the blocking
-                        detector, then print its timeline (--export PATH.json)
+  run [--export PATH] SCRIPT.py [ARGS]
+                        run a script under the loop recorder and the blocking
+                        detector, then print its timeline (PATH: .json .svg .html)
   check PATH...         find calls that block the event loop in files and
                         folders (exit 1 when something is found)
 
@@ -49,11 +50,11 @@ def main(argv: list[str] | None = None) -> int:
     """
     args = sys.argv[1:] if argv is None else list(argv)
     if args and args[0] == "run":
-        from asyncrepl.cli_run import main_run  # type: ignore[import-not-found]
+        from asyncrepl.cli_run import main_run
 
         return int(main_run(args[1:]))
     if args and args[0] == "check":
-        from asyncrepl.cli_check import main_check  # type: ignore[import-not-found]
+        from asyncrepl.cli_check import main_check
 
         return int(main_check(args[1:]))
     if args[:1] in (["-h"], ["--help"]):

@@ -17,7 +17,7 @@ def test_help_lists_asyncrepls_options() -> None:
         check=True,
         timeout=60,
     ).stdout
-    for option in ("--no-banner", "run SCRIPT.py", "check PATH", "--AsyncREPL.blocking"):
+    for option in ("--no-banner", "run [--export", "check PATH", "--AsyncREPL.blocking"):
         assert option in out
     assert "--help-all" in out
 

@@ -6,11 +6,17 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
+import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TextIO
 
 from asyncrepl.ipython.settings import AsyncREPL
+from asyncrepl.records import BlockReport
+from asyncrepl.render.blocks import render_block, render_still_blocked
+from asyncrepl.render.hints import render_explain_hint
+from asyncrepl.render.printer import print_fragments
 from asyncrepl.session import Incident, IncidentKind, Session
 from asyncrepl.shell.cellhooks import CellHooks, close_failed_run_argument
 from asyncrepl.shell.task_failures import TaskFailureReporter
@@ -27,6 +33,7 @@ _MAGICS = (
     ("asyncrepl.ipython.tasks_magics", "TasksMagics"),
     ("asyncrepl.ipython.timeline_magics", "TimelineMagics"),
     ("asyncrepl.ipython.explain_magics", "ExplainMagics"),
+    ("asyncrepl.ipython.blocking_check", "BlockingMagics"),
 )
 
 
@@ -85,8 +92,13 @@ def load(shell: Any) -> None:
         state.undo.append(live.uninstall)
     _install_cell_support(shell, state)
     _install_reporter(state)
+    _install_warning_hints(state)
     _install_recorder(state)
+    _install_watchdog(state)
+    if state.live_loop is None:
+        _record_cell_windows(shell, state)
     _install_magics(shell, state)
+    _install_blocking_check(shell, state)
     shell.user_ns.setdefault("asyncio", asyncio)
 
 
@@ -138,20 +150,37 @@ def _kernel_loop() -> asyncio.AbstractEventLoop:
 
 
 def _cell_changed(shell: Any, cell: int, task: asyncio.Task[Any] | None) -> None:
+    """The live loop's listener: a task means the cell started, None that it ended."""
+    if task is None:
+        _cell_ended(shell, cell)
+    else:
+        _cell_started(shell, cell, task)
+
+
+def _cell_started(shell: Any, cell: int, task: asyncio.Task[Any] | None) -> None:
     state: ExtensionState | None = getattr(shell, _STATE, None)
     if state is None:
         return
     session = state.session
     recorder = session.recorder
-    now = recorder.now() if recorder is not None else asyncio.get_event_loop().time()
-    if task is not None:
-        session.cell = cell
-        session.cell_windows[cell] = (now, None)
-        if recorder is not None:
-            recorder.mark_cell_task(task, cell)
-    else:
-        start, _ = session.cell_windows.get(cell, (now, None))
-        session.cell_windows[cell] = (start, now)
+    session.cell = cell
+    session.cell_windows[cell] = (_now(session), None)
+    if recorder is not None and task is not None:
+        recorder.mark_cell_task(task, cell)
+
+
+def _cell_ended(shell: Any, cell: int) -> None:
+    state: ExtensionState | None = getattr(shell, _STATE, None)
+    if state is None:
+        return
+    now = _now(state.session)
+    start, _ = state.session.cell_windows.get(cell, (now, None))
+    state.session.cell_windows[cell] = (start, now)
+
+
+def _now(session: Session) -> float:
+    recorder = session.recorder
+    return float(recorder.now()) if recorder is not None else time.perf_counter()
 
 
 def _install_cell_support(shell: Any, state: ExtensionState) -> None:
@@ -202,23 +231,21 @@ def _note(session: Session, incident: Incident) -> None:
 def _after_cell(shell: Any, state: ExtensionState, result: Any) -> None:
     """Journal the cell's error for ``%explain``, and say when ``%explain`` knows it."""
     exc = result.error_in_exec or result.error_before_exec
-    if exc is None or isinstance(exc, KeyboardInterrupt | asyncio.CancelledError):
+    if exc is None:
         return
     close_failed_run_argument(exc)
     source = getattr(result.info, "raw_cell", "") or ""
     cell = result.execution_count or state.session.cell
+    # An interrupted cell is journalled too: %explain can tell what it was stuck on.
     state.session.journal.add(Incident(IncidentKind.EXCEPTION, exc, cell=cell, source=source))
-    if explainable(exc):
-        from asyncrepl.render.hints import render_explain_hint
-        from asyncrepl.render.printer import print_fragments
-
+    if not isinstance(exc, KeyboardInterrupt | asyncio.CancelledError) and explainable(exc):
         print_fragments(render_explain_hint())
 
 
 def explainable(exc: BaseException) -> bool:
     """Whether ``%explain`` has something to say about ``exc``."""
     try:
-        from asyncrepl.explain import explain_exception  # type: ignore[attr-defined]
+        from asyncrepl.explain import explain_exception
     except ImportError:
         return False
     try:
@@ -226,6 +253,40 @@ def explainable(exc: BaseException) -> bool:
     except Exception:
         log.exception("asyncrepl: explaining an exception failed")
         return False
+
+
+def _install_warning_hints(state: ExtensionState) -> None:
+    """After a warning ``%explain`` knows (a coroutine never awaited), journal it and say so."""
+    original = warnings.showwarning
+
+    def showwarning(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
+        original(message, category, filename, lineno, file, line)
+        try:
+            from asyncrepl.explain import explain_warning
+
+            explanation = explain_warning(str(message), category)
+            if explanation is None:
+                return
+            incident = Incident(IncidentKind.WARNING, str(message), code=explanation.key)
+            _note(state.session, incident)
+            print_fragments(render_explain_hint())
+        except Exception:
+            log.exception("asyncrepl: explaining a warning failed")
+
+    warnings.showwarning = showwarning
+
+    def undo() -> None:
+        if warnings.showwarning is showwarning:
+            warnings.showwarning = original
+
+    state.undo.append(undo)
 
 
 def _install_reporter(state: ExtensionState) -> None:
@@ -252,7 +313,7 @@ def _install_recorder(state: ExtensionState) -> None:
     if not state.settings.record:
         return
     try:
-        from asyncrepl.instrument.recorder import Recorder  # type: ignore[import-not-found]
+        from asyncrepl.instrument.recorder import Recorder
     except ImportError:
         return
     recorder = Recorder(
@@ -266,6 +327,73 @@ def _install_recorder(state: ExtensionState) -> None:
         return
     state.session.recorder = recorder
     state.undo.append(recorder.detach)
+
+
+def _install_watchdog(state: ExtensionState) -> None:
+    """The run-time detector: one report, with the blocking line, when the loop is blocked."""
+    recorder = state.session.recorder
+    if recorder is None or not state.settings.watchdog:
+        return
+    import threading
+
+    from asyncrepl.watchdog import Watchdog
+
+    loop = state.loop
+
+    def show(report: BlockReport) -> None:
+        _note(state.session, Incident(IncidentKind.BLOCK, report))
+        print_fragments(render_block(report, explain_hint=True))
+
+    def on_report(report: BlockReport) -> None:
+        # Called from the watchdog's thread. While the loop is stuck only that thread can
+        # speak; once it is free, the report goes through the loop to print above the prompt.
+        if report.still_blocked:
+            print_fragments(render_still_blocked(report))
+        elif not loop.is_closed():
+            loop.call_soon_threadsafe(show, report)
+
+    watchdog = Watchdog(
+        recorder,
+        threshold=state.settings.blocking_threshold,
+        labeler=state.session.labeler,
+        on_report=on_report,
+    )
+    watchdog.start(threading.get_ident())
+    state.session.watchdog = watchdog
+    state.undo.append(watchdog.stop)
+
+
+def _record_cell_windows(shell: Any, state: ExtensionState) -> None:
+    """In a kernel, cells do not go through the live loop: time them with IPython's events."""
+
+    def started(info: Any) -> None:
+        _cell_started(shell, shell.execution_count, _current_task())
+
+    def ended(result: Any) -> None:
+        _cell_ended(shell, getattr(result, "execution_count", None) or state.session.cell)
+
+    shell.events.register("pre_run_cell", started)
+    shell.events.register("post_run_cell", ended)
+
+    def undo() -> None:
+        shell.events.unregister("pre_run_cell", started)
+        shell.events.unregister("post_run_cell", ended)
+
+    state.undo.append(undo)
+
+
+def _current_task() -> asyncio.Task[Any] | None:
+    try:
+        return asyncio.current_task()
+    except RuntimeError:
+        return None
+
+
+def _install_blocking_check(shell: Any, state: ExtensionState) -> None:
+    """The static check of each cell for calls that block the loop (``%blocking``)."""
+    from asyncrepl.ipython import blocking_check
+
+    state.undo.append(blocking_check.install(shell, state.session, state.settings))
 
 
 def _install_magics(shell: Any, state: ExtensionState) -> None:

@@ -58,7 +58,8 @@ class CellHooks:
         print_fragments(render_asyncio_run_note(source, "run"))
         self._report(Incident(IncidentKind.HINT, source, code="asyncio-run-awaited"))
         before = asyncio.all_tasks()
-        task = asyncio.ensure_future(main)
+        # Named after the coroutine, so %tasks and %timeline show `main`, not `Task-236`.
+        task = asyncio.get_running_loop().create_task(main, name=main.__qualname__)
         try:
             return await task
         finally:

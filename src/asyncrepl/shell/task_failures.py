@@ -8,6 +8,7 @@ import logging
 from collections.abc import Callable, Coroutine, Generator
 from typing import Any
 
+from asyncrepl.instrument.install import Task
 from asyncrepl.records import LocationLabeler
 from asyncrepl.render.hints import render_explain_hint
 from asyncrepl.render.printer import print_fragments
@@ -67,7 +68,9 @@ class TaskFailureReporter:
         if self._previous_factory is not None:
             task = self._previous_factory(loop, coro, **kwargs)
         else:
-            task = asyncio.Task(coro, loop=loop, **kwargs)
+            # The recorder's Task notes who cancels it, and survives CPython 3.13.0's
+            # set_name(None) after a task factory.
+            task = Task(coro, loop=loop, **kwargs)
         task.add_done_callback(self._on_done)
         return task
 
