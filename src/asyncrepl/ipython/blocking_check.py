@@ -14,9 +14,7 @@ from typing import Any
 from IPython.core.error import InputRejected, UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
 
-from asyncrepl.analysis import check_source
 from asyncrepl.records import Finding
-from asyncrepl.render.findings import refusal_text, render_findings
 from asyncrepl.render.printer import print_fragments
 from asyncrepl.session import Incident, IncidentKind, Session
 
@@ -32,10 +30,14 @@ class BlockingRejected(InputRejected):
     """Strict mode refused a cell. IPython shows :meth:`_render_traceback_`, one line."""
 
     def __init__(self, findings: list[Finding]) -> None:
+        from asyncrepl.render.findings import refusal_text
+
         super().__init__(refusal_text(len(findings)))
         self.findings = findings
 
     def _render_traceback_(self) -> list[str]:
+        from asyncrepl.render.findings import refusal_text
+
         return [refusal_text(len(self.findings))]
 
 
@@ -88,6 +90,10 @@ class BlockingCheck:
 
         :param cell: its execution count; :param raw: as typed; :param transformed: as run.
         """
+        # Imported on the first cell, not at start-up.
+        from asyncrepl.analysis import check_source
+        from asyncrepl.render.findings import render_findings
+
         try:
             findings = check_source(
                 transformed,

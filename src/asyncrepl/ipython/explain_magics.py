@@ -180,3 +180,13 @@ def _show(shell: Any, explanation: Explanation) -> None:
     from IPython.display import display
 
     display(ExplanationView(explanation))  # type: ignore[no-untyped-call]  # IPython untyped
+
+
+def load_ipython_extension(shell: Any) -> None:
+    """asyncrepl declares %explain lazily: its first use loads this module, which registers it.
+
+    :param shell: the shell that loaded asyncrepl.
+    """
+    from asyncrepl.ipython.extension import session_of
+
+    shell.register_magics(ExplainMagics(shell, session=session_of(shell)))

@@ -4,7 +4,6 @@ a shell, and ``%unload_ext asyncrepl`` takes them all out again."""
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 import time
 import warnings
@@ -14,7 +13,6 @@ from typing import Any, TextIO
 
 from asyncrepl.ipython.settings import AsyncREPL
 from asyncrepl.records import BlockReport
-from asyncrepl.render.blocks import render_block, render_still_blocked
 from asyncrepl.render.hints import render_explain_hint
 from asyncrepl.render.printer import print_fragments
 from asyncrepl.session import Incident, IncidentKind, Session
@@ -28,13 +26,13 @@ log = logging.getLogger("asyncrepl")
 
 _STATE = "_asyncrepl_state"
 
-#: (module, class) of each magics class; each takes ``(shell, session=session)``.
-_MAGICS = (
-    ("asyncrepl.ipython.tasks_magics", "TasksMagics"),
-    ("asyncrepl.ipython.timeline_magics", "TimelineMagics"),
-    ("asyncrepl.ipython.explain_magics", "ExplainMagics"),
-    ("asyncrepl.ipython.blocking_check", "BlockingMagics"),
-)
+#: Magics declared lazily (IPython imports the module, as an extension, on first use):
+#: name -> module. Start-up stays fast; the module registers its class with the session.
+_LAZY_MAGICS = {
+    "tasks": "asyncrepl.ipython.tasks_magics",
+    "timeline": "asyncrepl.ipython.timeline_magics",
+    "explain": "asyncrepl.ipython.explain_magics",
+}
 
 
 @dataclass
@@ -45,6 +43,8 @@ class ExtensionState:
     settings: AsyncREPL
     loop: asyncio.AbstractEventLoop
     live_loop: Any = None
+    #: False until the reporter, the recorder and the watchdog are installed.
+    watching: bool = True
     undo: list[Callable[[], None]] = field(default_factory=list)
 
 
@@ -91,12 +91,14 @@ def load(shell: Any) -> None:
         live.install()
         state.undo.append(live.uninstall)
     _install_cell_support(shell, state)
-    _install_reporter(state)
     _install_warning_hints(state)
-    _install_recorder(state)
-    _install_watchdog(state)
     if state.live_loop is None:
+        _start_watching(state)
         _record_cell_windows(shell, state)
+    else:
+        # No task exists before the first cell: watching starts then, so the first prompt
+        # comes as fast as IPython's own.
+        state.watching = False
     _install_magics(shell, state)
     _install_blocking_check(shell, state)
     shell.user_ns.setdefault("asyncio", asyncio)
@@ -161,12 +163,21 @@ def _cell_started(shell: Any, cell: int, task: asyncio.Task[Any] | None) -> None
     state: ExtensionState | None = getattr(shell, _STATE, None)
     if state is None:
         return
+    if not state.watching:
+        _start_watching(state)
     session = state.session
     recorder = session.recorder
     session.cell = cell
     session.cell_windows[cell] = (_now(session), None)
     if recorder is not None and task is not None:
         recorder.mark_cell_task(task, cell)
+
+
+def _start_watching(state: ExtensionState) -> None:
+    state.watching = True
+    _install_reporter(state)
+    _install_recorder(state)
+    _install_watchdog(state)
 
 
 def _cell_ended(shell: Any, cell: int) -> None:
@@ -336,6 +347,7 @@ def _install_watchdog(state: ExtensionState) -> None:
         return
     import threading
 
+    from asyncrepl.render.blocks import render_block, render_still_blocked
     from asyncrepl.watchdog import Watchdog
 
     loop = state.loop
@@ -397,22 +409,30 @@ def _install_blocking_check(shell: Any, state: ExtensionState) -> None:
 
 
 def _install_magics(shell: Any, state: ExtensionState) -> None:
-    shell.register_magics(state.settings)
-    instances = []
-    for module_name, class_name in _MAGICS:
-        module = importlib.import_module(module_name)
-        instances.append(getattr(module, class_name)(shell, session=state.session))
-        shell.register_magics(instances[-1])
+    from asyncrepl.ipython.blocking_check import BlockingMagics
 
-    registered = [state.settings, *instances]
+    manager = shell.magics_manager
+    blocking = BlockingMagics(shell, session=state.session)
+    shell.register_magics(state.settings)
+    shell.register_magics(blocking)
+    for name, module in _LAZY_MAGICS.items():
+        manager.register_lazy(name, module, "line")
 
     def undo() -> None:
         shell.configurables.remove(state.settings)
-        manager = shell.magics_manager
-        for magics in registered:
+        for magics in (state.settings, blocking):
             for kind, names in magics.magics.items():
                 for name in names:
                     manager.magics[kind].pop(name, None)
             manager.registry.pop(type(magics).__name__, None)
+        for name, module in _LAZY_MAGICS.items():
+            magic = manager.magics["line"].pop(name, None)
+            owner = getattr(getattr(magic, "__self__", None), "__class__", None)
+            if owner is not None:
+                manager.registry.pop(owner.__name__, None)
+            manager.lazy_magics.pop(name, None)
+            # So that loading asyncrepl again declares and loads them afresh.
+            getattr(manager, "_loaded_lazy", set()).discard(module)
+            shell.extension_manager.loaded.discard(module)
 
     state.undo.append(undo)

@@ -254,3 +254,13 @@ class TasksMagics(Magics):
             show(view)
         else:
             print_fragments(view.fragments)
+
+
+def load_ipython_extension(shell: Any) -> None:
+    """asyncrepl declares %tasks lazily: its first use loads this module, which registers it.
+
+    :param shell: the shell that loaded asyncrepl.
+    """
+    from asyncrepl.ipython.extension import session_of
+
+    shell.register_magics(TasksMagics(shell, session=session_of(shell)))

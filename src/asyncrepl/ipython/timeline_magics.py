@@ -216,3 +216,13 @@ class TimelineMagics(Magics):
             display(view)  # type: ignore[no-untyped-call]  # IPython is untyped
         else:
             print_fragments(view.fragments)
+
+
+def load_ipython_extension(shell: Any) -> None:
+    """asyncrepl declares %timeline lazily: its first use loads this module, which registers it.
+
+    :param shell: the shell that loaded asyncrepl.
+    """
+    from asyncrepl.ipython.extension import session_of
+
+    shell.register_magics(TimelineMagics(shell, session=session_of(shell)))

@@ -8,7 +8,6 @@ import logging
 from collections.abc import Callable, Coroutine, Generator
 from typing import Any
 
-from asyncrepl.instrument.install import Task
 from asyncrepl.records import LocationLabeler
 from asyncrepl.render.hints import render_explain_hint
 from asyncrepl.render.printer import print_fragments
@@ -45,10 +44,16 @@ class TaskFailureReporter:
         self._report = report
         self._previous_factory: TaskFactory | None = None
         self._previous_handler: Any = None
+        self._task_class: type[asyncio.Task[Any]] = asyncio.Task
         #: While True (the REPL is leaving), failures are not shown.
         self.quiet = False
 
     def install(self) -> None:
+        # The recorder's Task notes who cancels it, and survives CPython 3.13.0's
+        # set_name(None) after a task factory.
+        from asyncrepl.instrument.install import Task
+
+        self._task_class = Task
         self._previous_factory = self._loop.get_task_factory()
         self._previous_handler = self._loop.get_exception_handler()
         self._loop.set_task_factory(self._create_task)
@@ -68,9 +73,7 @@ class TaskFailureReporter:
         if self._previous_factory is not None:
             task = self._previous_factory(loop, coro, **kwargs)
         else:
-            # The recorder's Task notes who cancels it, and survives CPython 3.13.0's
-            # set_name(None) after a task factory.
-            task = Task(coro, loop=loop, **kwargs)
+            task = self._task_class(coro, loop=loop, **kwargs)
         task.add_done_callback(self._on_done)
         return task
 
