@@ -7,25 +7,11 @@ from pathlib import Path
 
 from tests.e2e.harness import Repl
 
-#: Starts a watchdog only if the extension did not: the extension is to start one itself
-#: (``session.watchdog``); until it does, this stands in so that the detector, the cell
-#: labels and the report are still checked in a real terminal session.
-WIRE_IF_MISSING = (
-    "import threading as _t; from asyncrepl.ipython.extension import session_of as _so; "
-    "from asyncrepl.watchdog import Watchdog as _W; "
-    "from asyncrepl.render.blocks import render_block as _rb; "
-    "from asyncrepl.render.printer import print_fragments as _pf; "
-    "_s = _so(get_ipython()); "
-    "_s.watchdog = _s.watchdog or _W(_s.recorder, labeler=_s.labeler, "
-    "on_report=lambda r: _pf(_rb(r))); "
-    "_s.watchdog.running or _s.watchdog.start(_t.get_ident())"
-)
-
 SNEAKY = 'import time\nasync def sneaky():\n    getattr(time, "sle" + "ep")(0.5)\n'
 
 
 def test_a_dynamic_blocking_call_is_reported_with_its_line(tmp_path: Path) -> None:
-    repl = Repl(tmp_path, f"--InteractiveShellApp.exec_lines={[WIRE_IF_MISSING]!r}")
+    repl = Repl(tmp_path)
     try:
         cell = repl.expect_prompt()
         repl.paste(SNEAKY)
@@ -39,5 +25,7 @@ def test_a_dynamic_blocking_call_is_reported_with_its_line(tmp_path: Path) -> No
         repl.expect(r"Out\[\d+\]: 'after'")  # time for a second report, if there were one
         assert repl.text.count("The event loop was blocked") == 1
         assert "Traceback" not in repl.text
+        repl.expect_prompt()
+        assert repl.exit() == 0
     finally:
         repl.close()
