@@ -8,16 +8,15 @@ import logging
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from asyncrepl.ipython.settings import AsyncREPL
-from asyncrepl.records import BlockReport
+from asyncrepl.ipython.state import ExtensionState, explainable, note
+from asyncrepl.ipython.watching import start_watching
 from asyncrepl.render.hints import render_explain_hint
 from asyncrepl.render.printer import print_fragments
 from asyncrepl.session import Incident, IncidentKind, Session
 from asyncrepl.shell.cellhooks import CellHooks, close_failed_run_argument
-from asyncrepl.shell.task_failures import TaskFailureReporter
 from asyncrepl.shell.transforms import HELPER_NAME, CellTransformer
 
 __all__ = ["ExtensionState", "load", "session_of", "settings_of", "unload"]
@@ -33,19 +32,6 @@ _LAZY_MAGICS = {
     "timeline": "asyncrepl.ipython.timeline_magics",
     "explain": "asyncrepl.ipython.explain_magics",
 }
-
-
-@dataclass
-class ExtensionState:
-    """Everything ``load`` put into a shell, so that ``unload`` can take it out."""
-
-    session: Session
-    settings: AsyncREPL
-    loop: asyncio.AbstractEventLoop
-    live_loop: Any = None
-    #: False until the reporter, the recorder and the watchdog are installed.
-    watching: bool = True
-    undo: list[Callable[[], None]] = field(default_factory=list)
 
 
 def session_of(shell: Any) -> Session:
@@ -93,7 +79,7 @@ def load(shell: Any) -> None:
     _install_cell_support(shell, state)
     _install_warning_hints(state)
     if state.live_loop is None:
-        _start_watching(state)
+        start_watching(state)
         _record_cell_windows(shell, state)
     else:
         # No task exists before the first cell: watching starts then, so the first prompt
@@ -164,20 +150,13 @@ def _cell_started(shell: Any, cell: int, task: asyncio.Task[Any] | None) -> None
     if state is None:
         return
     if not state.watching:
-        _start_watching(state)
+        start_watching(state)
     session = state.session
     recorder = session.recorder
     session.cell = cell
     session.cell_windows[cell] = (_now(session), None)
     if recorder is not None and task is not None:
         recorder.mark_cell_task(task, cell)
-
-
-def _start_watching(state: ExtensionState) -> None:
-    state.watching = True
-    _install_reporter(state)
-    _install_recorder(state)
-    _install_watchdog(state)
 
 
 def _cell_ended(shell: Any, cell: int) -> None:
@@ -199,7 +178,7 @@ def _install_cell_support(shell: Any, state: ExtensionState) -> None:
     session = state.session
     transformer = CellTransformer(lambda: shell.user_ns)
     shell.ast_transformers.append(transformer)
-    shell.user_ns[HELPER_NAME] = CellHooks(report=lambda incident: _note(session, incident))
+    shell.user_ns[HELPER_NAME] = CellHooks(report=lambda incident: note(session, incident))
     shell.user_ns_hidden[HELPER_NAME] = shell.user_ns[HELPER_NAME]
     shell.events.register("post_run_cell", lambda result: _after_cell(shell, state, result))
     after = shell.events.callbacks["post_run_cell"][-1]
@@ -233,12 +212,6 @@ def _run_rewritten_cells_async(
     state.undo.append(lambda: shell.__dict__.pop("should_run_async", None))
 
 
-def _note(session: Session, incident: Incident) -> None:
-    session.journal.add(
-        Incident(incident.kind, incident.payload, session.cell, incident.code, incident.source)
-    )
-
-
 def _after_cell(shell: Any, state: ExtensionState, result: Any) -> None:
     """Journal the cell's error for ``%explain``, and say when ``%explain`` knows it."""
     exc = result.error_in_exec or result.error_before_exec
@@ -251,19 +224,6 @@ def _after_cell(shell: Any, state: ExtensionState, result: Any) -> None:
     state.session.journal.add(Incident(IncidentKind.EXCEPTION, exc, cell=cell, source=source))
     if not isinstance(exc, KeyboardInterrupt | asyncio.CancelledError) and explainable(exc):
         print_fragments(render_explain_hint())
-
-
-def explainable(exc: BaseException) -> bool:
-    """Whether ``%explain`` has something to say about ``exc``."""
-    try:
-        from asyncrepl.explain import explain_exception
-    except ImportError:
-        return False
-    try:
-        return explain_exception(exc) is not None
-    except Exception:
-        log.exception("asyncrepl: explaining an exception failed")
-        return False
 
 
 def _install_warning_hints(state: ExtensionState) -> None:
@@ -286,7 +246,7 @@ def _install_warning_hints(state: ExtensionState) -> None:
             if explanation is None:
                 return
             incident = Incident(IncidentKind.WARNING, str(message), code=explanation.key)
-            _note(state.session, incident)
+            note(state.session, incident)
             print_fragments(render_explain_hint())
         except Exception:
             log.exception("asyncrepl: explaining a warning failed")
@@ -298,81 +258,6 @@ def _install_warning_hints(state: ExtensionState) -> None:
             warnings.showwarning = original
 
     state.undo.append(undo)
-
-
-def _install_reporter(state: ExtensionState) -> None:
-    reporter = TaskFailureReporter(
-        state.loop,
-        labeler=state.session.labeler,
-        explainable=explainable,
-        report=lambda incident: _note(state.session, incident),
-    )
-    reporter.install()
-    state.undo.append(reporter.uninstall)
-    if state.live_loop is not None:
-        live = state.live_loop
-        original = live.shutdown
-
-        def quiet_shutdown() -> None:
-            reporter.quiet = True
-            original()
-
-        live.shutdown = quiet_shutdown
-
-
-def _install_recorder(state: ExtensionState) -> None:
-    if not state.settings.record:
-        return
-    try:
-        from asyncrepl.instrument.recorder import Recorder
-    except ImportError:
-        return
-    recorder = Recorder(
-        capacity=state.settings.recorder_steps,
-        finished_limit=state.settings.finished_tasks,
-        labeler=state.session.labeler,
-    )
-    reason = recorder.attach(state.loop)
-    if reason:
-        print(reason)  # noqa: T201  # one line, once, at load
-        return
-    state.session.recorder = recorder
-    state.undo.append(recorder.detach)
-
-
-def _install_watchdog(state: ExtensionState) -> None:
-    """The run-time detector: one report, with the blocking line, when the loop is blocked."""
-    recorder = state.session.recorder
-    if recorder is None or not state.settings.watchdog:
-        return
-    import threading
-
-    from asyncrepl.render.blocks import render_block, render_still_blocked
-    from asyncrepl.watchdog import Watchdog
-
-    loop = state.loop
-
-    def show(report: BlockReport) -> None:
-        _note(state.session, Incident(IncidentKind.BLOCK, report))
-        print_fragments(render_block(report, explain_hint=True))
-
-    def on_report(report: BlockReport) -> None:
-        # Called from the watchdog's thread. While the loop is stuck only that thread can
-        # speak; once it is free, the report goes through the loop to print above the prompt.
-        if report.still_blocked:
-            print_fragments(render_still_blocked(report))
-        elif not loop.is_closed():
-            loop.call_soon_threadsafe(show, report)
-
-    watchdog = Watchdog(
-        recorder,
-        threshold=state.settings.blocking_threshold,
-        labeler=state.session.labeler,
-        on_report=on_report,
-    )
-    watchdog.start(threading.get_ident())
-    state.session.watchdog = watchdog
-    state.undo.append(watchdog.stop)
 
 
 def _record_cell_windows(shell: Any, state: ExtensionState) -> None:
