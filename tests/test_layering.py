@@ -12,6 +12,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "asyncrepl"
 
 #: Layers from the bottom up. A module may import its own layer and the layers below it.
 LAYERS: dict[str, int] = {
+    "labels": 0,
     "records": 0,
     "instrument": 1,
     "analysis": 1,
@@ -28,7 +29,7 @@ LAYERS: dict[str, int] = {
     "__init__": 8,
     "__main__": 8,
 }
-CORE = {"records", "instrument", "analysis", "watchdog", "explain", "session"}
+CORE = {"labels", "records", "instrument", "analysis", "watchdog", "explain", "session"}
 UI_PACKAGES = ("IPython", "prompt_toolkit", "ipykernel", "traitlets")
 
 

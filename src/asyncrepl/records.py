@@ -7,8 +7,9 @@ so keeping one never keeps a task, a coroutine or a cell's variables alive.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from asyncrepl.labels import LocationLabeler, default_labeler
 
 __all__ = [
     "BlockReport",
@@ -21,18 +22,6 @@ __all__ = [
     "Timeline",
     "default_labeler",
 ]
-
-#: Turns a code object's filename into what a person should read: ``"<cell 3>"`` for a REPL
-#: cell, a short path for a file. Returns None when it has nothing better than the filename.
-LocationLabeler = Callable[[str], "str | None"]
-
-
-def default_labeler(filename: str) -> str | None:
-    """Label files by their own name: no REPL cells known here.
-
-    :param filename: a code object's ``co_filename``.
-    """
-    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from asyncrepl.records import LocationLabeler, default_labeler
+from asyncrepl.labels import LocationLabeler, default_labeler
 
 __all__ = ["Incident", "IncidentKind", "Journal", "Session"]
 

@@ -9,14 +9,16 @@ import ast
 import contextlib
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import InputRejected, UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
 
-from asyncrepl.records import Finding
 from asyncrepl.render.printer import print_fragments
 from asyncrepl.session import Incident, IncidentKind, Session
+
+if TYPE_CHECKING:
+    from asyncrepl.records import Finding
 
 __all__ = ["MODES", "BlockingCheck", "BlockingMagics", "BlockingRejected", "install"]
 

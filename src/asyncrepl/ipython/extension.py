@@ -12,7 +12,6 @@ from typing import Any, TextIO
 
 from asyncrepl.ipython.settings import AsyncREPL
 from asyncrepl.ipython.state import ExtensionState, explainable, note
-from asyncrepl.ipython.watching import start_watching
 from asyncrepl.render.hints import render_explain_hint
 from asyncrepl.render.printer import print_fragments
 from asyncrepl.session import Incident, IncidentKind, Session
@@ -79,7 +78,7 @@ def load(shell: Any) -> None:
     _install_cell_support(shell, state)
     _install_warning_hints(state)
     if state.live_loop is None:
-        start_watching(state)
+        _start_watching(state)
         _record_cell_windows(shell, state)
     else:
         # No task exists before the first cell: watching starts then, so the first prompt
@@ -150,13 +149,19 @@ def _cell_started(shell: Any, cell: int, task: asyncio.Task[Any] | None) -> None
     if state is None:
         return
     if not state.watching:
-        start_watching(state)
+        _start_watching(state)
     session = state.session
     recorder = session.recorder
     session.cell = cell
     session.cell_windows[cell] = (_now(session), None)
     if recorder is not None and task is not None:
         recorder.mark_cell_task(task, cell)
+
+
+def _start_watching(state: ExtensionState) -> None:
+    from asyncrepl.ipython.watching import start_watching
+
+    start_watching(state)
 
 
 def _cell_ended(shell: Any, cell: int) -> None:
