@@ -86,12 +86,18 @@ class Repl:
         """Press Ctrl and ``key``."""
         self.child.sendcontrol(key)
 
-    def exit(self, timeout: float | None = None, *, press: bool = True) -> int:
+    def exit(self, timeout: float | None = None, *, press: bool = True, typed: bool = False) -> int:
         """Press Ctrl-D (at a prompt) and wait for the process to end; return its exit status.
 
         :param press: False when the caller already made it leave.
+        :param typed: type ``exit`` instead. While background output is being printed the
+            terminal is briefly in cooked mode (prompt_toolkit's ``run_in_terminal``), where a
+            Ctrl-D is the line discipline's end-of-file and never reaches the prompt; typed
+            letters and Enter do.
         """
-        if press:
+        if typed:
+            self.send_line("exit")
+        elif press:
             self.child.sendcontrol("d")
         deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
         while self.child.isalive() and time.monotonic() < deadline:

@@ -51,10 +51,7 @@ def test_load_ext_in_plain_ipython_gives_the_live_loop(tmp_path: Path) -> None:
         repl.expect_prompt()
         repl.send_line("t = asyncio.create_task(ticker())")
         repl.expect("tick 3")  # going on while the prompt waits
-        repl.child.sendcontrol("d")
-        repl.expect(r"Do you really want to exit")  # plain IPython's own question
-        repl.send_line("y")
-        assert repl.exit(press=False) == 0
+        assert repl.exit(typed=True) == 0
         assert "Cancelling 1 pending task" in repl.text
     finally:
         repl.close()

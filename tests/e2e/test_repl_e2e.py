@@ -98,7 +98,7 @@ def test_exit_with_pending_tasks_is_clean(repl: Repl) -> None:
     start_ticker(repl)
     repl.send_line("s = asyncio.create_task(asyncio.sleep(100), name='sleeper')")
     repl.expect_prompt()
-    assert repl.exit() == 0
+    assert repl.exit(typed=True) == 0
     assert "Cancelling 2 pending tasks" in repl.text
     assert "'ticker' (ticker)" in repl.text and "'sleeper' (sleep)" in repl.text
     for noise in ("Task was destroyed", "Event loop is closed", "Traceback", "Exception"):

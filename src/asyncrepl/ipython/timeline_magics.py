@@ -76,6 +76,12 @@ def select_timeline(session: Session, request: TimelineRequest) -> tuple[Timelin
         ids = _task_ids(timeline, request.tasks, scope)
         timeline = recorder.timeline(start, end, ids)
         scope += f", task{'s' * (len(request.tasks) > 1)} {', '.join(request.tasks)}"
+    else:
+        # The REPL's own tasks (the prompt, a kernel's machinery) were not created by any
+        # user code: leave them out, so the chart shows the cells and what they started.
+        shown = [t.id for t in timeline.tasks if t.is_cell or t.created_at is not None]
+        if len(shown) < len(timeline.tasks):
+            timeline = recorder.timeline(start, end, shown)
     changes: dict[str, Any] = {}
     if request.threshold is not None:
         changes["threshold"] = request.threshold

@@ -57,6 +57,11 @@ class CellInterrupter:
     def _on_sigint(self, signum: int, frame: FrameType | None) -> None:
         cell = self._cell_task()
         if cell is None or cell.done():
+            if self._loop.is_running():
+                # The prompt is waiting in the loop, and a background print briefly put the
+                # terminal in cooked mode (prompt_toolkit's run_in_terminal): Ctrl-C came as
+                # a signal instead of a key. Interrupting the prompt would lose the line.
+                return
             raise KeyboardInterrupt
         self.interrupted = True
         running = asyncio.current_task(self._loop)
