@@ -192,3 +192,21 @@ def test_in_jupyter_the_chart_is_a_picture() -> None:
     assert "print_values (" in picture["text/html"]
     # The kernel's cells are timed too, so the last cell is the default scope there as well.
     assert picture["text/plain"].startswith("Timeline of cell ")
+
+
+def test_tasks_no_user_code_created_are_left_out(
+    arip: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Like the prompt's own tasks: started by the loop calling library code, not by a cell."""
+    cell(
+        arip,
+        "async def mine():\n    await asyncio.sleep(0.01)\n"
+        "async def machinery():\n    await asyncio.sleep(0.01)\n"
+        "asyncio.get_running_loop().call_soon(asyncio.ensure_future, machinery())\n"
+        "await asyncio.gather(mine(), asyncio.sleep(0.03))",
+    )
+    capsys.readouterr()
+    cell(arip, "%timeline")
+    out = capsys.readouterr().out
+    assert re.search(r"^mine", out, re.MULTILINE)
+    assert "machinery" not in out
