@@ -30,14 +30,8 @@ def _install_reporter(state: ExtensionState) -> None:
     reporter.install()
     state.undo.append(reporter.uninstall)
     if state.live_loop is not None:
-        live = state.live_loop
-        original = live.shutdown
-
-        def quiet_shutdown() -> None:
-            reporter.quiet = True
-            original()
-
-        live.shutdown = quiet_shutdown
+        # Tasks cancelled on the way out are not failures worth a report.
+        state.live_loop.before_shutdown.append(reporter.go_quiet)
 
 
 def _install_recorder(state: ExtensionState) -> None:

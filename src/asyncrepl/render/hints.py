@@ -3,10 +3,13 @@ awaited on the live loop, a cell interrupted, tasks cancelled at exit."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 
 __all__ = [
     "EXPLAIN_HINT",
+    "describe_task",
     "render_asyncio_run_note",
     "render_exit_report",
     "render_explain_hint",
@@ -16,6 +19,15 @@ __all__ = [
 ]
 
 EXPLAIN_HINT = "(%explain for more)"
+
+
+def describe_task(task: Any) -> str:
+    """``'ticker' (ticker)``: a task's name and its coroutine, as the notes name tasks.
+
+    :param task: an ``asyncio.Task``.
+    """
+    coro = getattr(task.get_coro(), "__qualname__", "?")
+    return f"'{task.get_name()}' ({coro})"
 
 
 def render_explain_hint() -> StyleAndTextTuples:

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from asyncrepl.render.hints import (
+    describe_task,
     render_asyncio_run_note,
     render_leftover_tasks,
     render_unawaited,
@@ -87,12 +88,8 @@ class CellHooks:
         for task in leftovers:
             task.cancel()
         await asyncio.gather(*leftovers, return_exceptions=True)
-        names = [f"'{task.get_name()}' ({_coro_name(task)})" for task in leftovers]
+        names = [describe_task(task) for task in leftovers]
         print_fragments(render_leftover_tasks(names, source))
-
-
-def _coro_name(task: asyncio.Task[Any]) -> str:
-    return getattr(task.get_coro(), "__qualname__", "?")
 
 
 def close_failed_run_argument(exc: BaseException) -> None:

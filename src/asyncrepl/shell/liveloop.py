@@ -12,7 +12,7 @@ from typing import Any
 from IPython.core import async_helpers
 from prompt_toolkit.patch_stdout import patch_stdout
 
-from asyncrepl.render.hints import render_exit_report, render_interrupted
+from asyncrepl.render.hints import describe_task, render_exit_report, render_interrupted
 from asyncrepl.render.printer import print_fragments
 from asyncrepl.shell.interrupt import CellInterrupter
 
@@ -40,6 +40,8 @@ class LiveLoop:
         self.loop = _adopt_loop()
         self.exit_timeout = exit_timeout
         self.cell_task: asyncio.Task[Any] | None = None
+        #: Called when the REPL starts leaving, before pending tasks are cancelled.
+        self.before_shutdown: list[Callable[[], None]] = []
         self._on_cell = on_cell
         self._interrupter = CellInterrupter(self.loop, lambda: self.cell_task)
         self._saved: dict[str, Any] = {}
@@ -183,6 +185,8 @@ class LiveLoop:
         if self._closed or self.loop.is_closed():
             return
         self._closed = True
+        for listener in self.before_shutdown:
+            listener()
         loop = self.loop
         pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
         for task in pending:
@@ -195,7 +199,9 @@ class LiveLoop:
             loop.run_until_complete(loop.shutdown_asyncgens())
             loop.run_until_complete(loop.shutdown_default_executor())
         print_fragments(
-            render_exit_report([_describe(t) for t in pending], [_describe(t) for t in stuck])
+            render_exit_report(
+                [describe_task(t) for t in pending], [describe_task(t) for t in stuck]
+            )
         )
         for task in stuck:
             # We said so above, once: no "Task was destroyed but it is pending" as well.
@@ -209,8 +215,3 @@ def _adopt_loop() -> asyncio.AbstractEventLoop:
     loop: asyncio.AbstractEventLoop = async_helpers.get_asyncio_loop()  # type: ignore[no-untyped-call]
     asyncio.set_event_loop(loop)
     return loop
-
-
-def _describe(task: asyncio.Task[Any]) -> str:
-    coro = getattr(task.get_coro(), "__qualname__", "?")
-    return f"'{task.get_name()}' ({coro})"

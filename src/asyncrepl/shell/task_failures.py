@@ -59,6 +59,10 @@ class TaskFailureReporter:
         self._loop.set_task_factory(self._create_task)
         self._loop.set_exception_handler(self._handle_loop_error)
 
+    def go_quiet(self) -> None:
+        """Show no more failures (the REPL is leaving)."""
+        self.quiet = True
+
     def uninstall(self) -> None:
         if self._loop.get_task_factory() == self._create_task:
             self._loop.set_task_factory(self._previous_factory)
