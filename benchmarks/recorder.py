@@ -1,7 +1,9 @@
 """What the loop recorder costs: many tasks taking many very short steps, run plain, under
 the recorder, and under asyncio's debug mode (in a subprocess); medians and ratios. Times are
 the process's CPU time for the run itself (``time.process_time``), which other processes on a
-shared machine disturb less than wall time; the workload never waits on I/O.
+shared machine disturb less than wall time; the workload never waits on I/O. Plain and
+recorded runs go in pairs, in alternating order, each recorded run with a fresh recorder;
+the ratio is the median of the pairs' ratios, which machine drift disturbs least.
 
     python benchmarks/recorder.py                # 2,000 tasks x 50 steps, 7 rounds
     python benchmarks/recorder.py --size small   # a quick run for the test suite
@@ -79,19 +81,35 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     tasks, steps, rounds = SIZES[args.size or args.size_option]
     rounds = args.rounds or rounds
-    recorder = Recorder()
     times: dict[str, list[float]] = {"plain": [], "recorder": [], "debug": []}
+    ratios: list[float] = []
+    recorded = 0
     run_once(tasks, steps)  # warm up imports and caches
-    for _ in range(rounds):  # interleaved, so that drift in the machine hits all three
-        times["plain"].append(run_once(tasks, steps))
-        times["recorder"].append(run_once(tasks, steps, recorder))
+    for n in range(rounds):
+        recorder = Recorder()  # allocated outside the timed run
+        first_plain = n % 2 == 0
+        if first_plain:
+            plain = run_once(tasks, steps)
+        recorded_time = run_once(tasks, steps, recorder)
+        if not first_plain:
+            plain = run_once(tasks, steps)
+        times["plain"].append(plain)
+        times["recorder"].append(recorded_time)
+        ratios.append(recorded_time / plain)
+        recorded = len(recorder.steps())
+    for _ in range(max(1, rounds // 2)):
         times["debug"].append(run_debug(tasks, steps))
-    report(tasks, steps, rounds, times, len(recorder.steps()))
+    report(tasks, steps, rounds, times, statistics.median(ratios), recorded)
     return 0
 
 
 def report(
-    tasks: int, steps: int, rounds: int, times: dict[str, list[float]], recorded: int
+    tasks: int,
+    steps: int,
+    rounds: int,
+    times: dict[str, list[float]],
+    ratio: float,
+    recorded: int,
 ) -> None:
     median = {name: statistics.median(values) for name, values in times.items()}
     plain = median["plain"]
@@ -102,7 +120,7 @@ def report(
     )
     print(f"  plain     {plain:8.3f} s   {plain / (tasks * steps) * 1e6:.2f} us a step")
     print(
-        f"  recorder  {median['recorder']:8.3f} s   {median['recorder'] / plain:.2f}x plain"
+        f"  recorder  {median['recorder']:8.3f} s   {ratio:.2f}x plain"
         f"   ({recorded:,} steps kept, {BYTES_PER_STEP} bytes a step)"
     )
     print(

@@ -1,23 +1,31 @@
-"""The step ring: windows by time, before and after it wraps around."""
+"""The step ring: entries that end where the next begins, windows by time, wrapping around."""
 
 from __future__ import annotations
 
 import pytest
 
-from asyncrepl.instrument.ring import StepRing
+from asyncrepl.instrument.ring import CALLBACK, EAGER, IDLE, StepRing, resumed, task_of
 from asyncrepl.records import Step
 
 
-def filled(capacity: int, count: int) -> StepRing:
+def filled(capacity: int, count: int, batch: int = 3) -> StepRing:
+    """Step n of task n + 1 runs from 10n to 10n + 5, then the loop waits until 10(n + 1)."""
     ring = StepRing(capacity)
-    for n in range(count):  # step n runs from 10n to 10n + 5, task id n + 1
-        ring.append(n + 1, 10.0 * n, 10.0 * n + 5)
+    starts: list[float] = []
+    whos: list[int] = []
+    for n in range(count):
+        starts += [10.0 * n, 10.0 * n + 5]
+        whos += [n + 1, IDLE]
+        if len(starts) >= batch:
+            ring.extend(starts, whos)
+            starts, whos = [], []
+    ring.extend(starts, whos)
     return ring
 
 
 def test_window_before_wrapping() -> None:
-    ring = filled(8, 4)
-    assert len(ring) == 4 and ring.oldest_start() == 0.0
+    ring = filled(16, 4)
+    assert len(ring) == 8 and ring.oldest_start() == 0.0 and ring.last() == (35.0, IDLE)
     assert ring.window() == [Step(n + 1, 10.0 * n, 10.0 * n + 5) for n in range(4)]
     assert [s.task_id for s in ring.window(7, 21)] == [2, 3]  # overlapping ends count
     assert [s.task_id for s in ring.window(5, 10)] == [1, 2]  # touching counts
@@ -26,13 +34,32 @@ def test_window_before_wrapping() -> None:
 
 
 def test_wrapping_keeps_the_newest_in_order() -> None:
-    ring = filled(4, 10)
-    assert len(ring) == 4
+    ring = filled(8, 10)
+    assert len(ring) == 8 and ring.written == 20
     assert [s.task_id for s in ring.window()] == [7, 8, 9, 10]
     assert [s.task_id for s in ring.window(75, 85)] == [8, 9]
     assert ring.oldest_start() == 60.0
     ring.clear()
-    assert ring.window() == [] and ring.oldest_start() is None
+    assert ring.window() == [] and ring.oldest_start() is None and ring.last() is None
+
+
+def test_entries_end_where_the_next_begins_across_the_wrap() -> None:
+    ring = filled(5, 4, batch=1)  # 8 entries through a ring of 5
+    got = list(ring.entries(ring.oldest, ring.written - 1))
+    assert got == [(15.0, IDLE, 20.0), (20.0, 3, 25.0), (25.0, IDLE, 30.0), (30.0, 4, 35.0)]
+
+
+def test_a_batch_larger_than_the_ring_keeps_its_newest() -> None:
+    ring = StepRing(3)
+    ring.extend([1.0, 2.0, 3.0, 4.0, 5.0], [1, 2, 3, 4, IDLE])
+    assert ring.written == 5 and ring.oldest == 2
+    assert ring.window() == [Step(3, 3.0, 4.0), Step(4, 4.0, 5.0)]
+
+
+def test_who_an_entry_runs() -> None:
+    assert [task_of(w) for w in (7, CALLBACK, IDLE, EAGER)] == [7, 0, None, 0]
+    assert task_of(resumed(7)) == 7 and task_of(resumed(CALLBACK)) == 0
+    assert resumed(CALLBACK) < IDLE and resumed(7) > EAGER
 
 
 def test_capacity_must_be_positive() -> None:

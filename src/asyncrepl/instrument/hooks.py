@@ -56,11 +56,13 @@ class Instrument:
 
 class Instruments:
     """The instruments of one recorder, grouped by hook so that a hook nobody overrides is
-    never called. :attr:`steps` is true while some instrument wants step hooks."""
+    never called. :attr:`steps` is true while some instrument wants step hooks, :attr:`tasks`
+    while one wants task hooks."""
 
     def __init__(self) -> None:
         self._by_hook: dict[str, dict[Instrument, None]] = {name: {} for name in HOOK_NAMES}
         self.steps = False
+        self.tasks = False
 
     def add(self, instrument: Instrument) -> None:
         """Start calling ``instrument``'s overridden hooks (adding it twice does nothing).
@@ -105,3 +107,4 @@ class Instruments:
 
     def _update(self) -> None:
         self.steps = bool(self._by_hook["step_started"] or self._by_hook["step_ended"])
+        self.tasks = bool(self._by_hook["task_created"] or self._by_hook["task_done"])

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from asyncrepl.instrument.runner import StepRunner
 from asyncrepl.instrument.sites import Site, caller_site
+from asyncrepl.instrument.tasks import Task, notes
 
 __all__ = [
     "Task",
@@ -43,22 +44,27 @@ class Watcher(Protocol):
         """From now on, pass every handle to :func:`dispatch`."""
         ...
 
+    def round_ended(self) -> None:
+        """The loop finished a round of callbacks (one ``_run_once``)."""
+        ...
+
     def task_creating(self) -> object:
-        """``create_task`` was called; return a token for :meth:`task_created`."""
+        """``create_task`` was called and a user's task factory will make the task (it may
+        run the first step at once); return a token for :meth:`task_created`."""
         ...
 
     def task_created(
         self,
         task: AnyTask | None,
         token: object,
-        *,
         coro: object = None,
         parent: AnyTask | None = None,
         where: Site | None = None,
         name: str | None = None,
     ) -> None:
-        """The factory returned ``task`` (None: it raised). ``name`` is passed only for a task
-        that finished during its eager first step, before ``create_task`` names it."""
+        """The factory returned ``task`` (None: it raised); ``token`` is what
+        :meth:`task_creating` returned, None when it was not called. ``name`` is passed only
+        for a task that finished during its eager first step, before ``create_task`` names it."""
         ...
 
     def task_cancelling(
@@ -67,24 +73,9 @@ class Watcher(Protocol):
         """``task.cancel(msg)`` was called (and took effect) from ``by``, at ``where``."""
         ...
 
-
-class Task(asyncio.Task[Any]):
-    """asyncio's own (C) Task, plus a note to the recorder of who cancels it. Tasks created on
-    a watched loop without a custom task factory are of this class."""
-
-    __slots__ = ()
-
-    def cancel(self, msg: Any | None = None) -> bool:
-        cancelled = super().cancel(msg)
-        if cancelled and _loops:
-            _note_cancel(self, msg)
-        return cancelled
-
-    def set_name(self, value: object) -> None:
-        # CPython 3.13.0 calls set_name(None) after any task factory, naming every task
-        # 'None'; a task keeps its own name instead.
-        if value is not None:
-            super().set_name(value)
+    def task_freed(self, task: AnyTask) -> None:
+        """An asyncrepl :class:`~asyncrepl.instrument.tasks.Task` of this loop is being freed."""
+        ...
 
 
 class _LoopPatch:
@@ -96,6 +87,7 @@ class _LoopPatch:
         self.user_factory: TaskFactory | None = loop.get_task_factory()
         self.set_original = loop.set_task_factory
         self.create_task_code = getattr(type(loop).create_task, "__code__", None)
+        self.rounds: Callable[[], None] | None = None  # our ``_run_once``, while wrapped
 
     def install(self) -> None:
         loop: Any = self.loop
@@ -113,6 +105,7 @@ class _LoopPatch:
                 del loop.__dict__[name]
         if loop.get_task_factory() == self.factory:
             loop.set_task_factory(self.user_factory)
+        self._unwrap_rounds()
 
     def set_task_factory(self, factory: TaskFactory | None) -> None:
         """The loop's ``set_task_factory`` while watched: keep ours, call theirs."""
@@ -124,7 +117,8 @@ class _LoopPatch:
         return self.user_factory
 
     def relink(self) -> None:
-        """Chain the watchers' step runners, the first one called by ``Handle._run``."""
+        """Chain the watchers' step runners, the first one called by ``Handle._run``, and
+        tell each watcher when the loop ends a round (``_run_once``)."""
         inner: StepRunner | None = None
         for watcher in reversed(self.watchers):
             inner = watcher.link(self.loop, inner)
@@ -132,41 +126,73 @@ class _LoopPatch:
             _first_runner[self.loop] = inner
         else:
             _first_runner.pop(self.loop, None)
+        self._unwrap_rounds()
+        if self.watchers:
+            self._wrap_rounds([w.round_ended for w in self.watchers])
 
-    def make(self, loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> Any:
-        factory = self.user_factory
-        if factory is None:
-            return Task(coro, loop=loop, **kwargs)
+    def _wrap_rounds(self, listeners: list[Callable[[], None]]) -> None:
+        loop: Any = self.loop
+        one_round = loop._run_once
+        if len(listeners) == 1:
+            (ended,) = listeners
+
+            def run_once() -> None:
+                try:
+                    one_round()
+                finally:
+                    ended()
+
+        else:
+
+            def run_once() -> None:
+                try:
+                    one_round()
+                finally:
+                    for ended in listeners:
+                        ended()
+
+        loop._run_once = run_once
+        self.rounds = run_once
+
+    def _unwrap_rounds(self) -> None:
+        loop: Any = self.loop
+        if self.rounds is not None and loop.__dict__.get("_run_once") is self.rounds:
+            del loop.__dict__["_run_once"]
+        self.rounds = None
+
+    def factory(self, loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> Any:
+        """The task factory the loop really uses: tells each watcher before (only when a
+        user's factory might run the first step at once) and after."""
+        watchers = tuple(self.watchers)
+        user_factory = self.user_factory
+        if user_factory is None:
+            task = Task(coro, loop=loop, **kwargs)
+            tokens: tuple[object, ...] = (None,) * len(watchers)
+        else:
+            tokens = tuple(_guarded(self, w, w.task_creating) for w in watchers)
+            try:
+                task = self.make(user_factory, loop, coro, kwargs)
+            except BaseException:
+                for watcher, token in zip(watchers, tokens, strict=True):
+                    _guarded(self, watcher, watcher.task_created, None, token)
+                raise
+        parent = asyncio.current_task(loop)
+        where = caller_site(1)
+        name = None
+        if user_factory is not None and task.done():
+            name = self._eager_name(sys._getframe(1), kwargs)
+        for watcher, token in zip(watchers, tokens, strict=True):
+            try:
+                watcher.task_created(task, token, coro, parent, where, name)
+            except Exception:
+                _switch_off(self, watcher, "task_created")
+        return task
+
+    @staticmethod
+    def make(factory: TaskFactory, loop: Any, coro: Any, kwargs: dict[str, Any]) -> Any:
         if factory is _EAGER_FACTORY:
             return Task(coro, loop=loop, **{"eager_start": True, **kwargs})
         return factory(loop, coro, **kwargs)
-
-    def factory(self, loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> Any:
-        """The task factory the loop really uses: tells each watcher before and after."""
-        watchers = list(self.watchers)
-        tokens = [_guarded(self, w, w.task_creating) for w in watchers]
-        try:
-            task = self.make(loop, coro, **kwargs)
-        except BaseException:
-            for watcher, token in zip(watchers, tokens, strict=True):
-                _guarded(self, watcher, watcher.task_created, None, token)
-            raise
-        parent = asyncio.current_task(loop)
-        where = caller_site(1)
-        name = self._eager_name(sys._getframe(1), kwargs) if task.done() else None
-        for watcher, token in zip(watchers, tokens, strict=True):
-            _guarded(
-                self,
-                watcher,
-                watcher.task_created,
-                task,
-                token,
-                coro=coro,
-                parent=parent,
-                where=where,
-                name=name,
-            )
-        return task
 
     def _eager_name(self, caller: FrameType | None, kwargs: dict[str, Any]) -> str | None:
         """The name ``create_task(name=...)`` gives a task after the factory returns, for a
@@ -241,11 +267,14 @@ def _guarded(
     try:
         return hook(*args, **kw)
     except Exception:
-        log.exception(
-            "asyncrepl: the loop recorder failed in %s and is switched off", hook.__name__
-        )
-        unwatch(patch.loop, watcher)
+        _switch_off(patch, watcher, hook.__name__)
         return None
+
+
+def _switch_off(patch: _LoopPatch, watcher: Watcher, where: str) -> None:
+    """A watcher's hook raised: log it (with the traceback being handled) and unhook it."""
+    log.exception("asyncrepl: the loop recorder failed in %s and is switched off", where)
+    unwatch(patch.loop, watcher)
 
 
 def _note_cancel(task: AnyTask, msg: Any) -> None:
@@ -257,6 +286,17 @@ def _note_cancel(task: AnyTask, msg: Any) -> None:
     where = caller_site(2)
     for watcher in list(patch.watchers):
         _guarded(patch, watcher, watcher.task_cancelling, task, by, where, msg)
+
+
+def _note_freed(task: AnyTask) -> None:
+    patch = _loops.get(task.get_loop())
+    if patch is None:
+        return
+    for watcher in tuple(patch.watchers):
+        try:
+            watcher.task_freed(task)
+        except Exception:
+            _switch_off(patch, watcher, "task_freed")
 
 
 def _noop() -> None:
@@ -280,7 +320,8 @@ def unwatchable_reason(loop: asyncio.AbstractEventLoop) -> str | None:
     except Exception as exc:
         return f"asyncrepl cannot record this event loop ({kind}): {exc}."
     own_run = getattr(type(handle), "_run", None)
-    if not isinstance(handle, events.Handle) or own_run is not events.Handle._run:
+    rounds = getattr(loop, "_run_once", None)
+    if not isinstance(handle, events.Handle) or own_run is not events.Handle._run or not rounds:
         return (
             f"asyncrepl cannot record this event loop ({kind}): its callbacks are not asyncio "
             "Handles, so there are no step timings (%timeline); the rest works."
@@ -306,6 +347,7 @@ def watch(loop: asyncio.AbstractEventLoop, watcher: Watcher) -> str | None:
         patch.watchers.append(watcher)
     patch.relink()
     _apply()
+    notes.cancel, notes.freed = _note_cancel, _note_freed
     return None
 
 
@@ -325,6 +367,8 @@ def unwatch(loop: asyncio.AbstractEventLoop, watcher: Watcher) -> None:
         del _loops[loop]
         patch.uninstall()
     _apply()
+    if not _loops:
+        notes.cancel = notes.freed = None
 
 
 def watchers_of(loop: asyncio.AbstractEventLoop) -> list[Watcher]:

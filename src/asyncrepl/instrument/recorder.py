@@ -4,8 +4,10 @@ whom it was created, each step the loop ran (start and end), and how it ended.""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
+import threading
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -13,8 +15,7 @@ from typing import Any
 
 from asyncrepl.instrument import install
 from asyncrepl.instrument.hooks import Instrument, Instruments
-from asyncrepl.instrument.ring import StepRing
-from asyncrepl.instrument.runner import EAGER, Now
+from asyncrepl.instrument.ring import EAGER, IDLE, StepRing, task_of
 from asyncrepl.instrument.tasklog import TaskBook, TaskRecord, live_state
 from asyncrepl.instrument.watcher import RecorderWatcher
 from asyncrepl.records import (
@@ -63,8 +64,10 @@ class TaskStats:
 
 
 class Recorder:
-    """Records one event loop at a time. Steps go into a preallocated ring buffer (20 bytes a
-    step); finished tasks into a bounded history of copies; live tasks are held weakly.
+    """Records one event loop at a time. Steps go into a preallocated ring buffer (12 bytes a
+    step); finished tasks into a bounded history of copies; live tasks are held weakly. Each
+    task's run time and step count are added up from the ring when asked, and before the
+    ring overwrites steps not yet counted.
 
     :param capacity: how many steps to keep (allocated by :meth:`attach`).
     :param finished_limit: how many finished tasks to remember.
@@ -88,7 +91,7 @@ class Recorder:
         self._book = TaskBook(finished_limit, clock)
         self._ring: StepRing | None = None
         self._instruments = Instruments()
-        self._now = Now()
+        self._counted = 0  # ring entries before this one are in their tasks' totals
         self._loop: asyncio.AbstractEventLoop | None = None
         self._watcher = RecorderWatcher(self)
         self._attached_at: float | None = None
@@ -125,8 +128,8 @@ class Recorder:
         if loop is None:
             return
         install.unwatch(loop, self._watcher)
+        self._catch_up()
         self._sweep()
-        self._now.step = None
         self._loop = None
 
     @property
@@ -167,6 +170,7 @@ class Recorder:
 
         :param task: any task; one seen for the first time gets an id.
         """
+        self._catch_up()
         record = self._ensure(task)
         return TaskStats(
             id=record.id,
@@ -193,8 +197,10 @@ class Recorder:
 
     def finished(self) -> list[TaskInfo]:
         """The recently finished tasks, oldest first (at most ``finished_limit``)."""
+        self._catch_up()
         self._sweep()
-        return [self._finished_info(record) for record in self._book.finished]
+        infos = [self._finished_info(record) for record in self._book.finished]
+        return sorted(infos, key=lambda info: info.ended or 0.0)
 
     # -- steps -------------------------------------------------------------------------
 
@@ -204,6 +210,7 @@ class Recorder:
         :param start: window start on the recorder's clock, None for the oldest kept.
         :param end: window end, None for now.
         """
+        self._catch_up()
         return self._ring.window(start, end) if self._ring is not None else []
 
     def timeline(
@@ -218,6 +225,7 @@ class Recorder:
         :param end: window end, None for now.
         :param task_ids: only these tasks (and plain callbacks if 0 is among them).
         """
+        self._catch_up()
         self._sweep()
         end = self._clock() if end is None else end
         steps = self.steps(start, end)
@@ -240,14 +248,25 @@ class Recorder:
     def current_step(self) -> tuple[float, AnyTask | None] | None:
         """The step running on the loop now: its start and its task (None for a plain
         callback), or None between steps. Safe to call from another thread."""
-        step = self._now.step
-        if step is None:
+        loop, runner = self._loop, self._watcher.runner
+        if loop is None or runner is None:
             return None
-        start, task = step
-        if task is EAGER:  # an eager first step: its task is the loop's current task
-            loop = self._loop
-            task = asyncio.current_task(loop) if loop is not None else None
-        return start, task
+        count = len(runner.whos)  # the runner appends the start first, then who
+        entry: tuple[float, int] | None = None
+        if count:
+            with contextlib.suppress(IndexError):  # just moved to the ring
+                entry = runner.starts[count - 1], runner.whos[count - 1]
+        if entry is None and self._ring is not None:
+            entry = self._ring.last()
+        if entry is None:
+            return None
+        start, who = entry
+        if who == IDLE:
+            return None
+        if who == EAGER:  # an eager first step: its task is the loop's current task
+            return start, asyncio.current_task(loop)
+        record = self._book.by_id.get(task_of(who) or 0)
+        return start, record.ref() if record is not None and record.ref is not None else None
 
     # -- inside ------------------------------------------------------------------------
 
@@ -266,7 +285,7 @@ class Recorder:
         if name is not None:
             record.name = name
         self._book.finish(record, task, end, self.labeler)
-        if self._instruments.wants("task_done"):
+        if self._instruments.tasks:
             self._instruments.call("task_done", task)
 
     def _finished_info(self, record: TaskRecord) -> TaskInfo:
@@ -296,7 +315,8 @@ class Recorder:
                 state = live_state(task, record, current)
                 infos[record.id] = record.task_info(self.labeler, state, task.get_name())
         for record in self._book.finished:
-            ended = record.ended if record.ended is not None else end
+            ended = record.end_time()
+            ended = end if ended is None else ended
             wanted = task_ids is None or record.id in task_ids
             if wanted and record.created <= end and ended >= start:
                 infos[record.id] = self._finished_info(record)
@@ -307,11 +327,52 @@ class Recorder:
         log.exception("asyncrepl: the loop recorder failed and is switched off")
         if self._loop is not None:
             install.unwatch(self._loop, self._watcher)
-            self._now.step = None
 
-    def _append(self, task_id: int, start: float, end: float) -> None:
-        assert self._ring is not None
-        self._ring.append(task_id, start, end)
+    def _task_done(self, task: AnyTask) -> None:
+        """A done callback, added only while an instrument wants ``task_done`` at once."""
+        self._finish(self._ensure(task), task, self._clock())
+
+    def _store(self, starts: list[float], whos: list[int]) -> None:
+        """Move the runner's staged entries to the ring (and empty the lists), counting the
+        entries they will overwrite into their tasks' totals first."""
+        ring = self._ring
+        assert ring is not None
+        chunk = max(1, ring.capacity // 2)
+        for at in range(0, len(starts), chunk):  # once, unless the ring is small
+            part_starts, part_whos = starts, whos
+            if len(starts) > chunk:
+                part_starts, part_whos = starts[at : at + chunk], whos[at : at + chunk]
+            self._count(ring.written + len(part_starts) - ring.capacity, part_starts[0])
+            ring.extend(part_starts, part_whos)
+        starts.clear()
+        whos.clear()
+
+    def _count(self, upto: int, next_start: float | None = None) -> None:
+        """Add ring entries up to ``upto`` (exclusive) to their tasks' totals. The newest
+        entry ends where ``next_start`` (the next entry, not in the ring yet) begins."""
+        ring = self._ring
+        if ring is None:
+            return
+        lo, last = max(self._counted, ring.oldest), ring.written - 1
+        hi = min(upto, last)
+        if lo < hi:
+            self._book.add_steps(ring.entries(lo, hi))
+            self._counted = hi
+        if upto > last >= max(lo, self._counted) and next_start is not None:
+            start, who = ring.at(last)
+            self._book.add_steps([(start, who, next_start)])
+            self._counted = last + 1
+
+    def _catch_up(self) -> None:
+        """Before a query: staged entries into the ring (on the loop's own thread, or while
+        it stands still), then everything that has ended into the tasks' totals."""
+        loop, runner = self._loop, self._watcher.runner
+        if runner is not None and runner.whos:
+            owner = getattr(loop, "_thread_id", None)
+            if loop is None or not loop.is_running() or owner == threading.get_ident():
+                runner.flush()
+        if self._ring is not None:
+            self._count(self._ring.written - 1)
 
 
 def _creation_order(task: AnyTask) -> tuple[int, str]:

@@ -1,82 +1,146 @@
-"""The recorder's step store: a preallocated ring of (task id, start, end) in three flat
-arrays, 20 bytes a step, the newest overwriting the oldest once it is full."""
+"""The recorder's step store: a preallocated ring of entries, each the moment the loop turned
+to something (a task's step, a plain callback, or waiting), 12 bytes an entry in two flat
+arrays. An entry lasts until the next one starts; the newest overwrite the oldest."""
 
 from __future__ import annotations
 
+import struct
 from array import array
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 
 from asyncrepl.records import Step
 
-__all__ = ["BYTES_PER_STEP", "StepRing"]
+__all__ = [
+    "BYTES_PER_STEP",
+    "CALLBACK",
+    "EAGER",
+    "IDLE",
+    "StepRing",
+    "resumed",
+    "task_of",
+]
 
-BYTES_PER_STEP = 8 + 8 + 4  # two doubles and an int
+BYTES_PER_STEP = 8 + 4  # a double and an int
+
+#: What an entry's ``who`` says: a task id (1 and up) starts a step of that task;
+CALLBACK = 0  # a plain callback starts;
+IDLE = -1  # the loop finished a round of callbacks and waits;
+#: an eager task's first step starts inside ``create_task`` (its id is filled in afterwards);
+EAGER = -(2**31)
+#: ``resumed(x)`` (-2 and down): the step of ``x`` that an eager first step cut goes on.
+
+
+def resumed(who: int) -> int:
+    """The entry that continues the step of ``who`` (a task id, or CALLBACK)."""
+    return -who - 2
+
+
+def task_of(who: int) -> int | None:
+    """The task id an entry runs (0 for a plain callback), None while the loop waits."""
+    if who >= 0:
+        return who
+    if who == IDLE:
+        return None
+    if who == EAGER:
+        return CALLBACK
+    return -who - 2
 
 
 class StepRing:
-    """Steps in the order they ended, which is also the order they started (a step ends
-    before the next one starts on the same loop). The recorder's hot path writes the arrays
-    directly; everything else goes through the methods.
+    """Entries in time order, numbered from 0 since the ring was made (``written`` counts
+    them); entry ``n`` lives at ``n % capacity``. The recorder's runner stages entries in
+    lists and moves them here in bulk with :meth:`extend`.
 
-    :param capacity: how many steps to keep; memory is allocated here, at once.
+    :param capacity: how many entries to keep; memory is allocated here, at once.
     """
 
-    __slots__ = ("capacity", "ends", "full", "ids", "pos", "starts")
+    __slots__ = ("_start_bytes", "_who_bytes", "capacity", "starts", "whos", "written")
 
     def __init__(self, capacity: int) -> None:
         if capacity < 1:
             raise ValueError(f"capacity must be at least 1, not {capacity}")
         self.capacity = capacity
         self.starts = array("d", bytes(8 * capacity))
-        self.ends = array("d", bytes(8 * capacity))
-        self.ids = array("i", bytes(4 * capacity))
-        self.pos = 0  # where the next step goes
-        self.full = False  # True once the ring has wrapped around
-
-    def append(self, task_id: int, start: float, end: float) -> None:
-        """Store one step (the hot path does the same inline).
-
-        :param task_id: the recorder's task id, 0 for a plain callback.
-        :param start: when it started.
-        :param end: when it ended.
-        """
-        i = self.pos
-        self.starts[i] = start
-        self.ends[i] = end
-        self.ids[i] = task_id
-        i += 1
-        if i == self.capacity:
-            i = 0
-            self.full = True
-        self.pos = i
+        self.whos = array("i", bytes(4 * capacity))
+        self._start_bytes = memoryview(self.starts).cast("B")
+        self._who_bytes = memoryview(self.whos).cast("B")
+        self.written = 0
 
     def __len__(self) -> int:
-        return self.capacity if self.full else self.pos
+        return min(self.written, self.capacity)
+
+    @property
+    def oldest(self) -> int:
+        """The number of the oldest entry kept."""
+        return max(0, self.written - self.capacity)
+
+    def extend(self, starts: list[float], whos: list[int]) -> None:
+        """Append entries in bulk (the two lists have the same length).
+
+        :param starts: when each entry started, in order.
+        :param whos: who each entry runs (see :func:`task_of`).
+        """
+        count = len(starts)
+        if count > self.capacity:  # only the newest fit
+            self.written += count - self.capacity
+            starts, whos = starts[-self.capacity :], whos[-self.capacity :]
+            count = self.capacity
+        at = self.written % self.capacity
+        first = min(count, self.capacity - at)
+        if first == count:
+            self._put(at, starts, whos)
+        else:
+            self._put(at, starts[:first], whos[:first])
+            self._put(0, starts[first:], whos[first:])
+        self.written += count
+
+    def _put(self, at: int, starts: list[float], whos: list[int]) -> None:
+        count = len(starts)
+        self._start_bytes[8 * at : 8 * (at + count)] = struct.pack(f"{count}d", *starts)
+        self._who_bytes[4 * at : 4 * (at + count)] = struct.pack(f"{count}i", *whos)
+
+    def at(self, n: int) -> tuple[float, int]:
+        """Entry number ``n``: ``(start, who)``."""
+        i = n % self.capacity
+        return self.starts[i], self.whos[i]
+
+    def last(self) -> tuple[float, int] | None:
+        """The newest entry, None when there is none."""
+        return self.at(self.written - 1) if self.written else None
 
     def clear(self) -> None:
-        """Forget every step (the memory stays allocated)."""
-        self.pos = 0
-        self.full = False
+        """Forget every entry (the memory stays allocated)."""
+        self.written = 0
 
-    def _index(self, k: int) -> int:
-        """The array index of the ``k``-th oldest step."""
-        return (self.pos + k) % self.capacity if self.full else k
+    def entries(self, lo: int, hi: int) -> Iterator[tuple[float, int, float]]:
+        """``(start, who, end)`` for entries ``lo`` to ``hi - 1``, each ending where the next
+        starts: ``hi`` must be kept too (``hi < written``)."""
+        capacity = self.capacity
+        while lo < hi:
+            i = lo % capacity
+            j = min(capacity, i + (hi - lo))  # one contiguous stretch of the arrays
+            ends = self.starts[i + 1 : j + 1] if j < capacity else self.starts[i + 1 : j]
+            if j == capacity:
+                ends.append(self.starts[0])
+            yield from zip(self.starts[i:j], self.whos[i:j], ends, strict=True)
+            lo += j - i
 
-    def _first(self, values: array[float], bound: float, *, inclusive: bool) -> int:
-        """The first logical position whose value is >= ``bound`` (> when not inclusive)."""
-        lo, hi = 0, len(self)
+    def first_at_or_after(self, t: float) -> int:
+        """The number of the first kept entry that starts at ``t`` or later (``written``
+        when none does)."""
+        lo, hi = self.oldest, self.written
+        starts, capacity = self.starts, self.capacity
         while lo < hi:
             mid = (lo + hi) // 2
-            value = values[self._index(mid)]
-            if value < bound or (not inclusive and value == bound):
+            if starts[mid % capacity] < t:
                 lo = mid + 1
             else:
                 hi = mid
         return lo
 
     def oldest_start(self) -> float | None:
-        """When the oldest step kept started, None when there is none."""
-        return self.starts[self._index(0)] if len(self) else None
+        """When the oldest entry kept started, None when there is none."""
+        return self.at(self.oldest)[0] if self.written else None
 
     def window(
         self,
@@ -84,19 +148,34 @@ class StepRing:
         end: float | None = None,
         task_ids: Collection[int] | None = None,
     ) -> list[Step]:
-        """The steps that overlap ``[start, end]``, oldest first.
+        """The finished steps (and parts of steps) that overlap ``[start, end]``, oldest
+        first; the entry running now has no end yet and is left out.
 
-        :param start: window start, None for the oldest step kept.
+        :param start: window start, None for the oldest kept.
         :param end: window end, None for the newest.
         :param task_ids: keep only the steps of these tasks (0 = plain callbacks).
         """
-        lo = 0 if start is None else self._first(self.ends, start, inclusive=True)
-        hi = len(self) if end is None else self._first(self.starts, end, inclusive=False)
-        starts, ends, ids = self.starts, self.ends, self.ids
+        oldest, last = self.oldest, self.written - 1
+        if last <= oldest:
+            return []
+        lo = oldest if start is None else max(oldest, self.first_at_or_after(start) - 1)
+        hi = last if end is None else min(last, self._first_after(end))
         found = []
-        for k in range(lo, hi):
-            i = self._index(k)
-            task_id = ids[i]
+        for began, who, ended in self.entries(lo, hi):
+            task_id = task_of(who)
+            if task_id is None or (start is not None and ended < start):
+                continue
             if task_ids is None or task_id in task_ids:
-                found.append(Step(task_id, starts[i], ends[i]))
+                found.append(Step(task_id, began, ended))
         return found
+
+    def _first_after(self, t: float) -> int:
+        lo, hi = self.oldest, self.written
+        starts, capacity = self.starts, self.capacity
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if starts[mid % capacity] <= t:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo

@@ -1,6 +1,7 @@
-"""The recorder's hot path: the function that runs each handle of the watched loop in place
-of ``Handle._run`` and stores the step. Every step of the loop goes through it, so it is one
-flat closure over locals, measured against ``benchmarks/recorder.py``."""
+"""The recorder's hot path: the function that runs each handle of the watched loop in place of
+``Handle._run``. Every step of the loop goes through it, so it does the least it can: read
+the clock once, name who runs, and append both to two staging lists. At the end of each round
+of the loop the lists move to the ring in bulk (``benchmarks/recorder.py`` measures it all)."""
 
 from __future__ import annotations
 
@@ -13,18 +14,13 @@ from types import MethodType
 from typing import Any
 
 from asyncrepl.instrument.hooks import Instruments
-from asyncrepl.instrument.ring import StepRing
+from asyncrepl.instrument.ring import CALLBACK, IDLE
 from asyncrepl.instrument.sites import add_boundary
-from asyncrepl.instrument.tasklog import TaskRecord
 
-__all__ = ["EAGER", "Now", "RunnerParts", "StepRunner", "make_runner", "report_callback_error"]
+__all__ = ["Runner", "RunnerParts", "StepRunner", "make_runner", "report_callback_error"]
 
-AnyTask = asyncio.Task[Any]
 #: Runs one handle: ``Handle._run`` itself or a watcher's recording stand-in for it.
 StepRunner = Callable[[events.Handle], None]
-#: Points a runner at a loop (None: pass every handle on) and at the next runner of the
-#: chain (None: run the handle itself).
-Relink = Callable[[Any, "StepRunner | None"], None]
 
 _BUILTIN = type(len)
 #: The step and wake-up methods of the pure-Python Task (``asyncio.tasks._PyTask``).
@@ -32,34 +28,35 @@ _PY_TASK = getattr(asyncio.tasks, "_PyTask", asyncio.Task)
 _PY_TASK_STEPS = frozenset(
     getattr(_PY_TASK, name) for name in ("_Task__step", "_Task__wakeup") if hasattr(_PY_TASK, name)
 )
-#: In a step tuple instead of the task: an eager first step, whose task ``create_task`` has
-#: not returned yet (it is the loop's current task).
-EAGER: Any = object()
 _DEBUG_ARG = sys.version_info >= (3, 13)  # _format_callback_source(..., debug=) since 3.13
-
-
-class Now:
-    """The step on the loop now, ``(start, task or None)``: one tuple, so that another thread
-    reads start and task together; None between steps."""
-
-    __slots__ = ("step",)
-
-    def __init__(self) -> None:
-        self.step: tuple[float, Any] | None = None
+#: Staged entries beyond which a round's end moves them to the ring even if more callbacks
+#: are ready (otherwise that happens when the loop is about to wait).
+STAGE_LIMIT = 4096
 
 
 @dataclass(frozen=True)
 class RunnerParts:
-    """What the runner writes to and calls: the recorder's pieces."""
+    """What the runner calls: the recorder's pieces."""
 
-    ring: StepRing
     clock: Callable[[], float]
-    now: Now
-    lookup: Callable[[int], TaskRecord | None]
-    first_seen: Callable[[AnyTask], TaskRecord]
-    finish: Callable[[TaskRecord, AnyTask, float], None]
+    #: the id of a task that is not an asyncrepl ``Task`` (looked up, or given one).
+    task_id: Callable[[Any], int]
+    #: moves staged entries to the ring: ``store(starts, whos)``; may empty the lists.
+    store: Callable[[list[float], list[int]], None]
     instruments: Instruments
     fail: Callable[[], None]
+
+
+@dataclass(frozen=True)
+class Runner:
+    """One recorder's stand-ins, and the staged entries they share."""
+
+    run: StepRunner  #: runs (and stages) one handle
+    round_ended: Callable[[], None]  #: the loop finished a round of callbacks
+    flush: Callable[[], None]  #: move staged entries to the ring now
+    relink: Callable[[Any, StepRunner | None], None]  #: point at a loop and the next runner
+    starts: list[float]  #: staged: when each entry started
+    whos: list[int]  #: staged: who each entry runs (see ``ring.task_of``)
 
 
 def report_callback_error(handle: Any, exc: BaseException) -> None:
@@ -81,24 +78,27 @@ def report_callback_error(handle: Any, exc: BaseException) -> None:
     loop.call_exception_handler(context)
 
 
-def make_runner(parts: RunnerParts, passthrough: StepRunner) -> tuple[StepRunner, Relink]:
-    """The recording stand-in for ``Handle._run``, and the function that points it at a loop.
+def make_runner(parts: RunnerParts, passthrough: StepRunner) -> Runner:
+    """The recording stand-in for ``Handle._run`` and its helpers.
 
     :param parts: the recorder's pieces.
     :param passthrough: runs handles of other loops (and all of them while unlinked).
     """
-    ring, clock, now, lookup = parts.ring, parts.clock, parts.now, parts.lookup
-    starts, ends, ids, capacity = ring.starts, ring.ends, ring.ids, ring.capacity
-    first_seen, finish, instruments, fail = (
-        parts.first_seen,
-        parts.finish,
+    clock, other_task_id, store, instruments, fail = (
+        parts.clock,
+        parts.task_id,
+        parts.store,
         parts.instruments,
         parts.fail,
     )
+    starts: list[float] = []
+    whos: list[int] = []
+    add_start, add_who = starts.append, whos.append
     report = report_callback_error
     loop: Any = None
+    ready: Any = ()
     inner: StepRunner | None = None
-    step_type: type = Now  # learnt at the first step: the C Task's TaskStepMethWrapper
+    step_type: type = Runner  # learnt at the first step: the C Task's TaskStepMethWrapper
 
     def run(handle: Any) -> None:
         nonlocal step_type
@@ -116,65 +116,58 @@ def make_runner(parts: RunnerParts, passthrough: StepRunner) -> tuple[StepRunner
                 or (kind is MethodType and callback.__func__ in _PY_TASK_STEPS)
             ):
                 task = callback.__self__
+                try:
+                    who = task._asyncrepl_id  # an asyncrepl Task a recorder has seen
+                except AttributeError:  # any other task: looked up by id()
+                    who = other_task_id(task)
             elif kind.__name__ == "TaskStepMethWrapper":
                 step_type = kind
                 task = callback.__self__
+                who = other_task_id(task)
             else:
                 task = None
-            if task is None:
-                record = None
-                task_id = 0
-            else:
-                record = lookup(id(task)) or first_seen(task)
-                task_id = record.id
+                who = CALLBACK
+            add_start(clock())
+            add_who(who)
             if instruments.steps:
-                instruments.call("step_started", task, clock())
-            start = clock()
-            now.step = (start, task)
+                instruments.call("step_started", task, starts[-1])
         except Exception:
             fail()
             passthrough(handle)
             return
-        try:
-            if inner is None:
-                try:
-                    handle._context.run(callback, *handle._args)
-                except (SystemExit, KeyboardInterrupt):
-                    raise
-                except BaseException as exc:
-                    report(handle, exc)
-            else:
-                inner(handle)
-        finally:
+        if inner is None:
             try:
-                end = clock()
-                step = now.step
-                if step is not None:  # an eager step inside this one moved its start
-                    start = step[0]
-                now.step = None
-                i = ring.pos
-                starts[i] = start
-                ends[i] = end
-                ids[i] = task_id
-                i += 1
-                if i == capacity:
-                    i = 0
-                    ring.full = True
-                ring.pos = i
-                if record is not None:
-                    record.steps += 1
-                    record.run_time += end - start
-                    if task.done():
-                        finish(record, task, end)
-                if instruments.steps:
-                    instruments.call("step_ended", task, end)
+                handle._context.run(callback, *handle._args)
+            except (SystemExit, KeyboardInterrupt):
+                raise
+            except BaseException as exc:
+                report(handle, exc)
+        else:
+            inner(handle)
+        if instruments.steps:
+            try:
+                instruments.call("step_ended", task, clock())
             except Exception:
                 fail()
+
+    def round_ended() -> None:
+        try:
+            add_start(clock())
+            add_who(IDLE)
+            if not ready or len(starts) > STAGE_LIMIT:
+                store(starts, whos)
+        except Exception:
+            fail()
+
+    def flush() -> None:
+        if starts:
+            store(starts, whos)
 
     add_boundary(run.__code__)
 
     def relink(new_loop: Any, new_inner: StepRunner | None) -> None:
-        nonlocal loop, inner
+        nonlocal loop, inner, ready
         loop, inner = new_loop, new_inner
+        ready = getattr(new_loop, "_ready", ())
 
-    return run, relink
+    return Runner(run, round_ended, flush, relink, starts, whos)

@@ -8,10 +8,12 @@ import collections
 import inspect
 import reprlib
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from asyncrepl.instrument.ring import EAGER, IDLE
 from asyncrepl.instrument.sites import Site, site_location
+from asyncrepl.instrument.tasks import Task, next_task_id
 from asyncrepl.records import Location, LocationLabeler, TaskInfo, TaskState
 
 __all__ = ["CancelNote", "TaskBook", "TaskRecord", "coro_name", "describe_end", "live_state"]
@@ -24,6 +26,9 @@ CancelNote = tuple["int | None", "str | None", "Site | None", Any]
 
 _REPR = reprlib.Repr()
 _REPR.maxstring = _REPR.maxother = 60
+#: Results whose repr is short and cheap (ints only below _BIG).
+_SHORT_REPR = frozenset({int, float, bool})
+_BIG = 10**30
 _DESTROYED = "destroyed while still pending: nothing kept a reference to it"
 
 
@@ -39,6 +44,7 @@ class TaskRecord:
         "id",
         "info",
         "is_cell",
+        "last_end",
         "location",
         "name",
         "outcome",
@@ -62,7 +68,8 @@ class TaskRecord:
         self.steps = 0
         self.is_cell = False
         self.cell = 0
-        self.ended: float | None = None
+        self.ended: float | None = None  # when the recorder saw it had ended
+        self.last_end: float | None = None  # when its last recorded step ended
         self.state: TaskState | None = None  # set when it ends
         self.outcome = ""
         self.cancel: CancelNote | None = None
@@ -75,6 +82,12 @@ class TaskRecord:
             self.location = site_location(self.site, labeler)
         return self.location
 
+    def end_time(self) -> float | None:
+        """When the task ended: the end of its last step, else when that was noticed."""
+        if self.ended is None or self.last_end is None:
+            return self.ended
+        return min(self.ended, self.last_end)
+
     def task_info(self, labeler: LocationLabeler, state: TaskState, name: str) -> TaskInfo:
         """A :class:`TaskInfo` copy of what is known (no await chain: see ``snapshot.py``)."""
         return TaskInfo(
@@ -86,7 +99,7 @@ class TaskRecord:
             parent_id=self.parent_id,
             is_cell=self.is_cell,
             created=self.created,
-            ended=self.ended,
+            ended=self.end_time(),
             run_time=self.run_time,
             steps=self.steps,
             outcome=self.outcome,
@@ -125,6 +138,8 @@ def describe_end(
     result = getattr(task, "_result", None)
     if result is None:
         return TaskState.DONE, "returned None"
+    if type(result) in _SHORT_REPR and (type(result) is not int or -_BIG < result < _BIG):
+        return TaskState.DONE, f"returned {result!r}"  # most results: no reprlib needed
     try:
         return TaskState.DONE, f"returned {_REPR.repr(result)}"
     except Exception:
@@ -153,7 +168,7 @@ def _cancelled_text(
 class TaskBook:
     """Every task the recorder knows: live ones by ``id()`` (a weak reference drops the entry
     when the task dies, so an ``id()`` is never reused while it is in here), and the last
-    ``limit`` finished ones.
+    ``limit`` finished ones; all of those also by task id, for adding up their steps.
 
     :param limit: how many finished tasks to keep.
     :param clock: the recorder's clock, for tasks that die unfinished.
@@ -163,24 +178,51 @@ class TaskBook:
         if limit < 0:
             raise ValueError(f"finished_limit must be 0 or more, not {limit}")
         self._live: dict[int, TaskRecord] = {}
-        self.lookup = self._live.get  # the hot path's way in: ``lookup(id(task))``
-        self.finished: collections.deque[TaskRecord] = collections.deque(maxlen=limit)
+        self.lookup = self._live.get  # ``lookup(id(task))``
+        self.by_id: dict[int, TaskRecord] = {}
+        self.finished: collections.deque[TaskRecord] = collections.deque()
+        self._limit = limit
         self._clock = clock
-        self._next_id = 1
 
     def register(self, task: AnyTask, created: float, coro: str | None = None) -> TaskRecord:
-        """A new record with the next id (call :attr:`lookup` first).
+        """A new record (call :attr:`lookup` first), with the task's asyncrepl id or a new one.
 
         :param task: the task, seen for the first time.
         :param created: when it was created (or first seen).
         :param coro: its coroutine's name, when the task may already have dropped it.
         """
-        record = TaskRecord(self._next_id, coro or coro_name(task.get_coro()), created)
-        self._next_id += 1
         key = id(task)
-        record.ref = weakref.ref(task, lambda _ref: self._forget(key))
+        if type(task) is Task:  # it says when it is freed (``forget``), and keeps its id
+            task_id = getattr(task, "_asyncrepl_id", None) or next_task_id()
+            task._asyncrepl_id = task_id
+            record = TaskRecord(task_id, coro or coro_name(task.get_coro()), created)
+            record.ref = weakref.ref(task)
+        else:
+            task_id = next_task_id()
+            record = TaskRecord(task_id, coro or coro_name(task.get_coro()), created)
+            record.ref = weakref.ref(task, lambda _ref: self.forget(key))
         self._live[key] = record
+        self.by_id[task_id] = record
         return record
+
+    def add_steps(self, entries: Iterable[tuple[float, int, float]]) -> None:
+        """Add finished ring entries ``(start, who, end)`` to their tasks' run time and steps.
+
+        :param entries: from :meth:`~asyncrepl.instrument.ring.StepRing.entries`.
+        """
+        get = self.by_id.get
+        for start, who, end in entries:
+            if who > 0:  # a step starts
+                record = get(who)
+                if record is not None:
+                    record.steps += 1
+                    record.run_time += end - start
+                    record.last_end = end
+            elif who < IDLE and who != EAGER:  # a step cut by an eager one goes on
+                record = get(-who - 2)
+                if record is not None:
+                    record.run_time += end - start
+                    record.last_end = end
 
     def finish(
         self, record: TaskRecord, task: AnyTask, end: float, labeler: LocationLabeler
@@ -198,17 +240,31 @@ class TaskBook:
         if not record.name:
             record.name = task.get_name()
         record.state, record.outcome = describe_end(task, record.cancel, labeler, record.id)
+        self._keep(record)
+
+    def _keep(self, record: TaskRecord) -> None:
+        """Into the finished history; the oldest leaves it (and the book) once it is full."""
+        if len(self.finished) >= self._limit:
+            if not self._limit:
+                self.by_id.pop(record.id, None)
+                return
+            gone = self.finished.popleft()
+            if self.by_id.get(gone.id) is gone:
+                del self.by_id[gone.id]
         self.finished.append(record)
 
-    def _forget(self, key: int) -> None:
-        """The task died: drop its live entry; one that never finished goes to the history."""
+    def forget(self, key: int) -> None:
+        """The task died: drop its live entry; one that never finished goes to the history.
+
+        :param key: ``id(task)``.
+        """
         record = self._live.pop(key, None)
         if record is not None and record.ended is None:
             record.ended = self._clock()
             record.state = TaskState.CANCELLED
             record.outcome = _DESTROYED
             record.name = record.name or f"Task #{record.id}"
-            self.finished.append(record)
+            self._keep(record)
 
     def live(self) -> Iterator[tuple[TaskRecord, AnyTask]]:
         """Records of tasks that are alive and not finished, with their tasks."""
