@@ -112,7 +112,7 @@ class Recording:
 def recording(
     *,
     threshold: float = 0.1,
-    capacity: int = 1 << 20,
+    capacity: int = 1 << 21,
     watch_blocking: bool = False,
     on_block: Callable[[BlockReport], None] | None = None,
 ) -> Iterator[Recording]:
@@ -123,7 +123,8 @@ def recording(
     start. Loops made with ``asyncio.run(..., loop_factory=...)`` are not seen.
 
     :param threshold: seconds above which a step counts as blocking the loop.
-    :param capacity: how many steps to keep (older ones are dropped first).
+    :param capacity: how many ring entries to keep, each a step or the loop waiting
+        (older ones are dropped first).
     :param watch_blocking: also run the blocking-call watchdog on this thread's loops: its
         reports (the line and the call that blocked) go into the timeline's ``blocks``.
     :param on_block: called from the watchdog's thread with each report as it comes.

@@ -69,7 +69,8 @@ class Recorder:
     task's run time and step count are added up from the ring when asked, and before the
     ring overwrites steps not yet counted.
 
-    :param capacity: how many steps to keep (allocated by :meth:`attach`).
+    :param capacity: how many ring entries to keep, each a step or the loop waiting between
+        rounds (allocated by :meth:`attach`; the default holds at least a million steps).
     :param finished_limit: how many finished tasks to remember.
     :param clock: a monotonic clock in seconds.
     :param labeler: turns a REPL cell's filename into ``<cell 3>``.
@@ -78,13 +79,13 @@ class Recorder:
     def __init__(
         self,
         *,
-        capacity: int = 1 << 20,
+        capacity: int = 1 << 21,
         finished_limit: int = 1000,
         clock: Callable[[], float] = time.perf_counter,
         labeler: LocationLabeler = default_labeler,
     ) -> None:
         if capacity < 1:
-            raise ValueError(f"capacity must be at least 1 step, not {capacity}")
+            raise ValueError(f"capacity must be at least 1 entry, not {capacity}")
         self.labeler = labeler
         self._capacity = capacity
         self._clock = clock

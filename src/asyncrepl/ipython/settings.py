@@ -27,7 +27,9 @@ class AsyncREPL(Magics):
         "or 'strict' (show and do not run).",
     ).tag(config=True)
     recorder_steps = Int(
-        1_048_576, help="How many loop steps the recorder keeps (a ring buffer)."
+        2_097_152,
+        help="How many entries the recorder's ring buffer keeps, 12 bytes each: a loop step, "
+        "or the loop waiting between rounds (so at least half of them are steps).",
     ).tag(config=True)
     finished_tasks = Int(
         1000, help="How many finished tasks the recorder remembers for %tasks -a."
