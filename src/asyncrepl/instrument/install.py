@@ -165,6 +165,15 @@ class _LoopPatch:
         user's factory might run the first step at once) and after."""
         watchers = tuple(self.watchers)
         user_factory = self.user_factory
+        if user_factory is None and len(watchers) == 1:  # the usual case, kept short
+            task = Task(coro, loop=loop, **kwargs)
+            try:
+                watchers[0].task_created(
+                    task, None, coro, asyncio.current_task(loop), caller_site(1), None
+                )
+            except Exception:
+                _switch_off(self, watchers[0], "task_created")
+            return task
         if user_factory is None:
             task = Task(coro, loop=loop, **kwargs)
             tokens: tuple[object, ...] = (None,) * len(watchers)

@@ -36,7 +36,9 @@ _LIBRARY = _library_dirs()
 _LIBRARY_RAW = tuple(  # the same, unresolved, as code objects usually name them
     os.path.join(os.path.abspath(d), "") for d in _LIBRARY
 )
-_user_code: dict[CodeType, bool] = {}
+#: code -> whether it is user code, or _STOP for a boundary (where user_site stops).
+_user_code: dict[CodeType, object] = {}
+_STOP = object()
 #: Where a loop step begins (``Handle._run``, the recorder's runner): the frames further out
 #: run the loop itself, so the line that started the loop is never blamed for a step's deeds.
 _boundaries: set[CodeType] = {asyncio.events.Handle._run.__code__}
@@ -48,6 +50,7 @@ def add_boundary(code: CodeType) -> None:
     :param code: a function's ``__code__``.
     """
     _boundaries.add(code)
+    _user_code.pop(code, None)
 
 
 def is_user_file(filename: str) -> bool:
@@ -73,14 +76,14 @@ def user_site(frame: FrameType | None, depth: int = 64) -> Site | None:
     cache = _user_code
     while frame is not None and depth > 0:
         code = frame.f_code
-        if code in _boundaries:
-            return None
         user = cache.get(code)
         if user is None:
             if len(cache) > _CACHE_LIMIT:
                 cache.clear()
-            user = cache[code] = is_user_file(code.co_filename)
+            user = cache[code] = _STOP if code in _boundaries else is_user_file(code.co_filename)
         if user:
+            if user is _STOP:
+                return None
             return code.co_filename, frame.f_lineno or code.co_firstlineno, code.co_qualname
         frame = frame.f_back
         depth -= 1
