@@ -125,14 +125,15 @@ class StepRing:
             yield from zip(self.starts[i:j], self.whos[i:j], ends, strict=True)
             lo += j - i
 
-    def first_at_or_after(self, t: float) -> int:
-        """The number of the first kept entry that starts at ``t`` or later (``written``
-        when none does)."""
+    def first_starting(self, t: float, *, at: bool = True) -> int:
+        """The number of the first kept entry that starts at ``t`` or later (only later when
+        ``at`` is false); ``written`` when none does."""
         lo, hi = self.oldest, self.written
         starts, capacity = self.starts, self.capacity
         while lo < hi:
             mid = (lo + hi) // 2
-            if starts[mid % capacity] < t:
+            value = starts[mid % capacity]
+            if value < t or (not at and value == t):
                 lo = mid + 1
             else:
                 hi = mid
@@ -158,8 +159,8 @@ class StepRing:
         oldest, last = self.oldest, self.written - 1
         if last <= oldest:
             return []
-        lo = oldest if start is None else max(oldest, self.first_at_or_after(start) - 1)
-        hi = last if end is None else min(last, self._first_after(end))
+        lo = oldest if start is None else max(oldest, self.first_starting(start) - 1)
+        hi = last if end is None else min(last, self.first_starting(end, at=False))
         found = []
         for began, who, ended in self.entries(lo, hi):
             task_id = task_of(who)
@@ -168,14 +169,3 @@ class StepRing:
             if task_ids is None or task_id in task_ids:
                 found.append(Step(task_id, began, ended))
         return found
-
-    def _first_after(self, t: float) -> int:
-        lo, hi = self.oldest, self.written
-        starts, capacity = self.starts, self.capacity
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if starts[mid % capacity] <= t:
-                lo = mid + 1
-            else:
-                hi = mid
-        return lo
