@@ -1,25 +1,24 @@
-"""The patches that let a recorder watch a loop: ``asyncio.events.Handle._run``, which every
-step of every loop goes through (one patch for the process), and each watched loop's task
-factory. Many loops and watchers share them; the last one to leave takes them out."""
+"""The patches that let a recorder watch a loop: the loop's ``_run_once`` (its round, which
+runs every step) and its task factory, both per loop. Several recorders may watch one loop;
+the last one to leave takes the patches out."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import sys
-from asyncio import events
+from asyncio import base_events, events
 from collections.abc import Callable
 from types import FrameType
 from typing import Any, Protocol
 
-from asyncrepl.instrument.runner import StepRunner
+from asyncrepl.instrument.rounds import Stage, make_round
 from asyncrepl.instrument.sites import Site, caller_site
 from asyncrepl.instrument.tasks import Task, notes
 
 __all__ = [
     "Task",
     "Watcher",
-    "dispatch",
     "unwatch",
     "unwatchable_reason",
     "watch",
@@ -30,22 +29,20 @@ log = logging.getLogger("asyncrepl")
 
 AnyTask = asyncio.Task[Any]
 TaskFactory = Callable[..., "asyncio.Future[Any]"]
+#: asyncio's own round; a loop whose class has another cannot be recorded step by step.
+_STOCK_ROUND = getattr(base_events.BaseEventLoop, "_run_once", None)
+_STOCK_CREATE_TASK = base_events.BaseEventLoop.create_task.__code__
 
 
 class Watcher(Protocol):
     """What a recorder gives this module. Each method runs on the loop's thread."""
 
-    def link(self, loop: asyncio.AbstractEventLoop, inner: StepRunner | None) -> StepRunner:
-        """Return the function that runs (and records) ``loop``'s handles, passing them on to
-        ``inner`` (None: running them itself) and other loops' handles to :func:`dispatch`."""
+    def link(self, loop: asyncio.AbstractEventLoop) -> Stage:
+        """Return the stage the loop's round records ``loop``'s steps into."""
         ...
 
     def unlink(self) -> None:
-        """From now on, pass every handle to :func:`dispatch`."""
-        ...
-
-    def round_ended(self) -> None:
-        """The loop finished a round of callbacks (one ``_run_once``)."""
+        """The round no longer records into the stage given by :meth:`link`."""
         ...
 
     def task_creating(self) -> object:
@@ -67,14 +64,17 @@ class Watcher(Protocol):
         for a task that finished during its eager first step, before ``create_task`` names it."""
         ...
 
+    def task_made(
+        self, task: Task, coro: object, parent: AnyTask | None, where: Site | None
+    ) -> None:
+        """What :meth:`task_created` is told in the usual case, without a token or a name:
+        ``task`` is new, made by the loop's own factory, and this is the only watcher."""
+        ...
+
     def task_cancelling(
         self, task: AnyTask, by: AnyTask | None, where: Site | None, msg: Any
     ) -> None:
         """``task.cancel(msg)`` was called (and took effect) from ``by``, at ``where``."""
-        ...
-
-    def task_freed(self, task: AnyTask) -> None:
-        """An asyncrepl :class:`~asyncrepl.instrument.tasks.Task` of this loop is being freed."""
         ...
 
 
@@ -87,11 +87,10 @@ class _LoopPatch:
         self.user_factory: TaskFactory | None = loop.get_task_factory()
         self.set_original = loop.set_task_factory
         self.create_task_code = getattr(type(loop).create_task, "__code__", None)
-        self.rounds: Callable[[], None] | None = None  # our ``_run_once``, while wrapped
+        self.round: Callable[[], None] | None = None  # our ``_run_once``, while installed
 
     def install(self) -> None:
         loop: Any = self.loop
-        self.set_original(self.factory)
         loop.set_task_factory = self.set_task_factory
         loop.get_task_factory = self.get_task_factory
 
@@ -103,77 +102,64 @@ class _LoopPatch:
         ):
             if loop.__dict__.get(name) == ours:
                 del loop.__dict__[name]
-        if loop.get_task_factory() == self.factory:
-            loop.set_task_factory(self.user_factory)
-        self._unwrap_rounds()
+        self.set_original(self.user_factory)
+        self._remove_round()
 
     def set_task_factory(self, factory: TaskFactory | None) -> None:
         """The loop's ``set_task_factory`` while watched: keep ours, call theirs."""
         if factory is not None and not callable(factory):
             raise TypeError("task factory must be a callable or None")
         self.user_factory = factory
+        self._choose_factory()
 
     def get_task_factory(self) -> TaskFactory | None:
         return self.user_factory
 
     def relink(self) -> None:
-        """Chain the watchers' step runners, the first one called by ``Handle._run``, and
-        tell each watcher when the loop ends a round (``_run_once``)."""
-        inner: StepRunner | None = None
-        for watcher in reversed(self.watchers):
-            inner = watcher.link(self.loop, inner)
-        if inner is not None:
-            _first_runner[self.loop] = inner
-        else:
-            _first_runner.pop(self.loop, None)
-        self._unwrap_rounds()
+        """Give the loop a round that records into each watcher's stage, and the task
+        factory that tells them about new tasks."""
+        self._remove_round()
         if self.watchers:
-            self._wrap_rounds([w.round_ended for w in self.watchers])
+            stages = tuple(watcher.link(self.loop) for watcher in self.watchers)
+            self.round = make_round(self.loop, stages)
+            self.loop._run_once = self.round  # type: ignore[attr-defined]
+        self._choose_factory()
 
-    def _wrap_rounds(self, listeners: list[Callable[[], None]]) -> None:
+    def _remove_round(self) -> None:
         loop: Any = self.loop
-        one_round = loop._run_once
-        if len(listeners) == 1:
-            (ended,) = listeners
-
-            def run_once() -> None:
-                try:
-                    one_round()
-                finally:
-                    ended()
-
-        else:
-
-            def run_once() -> None:
-                try:
-                    one_round()
-                finally:
-                    for ended in listeners:
-                        ended()
-
-        loop._run_once = run_once
-        self.rounds = run_once
-
-    def _unwrap_rounds(self) -> None:
-        loop: Any = self.loop
-        if self.rounds is not None and loop.__dict__.get("_run_once") is self.rounds:
+        if self.round is not None and loop.__dict__.get("_run_once") is self.round:
             del loop.__dict__["_run_once"]
-        self.rounds = None
+        self.round = None
 
-    def factory(self, loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> Any:
-        """The task factory the loop really uses: tells each watcher before (only when a
-        user's factory might run the first step at once) and after."""
-        watchers = tuple(self.watchers)
-        user_factory = self.user_factory
-        if user_factory is None and len(watchers) == 1:  # the usual case, kept short
+    def _choose_factory(self) -> None:
+        """The usual case (one watcher, no factory of the user's) gets a short path."""
+        if not self.watchers:
+            return
+        if self.user_factory is None and len(self.watchers) == 1:
+            self.set_original(self._short_factory(self.watchers[0]))
+        else:
+            self.set_original(self.factory)
+
+    def _short_factory(self, watcher: Watcher) -> TaskFactory:
+        made, current_task = watcher.task_made, asyncio.current_task
+        # Where the user's code is starts above asyncio's own create_task, which calls us.
+        above = 2 if self.create_task_code is _STOCK_CREATE_TASK else 1
+
+        def factory(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> Any:
             task = Task(coro, loop=loop, **kwargs)
             try:
-                watchers[0].task_created(
-                    task, None, coro, asyncio.current_task(loop), caller_site(1), None
-                )
+                made(task, coro, current_task(loop), caller_site(above))
             except Exception:
-                _switch_off(self, watchers[0], "task_created")
+                _switch_off(self, watcher, "task_created")
             return task
+
+        return factory
+
+    def factory(self, loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> Any:
+        """The task factory the loop uses with several watchers or a user's factory: tells
+        each watcher before (a user's factory might run the first step at once) and after."""
+        watchers = tuple(self.watchers)
+        user_factory = self.user_factory
         if user_factory is None:
             task = Task(coro, loop=loop, **kwargs)
             tokens: tuple[object, ...] = (None,) * len(watchers)
@@ -223,50 +209,8 @@ class _LoopPatch:
 _ASYNCIO_CREATE_TASK = getattr(asyncio.tasks.create_task, "__code__", None)
 
 
-class _State:
-    """What ``Handle._run`` was before we patched it, and what we put there last."""
-
-    def __init__(self) -> None:
-        self.original_run: StepRunner = events.Handle._run
-        self.installed: StepRunner | None = None
-
-
-_state = _State()
 _loops: dict[asyncio.AbstractEventLoop, _LoopPatch] = {}
-#: loop -> the first step runner of its chain.
-_first_runner: dict[asyncio.AbstractEventLoop, StepRunner] = {}
-_first_runner_get = _first_runner.get
 _EAGER_FACTORY = getattr(asyncio, "eager_task_factory", object())
-
-
-def dispatch(handle: events.Handle) -> None:
-    """Run a handle through its loop's runners, or as asyncio would when it is not watched.
-    ``Handle._run`` is this while several loops are watched."""
-    runner = _first_runner_get(handle._loop)  # type: ignore[attr-defined]
-    if runner is None:
-        _state.original_run(handle)
-    else:
-        runner(handle)
-
-
-def _apply() -> None:
-    """Point ``Handle._run`` at the cheapest correct entry: the original when nothing is
-    watched, the loop's own runner when one loop is, :func:`dispatch` for several. Every
-    runner passes other loops' handles to :func:`dispatch`, so an entry someone else wrapped
-    in the meantime stays correct; then we leave their wrapper alone."""
-    current = events.Handle._run
-    if _state.installed is not None and current is not _state.installed:
-        return
-    if not _first_runner:
-        if _state.installed is not None:
-            setattr(events.Handle, "_run", _state.original_run)  # noqa: B010  # a method
-            _state.installed = None
-        return
-    if _state.installed is None:
-        _state.original_run = current
-    entry = next(iter(_first_runner.values())) if len(_first_runner) == 1 else dispatch
-    setattr(events.Handle, "_run", entry)  # noqa: B010  # a method, typed as one
-    _state.installed = entry
 
 
 def _guarded(
@@ -297,17 +241,6 @@ def _note_cancel(task: AnyTask, msg: Any) -> None:
         _guarded(patch, watcher, watcher.task_cancelling, task, by, where, msg)
 
 
-def _note_freed(task: AnyTask) -> None:
-    patch = _loops.get(task.get_loop())
-    if patch is None:
-        return
-    for watcher in tuple(patch.watchers):
-        try:
-            watcher.task_freed(task)
-        except Exception:
-            _switch_off(patch, watcher, "task_freed")
-
-
 def _noop() -> None:
     pass
 
@@ -329,11 +262,15 @@ def unwatchable_reason(loop: asyncio.AbstractEventLoop) -> str | None:
     except Exception as exc:
         return f"asyncrepl cannot record this event loop ({kind}): {exc}."
     own_run = getattr(type(handle), "_run", None)
-    rounds = getattr(loop, "_run_once", None)
-    if not isinstance(handle, events.Handle) or own_run is not events.Handle._run or not rounds:
+    if not isinstance(handle, events.Handle) or own_run is not events.Handle._run:
         return (
             f"asyncrepl cannot record this event loop ({kind}): its callbacks are not asyncio "
             "Handles, so there are no step timings (%timeline); the rest works."
+        )
+    if _STOCK_ROUND is None or getattr(type(loop), "_run_once", None) is not _STOCK_ROUND:
+        return (
+            f"asyncrepl cannot record this event loop ({kind}): it runs its callbacks its own "
+            "way, so there are no step timings (%timeline); the rest works."
         )
     return None
 
@@ -355,8 +292,7 @@ def watch(loop: asyncio.AbstractEventLoop, watcher: Watcher) -> str | None:
     if watcher not in patch.watchers:
         patch.watchers.append(watcher)
     patch.relink()
-    _apply()
-    notes.cancel, notes.freed = _note_cancel, _note_freed
+    notes.cancel = _note_cancel
     return None
 
 
@@ -375,9 +311,8 @@ def unwatch(loop: asyncio.AbstractEventLoop, watcher: Watcher) -> None:
     if not patch.watchers:
         del _loops[loop]
         patch.uninstall()
-    _apply()
     if not _loops:
-        notes.cancel = notes.freed = None
+        notes.cancel = None
 
 
 def watchers_of(loop: asyncio.AbstractEventLoop) -> list[Watcher]:

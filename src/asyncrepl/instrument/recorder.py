@@ -89,7 +89,7 @@ class Recorder:
         self.labeler = labeler
         self._capacity = capacity
         self._clock = clock
-        self._book = TaskBook(finished_limit, clock)
+        self._book = TaskBook(finished_limit, clock, labeler)
         self._ring: StepRing | None = None
         self._instruments = Instruments()
         self._counted = 0  # ring entries before this one are in their tasks' totals
@@ -249,14 +249,14 @@ class Recorder:
     def current_step(self) -> tuple[float, AnyTask | None] | None:
         """The step running on the loop now: its start and its task (None for a plain
         callback), or None between steps. Safe to call from another thread."""
-        loop, runner = self._loop, self._watcher.runner
-        if loop is None or runner is None:
+        loop, stage = self._loop, self._watcher.stage
+        if loop is None or stage is None:
             return None
-        count = len(runner.whos)  # the runner appends the start first, then who
+        count = len(stage.whos)  # the round appends the start first, then who
         entry: tuple[float, int] | None = None
         if count:
             with contextlib.suppress(IndexError):  # just moved to the ring
-                entry = runner.starts[count - 1], runner.whos[count - 1]
+                entry = stage.starts[count - 1], stage.whos[count - 1]
         if entry is None and self._ring is not None:
             entry = self._ring.last()
         if entry is None:
@@ -285,7 +285,7 @@ class Recorder:
     ) -> None:
         if name is not None:
             record.name = name
-        self._book.finish(record, task, end, self.labeler)
+        self._book.finish(record, task, end)
         if self._instruments.tasks:
             self._instruments.call("task_done", task)
 
@@ -325,9 +325,15 @@ class Recorder:
 
     def _fail(self) -> None:
         """Our own bug in the hot path: log it once and stop recording; the loop goes on."""
+        loop = self._loop
+        if loop is None or self._watcher not in install.watchers_of(loop):
+            return  # already switched off
         log.exception("asyncrepl: the loop recorder failed and is switched off")
-        if self._loop is not None:
-            install.unwatch(self._loop, self._watcher)
+        stage = self._watcher.stage
+        if stage is not None:  # what this round staged may be half-written: drop it
+            stage.starts.clear()
+            stage.whos.clear()
+        install.unwatch(loop, self._watcher)
 
     def _task_done(self, task: AnyTask) -> None:
         """A done callback, added only while an instrument wants ``task_done`` at once."""
@@ -367,11 +373,11 @@ class Recorder:
     def _catch_up(self) -> None:
         """Before a query: staged entries into the ring (on the loop's own thread, or while
         it stands still), then everything that has ended into the tasks' totals."""
-        loop, runner = self._loop, self._watcher.runner
-        if runner is not None and runner.whos:
+        loop, stage = self._loop, self._watcher.stage
+        if stage is not None and stage.whos:
             owner = getattr(loop, "_thread_id", None)
             if loop is None or not loop.is_running() or owner == threading.get_ident():
-                runner.flush()
+                stage.flush()
         if self._ring is not None:
             self._count(self._ring.written - 1)
 

@@ -13,12 +13,20 @@ from types import CodeType, FrameType
 
 from asyncrepl.records import Location, LocationLabeler
 
-__all__ = ["Site", "add_boundary", "caller_site", "is_user_file", "site_location", "user_site"]
+__all__ = [
+    "Site",
+    "add_boundary",
+    "caller_site",
+    "is_boundary",
+    "is_user_file",
+    "site_location",
+    "user_site",
+]
 
 #: ``(filename, lineno, qualname)`` of one frame: cheap to keep, keeps nothing alive.
 Site = tuple[str, int, str]
 
-_CACHE_LIMIT = 10_000  # code objects remembered as user / library code
+_CACHE_LIMIT = 10_000  # filenames remembered as user / library code
 
 
 def _library_dirs() -> tuple[str, ...]:
@@ -36,21 +44,37 @@ _LIBRARY = _library_dirs()
 _LIBRARY_RAW = tuple(  # the same, unresolved, as code objects usually name them
     os.path.join(os.path.abspath(d), "") for d in _LIBRARY
 )
-#: code -> whether it is user code, or _STOP for a boundary (where user_site stops).
-_user_code: dict[CodeType, object] = {}
-_STOP = object()
-#: Where a loop step begins (``Handle._run``, the recorder's runner): the frames further out
+#: filename -> _USER, _LIBRARY, or _BORDER (library code holding a boundary). Keyed by name
+#: because a filename's hash is kept and a code object's is not (3.13 computes it each time).
+_kinds: dict[str, int] = {}
+_LIBRARY_CODE, _USER, _BORDER = 0, 1, 2
+_UNKNOWN = -1
+#: Where a loop step begins (``Handle._run``, the recorder's round): the frames further out
 #: run the loop itself, so the line that started the loop is never blamed for a step's deeds.
-_boundaries: set[CodeType] = {asyncio.events.Handle._run.__code__}
+#: By ``id()``: each is a function's code, alive as long as the process.
+_boundaries: set[int] = set()
+_border_files: set[str] = set()
 
 
 def add_boundary(code: CodeType) -> None:
     """Stop :func:`user_site` at frames of ``code`` (a function that runs loop steps).
 
-    :param code: a function's ``__code__``.
+    :param code: a function's ``__code__`` (kept alive by the function's module).
     """
-    _boundaries.add(code)
-    _user_code.pop(code, None)
+    _boundaries.add(id(code))
+    _border_files.add(code.co_filename)
+    _kinds.pop(code.co_filename, None)
+
+
+def is_boundary(code: CodeType) -> bool:
+    """Whether frames of ``code`` run loop steps (see :func:`add_boundary`).
+
+    :param code: a frame's code.
+    """
+    return id(code) in _boundaries
+
+
+add_boundary(asyncio.events.Handle._run.__code__)
 
 
 def is_user_file(filename: str) -> bool:
@@ -73,21 +97,32 @@ def user_site(frame: FrameType | None, depth: int = 64) -> Site | None:
     :param frame: where to start, usually ``sys._getframe(n)``.
     :param depth: how many frames to look at before giving up.
     """
-    cache = _user_code
-    while frame is not None and depth > 0:
+    kinds = _kinds
+    for _ in range(depth):
+        if frame is None:
+            return None
         code = frame.f_code
-        user = cache.get(code)
-        if user is None:
-            if len(cache) > _CACHE_LIMIT:
-                cache.clear()
-            user = cache[code] = _STOP if code in _boundaries else is_user_file(code.co_filename)
-        if user:
-            if user is _STOP:
+        kind = kinds.get(code.co_filename, _UNKNOWN)
+        if kind:  # library frames, the most common, skip this
+            if kind is _UNKNOWN:
+                kind = _kind_of(code.co_filename)
+            if kind == _USER:
+                return code.co_filename, frame.f_lineno or code.co_firstlineno, code.co_qualname
+            if kind == _BORDER and id(code) in _boundaries:
                 return None
-            return code.co_filename, frame.f_lineno or code.co_firstlineno, code.co_qualname
         frame = frame.f_back
-        depth -= 1
     return None
+
+
+def _kind_of(filename: str) -> int:
+    if len(_kinds) > _CACHE_LIMIT:
+        _kinds.clear()
+    if filename in _border_files:
+        kind = _BORDER
+    else:
+        kind = _USER if is_user_file(filename) else _LIBRARY_CODE
+    _kinds[filename] = kind
+    return kind
 
 
 def caller_site(skip: int) -> Site | None:

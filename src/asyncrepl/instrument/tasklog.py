@@ -13,10 +13,18 @@ from typing import Any
 
 from asyncrepl.instrument.ring import EAGER, IDLE
 from asyncrepl.instrument.sites import Site, site_location
-from asyncrepl.instrument.tasks import Task, next_task_id
+from asyncrepl.instrument.tasks import Task, add_freed_note, next_task_id, task_number
 from asyncrepl.records import Location, LocationLabeler, TaskInfo, TaskState
 
-__all__ = ["CancelNote", "TaskBook", "TaskRecord", "coro_name", "describe_end", "live_state"]
+__all__ = [
+    "CancelNote",
+    "TaskBook",
+    "TaskRecord",
+    "coro_name",
+    "describe_end",
+    "live_state",
+    "returned",
+]
 
 AnyTask = asyncio.Task[Any]
 
@@ -29,52 +37,47 @@ _REPR.maxstring = _REPR.maxother = 60
 #: Results whose repr is short and cheap (ints only below _BIG).
 _SHORT_REPR = frozenset({int, float, bool})
 _BIG = 10**30
+_NO_RESULT = object()
+#: Results a finished record keeps as they are: immutable, and holding nothing else alive.
+_KEPT_RESULTS = frozenset({type(None), int, float, bool})
 _DESTROYED = "destroyed while still pending: nothing kept a reference to it"
 
 
 class TaskRecord:
-    """The recorder's notes on one task. Holds the task only through a weak reference."""
+    """The recorder's notes on one task. Holds the task only through a weak reference. The
+    fields most tasks never change are class-level defaults, so a record is quick to make."""
 
-    __slots__ = (
-        "cancel",
-        "cell",
-        "coro",
-        "created",
-        "ended",
-        "id",
-        "info",
-        "is_cell",
-        "last_end",
-        "location",
-        "name",
-        "outcome",
-        "parent_id",
-        "ref",
-        "run_time",
-        "site",
-        "state",
-        "steps",
-    )
+    name = ""  # filled in when the task ends; live tasks are asked
+    location: Location | None = None  # built from site on demand
+    run_time = 0.0
+    steps = 0
+    is_cell = False
+    cell = 0
+    ended: float | None = None  # when the recorder saw it had ended
+    last_end: float | None = None  # when its last recorded step ended
+    state: TaskState | None = None  # set when it ends
+    outcome = ""  # how it ended, in words (see ``result``)
+    #: what it returned, when that is a plain number or None: the words are written only
+    #: when shown (most finished tasks never are).
+    result: object = _NO_RESULT
+    cancel: CancelNote | None = None
+    info: TaskInfo | None = None  # the finished copy, made once
 
-    def __init__(self, task_id: int, coro: str, created: float) -> None:
+    def __init__(
+        self,
+        task_id: int,
+        coro: str,
+        created: float,
+        site: Site | None,
+        parent_id: int | None,
+        ref: weakref.ref[AnyTask],
+    ) -> None:
         self.id = task_id
         self.coro = coro
         self.created = created
-        self.name = ""  # filled in when the task ends; live tasks are asked
-        self.site: Site | None = None
-        self.location: Location | None = None  # built from site on demand
-        self.parent_id: int | None = None
-        self.run_time = 0.0
-        self.steps = 0
-        self.is_cell = False
-        self.cell = 0
-        self.ended: float | None = None  # when the recorder saw it had ended
-        self.last_end: float | None = None  # when its last recorded step ended
-        self.state: TaskState | None = None  # set when it ends
-        self.outcome = ""
-        self.cancel: CancelNote | None = None
-        self.info: TaskInfo | None = None  # the finished copy, made once
-        self.ref: weakref.ref[AnyTask] | None = None
+        self.site = site
+        self.parent_id = parent_id
+        self.ref: weakref.ref[AnyTask] | None = ref
 
     def created_at(self, labeler: LocationLabeler) -> Location | None:
         """Where the user's code created the task, labelled (built once)."""
@@ -102,7 +105,7 @@ class TaskRecord:
             ended=self.end_time(),
             run_time=self.run_time,
             steps=self.steps,
-            outcome=self.outcome,
+            outcome=self.outcome if self.result is _NO_RESULT else returned(self.result),
         )
 
 
@@ -126,24 +129,31 @@ def describe_end(
     :param labeler: turns a cell's filename into ``<cell 3>``.
     :param own_id: the task's own id, to say "cancelled itself".
     """
+    exc = getattr(task, "_exception", None)
+    if exc is None and not task.cancelled():
+        return TaskState.DONE, returned(getattr(task, "_result", None))
     if task.cancelled():
         return TaskState.CANCELLED, _cancelled_text(task, cancel, labeler, own_id)
-    exc = getattr(task, "_exception", None)
-    if exc is not None:
-        try:
-            text = str(exc)
-        except Exception:
-            text = ""
-        return TaskState.FAILED, f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-    result = getattr(task, "_result", None)
-    if result is None:
-        return TaskState.DONE, "returned None"
-    if type(result) in _SHORT_REPR and (type(result) is not int or -_BIG < result < _BIG):
-        return TaskState.DONE, f"returned {result!r}"  # most results: no reprlib needed
     try:
-        return TaskState.DONE, f"returned {_REPR.repr(result)}"
+        text = str(exc)
     except Exception:
-        return TaskState.DONE, f"returned a {type(result).__name__}"
+        text = ""
+    return TaskState.FAILED, f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def returned(result: object) -> str:
+    """``returned 42``: a task's result in words, cut short when long.
+
+    :param result: what the task returned.
+    """
+    if result is None:
+        return "returned None"
+    if type(result) in _SHORT_REPR and not (isinstance(result, int) and abs(result) >= _BIG):
+        return f"returned {result!r}"  # most results: no reprlib needed
+    try:
+        return f"returned {_REPR.repr(result)}"
+    except Exception:
+        return f"returned a {type(result).__name__}"
 
 
 def _cancelled_text(
@@ -171,10 +181,11 @@ class TaskBook:
     ``limit`` finished ones; all of those also by task id, for adding up their steps.
 
     :param limit: how many finished tasks to keep.
-    :param clock: the recorder's clock, for tasks that die unfinished.
+    :param clock: the recorder's clock, for when a task ended.
+    :param labeler: turns a cell's filename into ``<cell 3>`` (for who cancelled a task).
     """
 
-    def __init__(self, limit: int, clock: Callable[[], float]) -> None:
+    def __init__(self, limit: int, clock: Callable[[], float], labeler: LocationLabeler) -> None:
         if limit < 0:
             raise ValueError(f"finished_limit must be 0 or more, not {limit}")
         self._live: dict[int, TaskRecord] = {}
@@ -183,27 +194,60 @@ class TaskBook:
         self.finished: collections.deque[TaskRecord] = collections.deque()
         self._limit = limit
         self._clock = clock
+        self._labeler = labeler
+        self._freed_note = self.freed  # one bound method, so a task is told about it once
 
-    def register(self, task: AnyTask, created: float, coro: str | None = None) -> TaskRecord:
+    def register(
+        self,
+        task: AnyTask,
+        created: float,
+        coro: str | None = None,
+        site: Site | None = None,
+        parent_id: int | None = None,
+    ) -> TaskRecord:
         """A new record (call :attr:`lookup` first), with the task's asyncrepl id or a new one.
 
         :param task: the task, seen for the first time.
         :param created: when it was created (or first seen).
         :param coro: its coroutine's name, when the task may already have dropped it.
+        :param site: where the user's code created it.
+        :param parent_id: the id of the task that created it.
         """
         key = id(task)
-        if type(task) is Task:  # it says when it is freed (``forget``), and keeps its id
-            task_id = getattr(task, "_asyncrepl_id", None) or next_task_id()
-            task._asyncrepl_id = task_id
-            record = TaskRecord(task_id, coro or coro_name(task.get_coro()), created)
-            record.ref = weakref.ref(task)
+        coro = coro or coro_name(task.get_coro())
+        ref: weakref.ref[AnyTask]
+        if type(task) is Task:  # it has an id, and says when it is freed
+            task_id = task_number(task)
+            add_freed_note(task, self._freed_note)
+            ref = weakref.ref(task)
         else:
             task_id = next_task_id()
-            record = TaskRecord(task_id, coro or coro_name(task.get_coro()), created)
-            record.ref = weakref.ref(task, lambda _ref: self.forget(key))
+            ref = weakref.ref(task, lambda _ref: self.forget(key))
+        record = TaskRecord(task_id, coro, created, site, parent_id, ref)
         self._live[key] = record
         self.by_id[task_id] = record
         return record
+
+    def add_new(
+        self, task: Task, coro: object, created: float, site: Site | None, parent_id: int | None
+    ) -> None:
+        """A record for an asyncrepl task just made, that no recorder has seen yet (the
+        usual case, kept short: see :meth:`register` for the others).
+
+        :param task: the new task.
+        :param coro: its coroutine.
+        :param created: when it was created.
+        :param site: where the user's code created it.
+        :param parent_id: the id of the task that created it.
+        """
+        task._asyncrepl_id = task_id = next_task_id()
+        task._asyncrepl_freed = self._freed_note
+        try:
+            name = coro.__qualname__  # type: ignore[attr-defined]
+        except AttributeError:
+            name = coro_name(coro)
+        record = TaskRecord(task_id, name, created, site, parent_id, weakref.ref(task))
+        self._live[id(task)] = self.by_id[task_id] = record
 
     def add_steps(self, entries: Iterable[tuple[float, int, float]]) -> None:
         """Add finished ring entries ``(start, who, end)`` to their tasks' run time and steps.
@@ -224,22 +268,45 @@ class TaskBook:
                     record.run_time += end - start
                     record.last_end = end
 
-    def finish(
-        self, record: TaskRecord, task: AnyTask, end: float, labeler: LocationLabeler
-    ) -> None:
+    def finish(self, record: TaskRecord, task: AnyTask, end: float) -> None:
         """Note how ``task`` ended and keep a copy in the finished history.
 
         :param record: its record.
         :param task: the task, now done.
         :param end: when its last step ended.
-        :param labeler: for the canceller's location.
         """
         if record.ended is not None:
             return
         record.ended = end
         if not record.name:
             record.name = task.get_name()
-        record.state, record.outcome = describe_end(task, record.cancel, labeler, record.id)
+        record.state, record.outcome = describe_end(task, record.cancel, self._labeler, record.id)
+        self._keep(record)
+
+    def freed(self, task: AnyTask) -> None:
+        """An asyncrepl task is being freed: note how it ended, and drop its live entry.
+
+        :param task: the task, still readable.
+        """
+        record = self._live.pop(id(task), None)
+        if record is None or record.ended is not None:
+            return
+        if not task.done():
+            self._destroyed(record)
+            return
+        record.ended = self._clock()
+        record.name = task.get_name()
+        result = getattr(task, "_result", None)  # None when it failed or was cancelled
+        if (
+            type(result) in _KEPT_RESULTS
+            and getattr(task, "_exception", None) is None
+            and not task.cancelled()
+        ):
+            record.state, record.result = TaskState.DONE, result
+        else:
+            record.state, record.outcome = describe_end(
+                task, record.cancel, self._labeler, record.id
+            )
         self._keep(record)
 
     def _keep(self, record: TaskRecord) -> None:
@@ -260,11 +327,14 @@ class TaskBook:
         """
         record = self._live.pop(key, None)
         if record is not None and record.ended is None:
-            record.ended = self._clock()
-            record.state = TaskState.CANCELLED
-            record.outcome = _DESTROYED
-            record.name = record.name or f"Task #{record.id}"
-            self._keep(record)
+            self._destroyed(record)
+
+    def _destroyed(self, record: TaskRecord) -> None:
+        record.ended = self._clock()
+        record.state = TaskState.CANCELLED
+        record.outcome = _DESTROYED
+        record.name = record.name or f"Task #{record.id}"
+        self._keep(record)
 
     def live(self) -> Iterator[tuple[TaskRecord, AnyTask]]:
         """Records of tasks that are alive and not finished, with their tasks."""

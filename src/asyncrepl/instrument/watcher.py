@@ -1,17 +1,17 @@
-"""The recorder's side of the patches in :mod:`~asyncrepl.instrument.install`: it links the
-recorder's step runner into the loop, and turns task-factory calls into creation notes and,
-for eager tasks (3.12+), into the first step that ran inside ``create_task``."""
+"""The recorder's side of the patches in :mod:`~asyncrepl.instrument.install`: its stage in
+the loop's recording round, and task-factory calls turned into creation notes and, for eager
+tasks (3.12+), into the first step that ran inside ``create_task``."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from asyncrepl.instrument import install
 from asyncrepl.instrument.ring import CALLBACK, EAGER, IDLE, resumed, task_of
-from asyncrepl.instrument.runner import Runner, RunnerParts, StepRunner, make_runner
+from asyncrepl.instrument.rounds import Stage
 from asyncrepl.instrument.sites import Site
-from asyncrepl.instrument.tasklog import coro_name
+from asyncrepl.instrument.tasklog import TaskRecord, coro_name
+from asyncrepl.instrument.tasks import Task
 
 if TYPE_CHECKING:
     from asyncrepl.instrument.recorder import Recorder
@@ -39,50 +39,38 @@ class RecorderWatcher:
 
     def __init__(self, recorder: Recorder) -> None:
         self.recorder = recorder
-        self.runner: Runner | None = None
+        self.stage: Stage | None = None
 
-    def link(self, loop: asyncio.AbstractEventLoop, inner: StepRunner | None) -> StepRunner:
-        if self.runner is None:
+    def link(self, loop: asyncio.AbstractEventLoop) -> Stage:
+        if self.stage is None or not self.stage.open:
             rec = self.recorder
-            parts = RunnerParts(
-                clock=rec._clock,
-                task_id=rec.task_id,
-                store=rec._store,
-                instruments=rec._instruments,
-                fail=rec._fail,
-            )
-            self.runner = make_runner(parts, install.dispatch)
-        self.runner.relink(loop, inner)
-        return self.runner.run
+            self.stage = Stage(rec._clock, rec.task_id, rec._store, rec._instruments, rec._fail)
+        return self.stage
 
     def unlink(self) -> None:
-        if self.runner is not None:
-            self.runner.flush()
-            self.runner.relink(None, None)
-
-    def round_ended(self) -> None:
-        if self.runner is not None:
-            self.runner.round_ended()
+        if self.stage is not None:
+            self.stage.flush()
+            self.stage.open = False
 
     def running(self) -> int:
         """Who the newest entry runs (IDLE when there is none)."""
-        assert self.runner is not None
-        if self.runner.whos:
-            return self.runner.whos[-1]
+        assert self.stage is not None
+        if self.stage.whos:
+            return self.stage.whos[-1]
         last = self.recorder._ring.last() if self.recorder._ring is not None else None
         return last[1] if last is not None else IDLE
 
     def task_creating(self) -> object:
-        if self.runner is None:
+        if self.stage is None or not self.stage.open:
             return None
         running = self.running()
         if running == EAGER:  # inside another eager first step: that task runs
             loop = self.recorder.loop
             current = asyncio.current_task(loop) if loop is not None else None
             running = self.recorder.task_id(current) if current is not None else CALLBACK
-        self.runner.starts.append(self.recorder._clock())
-        self.runner.whos.append(EAGER)  # if the task starts eagerly, this is its step
-        return (len(self.runner.whos) - 1, running)
+        self.stage.starts.append(self.recorder._clock())
+        self.stage.whos.append(EAGER)  # if the task starts eagerly, this is its step
+        return (len(self.stage.whos) - 1, running)
 
     def task_created(
         self,
@@ -94,51 +82,81 @@ class RecorderWatcher:
         name: str | None = None,
     ) -> None:
         rec = self.recorder
-        at, running = token if isinstance(token, tuple) else _NO_TOKEN
         t0 = rec._clock()
+        if token is None and task is not None:  # the usual case: no eager first step
+            self._note_created(task, coro, parent, where, t0)
+            return
+        at, running = token if isinstance(token, tuple) else _NO_TOKEN
         if task is None:
             self._resume(at, running, eager_id=None)
             return
-        book = rec._book
-        record = book.lookup(id(task)) or book.register(task, t0, coro_name(coro))
-        record.site = where
-        if parent is not None:
-            record.parent_id = (book.lookup(id(parent)) or rec._ensure(parent)).id
-        if rec._instruments.tasks:
-            rec._instruments.call("task_created", task, parent)
-            if rec._instruments.wants("task_done"):
-                task.add_done_callback(rec._task_done)
-        if at < 0:
-            record.created = t0
-            return
-        eager = _ran_eagerly(task)
-        if eager and self.runner is not None and self._staged(at):
-            t0 = self.runner.starts[at]
-        record.created = t0
+        eager = at >= 0 and _ran_eagerly(task)
+        if eager and self._staged(at):
+            assert self.stage is not None
+            t0 = self.stage.starts[at]
+        record = self._note_created(task, coro, parent, where, t0)
         self._resume(at, running, eager_id=record.id if eager else None)
         if eager and task.done():
             rec._finish(record, task, rec._clock(), name)
 
+    def _note_created(
+        self, task: AnyTask, coro: object, parent: AnyTask | None, where: Site | None, t0: float
+    ) -> TaskRecord:
+        rec = self.recorder
+        book = rec._book
+        parent_id = None
+        if parent is not None:
+            parent_id = (book.lookup(id(parent)) or rec._ensure(parent)).id
+        record = book.lookup(id(task))
+        if record is None:
+            record = book.register(task, t0, coro_name(coro), where, parent_id)
+        else:  # already seen (asked about during its eager first step)
+            record.site, record.parent_id, record.created = where, parent_id, t0
+        if rec._instruments.tasks:
+            self._tell_instruments(task, parent)
+        return record
+
+    def task_made(
+        self, task: Task, coro: object, parent: AnyTask | None, where: Site | None
+    ) -> None:
+        """The short path of :meth:`task_created`, for a new asyncrepl task made by the
+        loop's own factory while this is the loop's only watcher."""
+        rec = self.recorder
+        book = rec._book
+        parent_id = None
+        if parent is not None:
+            parent_id = (book.lookup(id(parent)) or rec._ensure(parent)).id
+        book.add_new(task, coro, rec._clock(), where, parent_id)
+        if rec._instruments.tasks:
+            self._tell_instruments(task, parent)
+
+    def _tell_instruments(self, task: AnyTask, parent: AnyTask | None) -> None:
+        rec = self.recorder
+        rec._instruments.call("task_created", task, parent)
+        if rec._instruments.wants("task_done"):
+            task.add_done_callback(rec._task_done)
+
     def _staged(self, at: int) -> bool:
         """Whether our eager entry is still staged at ``at`` (not moved to the ring)."""
-        runner = self.runner
-        return runner is not None and at < len(runner.whos) and runner.whos[at] == EAGER
+        stage = self.stage
+        return stage is not None and at < len(stage.whos) and stage.whos[at] == EAGER
 
     def _resume(self, at: int, running: int, eager_id: int | None) -> None:
         """After ``create_task``: name the eager step's task (or drop the entry), and let the
         step that called ``create_task`` go on."""
-        if at < 0 or self.runner is None:
+        if at < 0 or self.stage is None:
             return
-        whos = self.runner.whos
-        if eager_id is not None and self._staged(at):
+        whos = self.stage.whos
+        staged = self._staged(at)
+        if staged and eager_id is not None:
             whos[at] = eager_id
-        elif self._staged(at) and at == len(whos) - 1:  # nothing ran: take the entry back
-            del whos[at], self.runner.starts[at]
+        elif staged and at == len(whos) - 1:  # nothing ran: take the entry back
+            del whos[at], self.stage.starts[at]
             return
-        elif self._staged(at):
+        elif staged:
             whos[at] = CALLBACK
         task_id = task_of(running)
-        self.runner.starts.append(self.recorder._clock())
+        self.stage.starts.append(self.recorder._clock())
         whos.append(IDLE if task_id is None else resumed(task_id))
 
     def task_cancelling(
@@ -147,12 +165,3 @@ class RecorderWatcher:
         rec = self.recorder
         by_id = rec.task_id(by) if by is not None else None
         rec._ensure(task).cancel = (by_id, by.get_name() if by is not None else None, where, msg)
-
-    def task_freed(self, task: AnyTask) -> None:
-        rec = self.recorder
-        record = rec._book.lookup(id(task))
-        if record is None:
-            return
-        if task.done():
-            rec._finish(record, task, rec._clock())
-        rec._book.forget(id(task))

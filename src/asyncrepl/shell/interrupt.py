@@ -12,11 +12,14 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
+from asyncrepl.instrument import rounds
+
 __all__ = ["CellInterrupter"]
 
-#: Frames in these files are the loop's own machinery: raising KeyboardInterrupt there would
-#: leave the loop half-way through its bookkeeping, so the cell is cancelled instead.
-_LOOP_FILES = (os.path.dirname(asyncio.__file__) + os.sep, selectors.__file__)
+#: Frames in these files are the loop's own machinery (the recorder's round among them):
+#: raising KeyboardInterrupt there would leave the loop half-way through its bookkeeping, so
+#: the cell is cancelled instead.
+_LOOP_FILES = (os.path.dirname(asyncio.__file__) + os.sep, selectors.__file__, rounds.__file__)
 
 SignalHandler = Callable[[int, FrameType | None], Any] | int | None
 

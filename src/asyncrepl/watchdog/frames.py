@@ -18,6 +18,7 @@ import types
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from asyncrepl.instrument.sites import is_boundary
 from asyncrepl.records import Location, LocationLabeler
 
 __all__ = [
@@ -114,14 +115,15 @@ class FrameState(NamedTuple):
 
 
 def snapshot(frame: types.FrameType | None) -> list[FrameState]:
-    """The stack ending at ``frame``, innermost first, down to the loop's ``_run_once`` (what
-    called the loop is not the step). Only attribute reads: the stuck thread cannot move on
-    while this runs, since nothing here lets go of the interpreter lock.
+    """The stack ending at ``frame``, innermost first, down to the loop's round (asyncio's
+    ``_run_once`` or the recorder's; what called the loop is not the step). Only attribute
+    reads: the stuck thread cannot move on while this runs, since nothing here lets go of
+    the interpreter lock.
 
     :param frame: the innermost frame of the stuck thread.
     """
     states: list[FrameState] = []
-    while frame is not None and frame.f_code is not _RUN_ONCE:
+    while frame is not None and frame.f_code is not _RUN_ONCE and not is_boundary(frame.f_code):
         code = frame.f_code
         states.append(FrameState(frame, code, frame.f_lasti, frame.f_lineno or 0))
         frame = frame.f_back

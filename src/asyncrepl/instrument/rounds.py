@@ -1,0 +1,285 @@
+"""The recorder's hot path: the watched loop's ``_run_once``, one round of the loop that runs
+the ready handles itself and notes, for each, the moment it starts and who it runs. It does
+what asyncio's own round does in the same order (expired timers, I/O poll, due timers, then
+each ready handle once), calling each callback directly, as ``Handle._run`` would; the frame
+that saves pays for the clock (``benchmarks/recorder.py`` measures it all)."""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import sys
+from asyncio import base_events, format_helpers
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import MethodType
+from typing import Any
+
+from asyncrepl.instrument.hooks import Instruments
+from asyncrepl.instrument.ring import CALLBACK, IDLE
+from asyncrepl.instrument.sites import add_boundary
+
+__all__ = ["STAGE_LIMIT", "Stage", "callback_task", "make_round", "report_callback_error"]
+
+_BUILTIN = type(len)
+#: The step and wake-up methods of the pure-Python Task (``asyncio.tasks._PyTask``).
+_PY_TASK = getattr(asyncio.tasks, "_PyTask", asyncio.Task)
+_PY_TASK_STEPS = frozenset(
+    getattr(_PY_TASK, name) for name in ("_Task__step", "_Task__wakeup") if hasattr(_PY_TASK, name)
+)
+_DEBUG_ARG = sys.version_info >= (3, 13)  # _format_callback_source(..., debug=) since 3.13
+#: asyncio's own limits for a round (the same names in 3.11 to 3.13).
+_MAX_TIMEOUT: float = getattr(base_events, "MAXIMUM_SELECT_TIMEOUT", 24 * 3600)
+_MIN_TIMERS: int = getattr(base_events, "_MIN_SCHEDULED_TIMER_HANDLES", 100)
+_CANCELLED_SHARE: float = getattr(base_events, "_MIN_CANCELLED_TIMER_HANDLES_FRACTION", 0.5)
+#: Staged entries beyond which a round's end moves them to the ring even if more callbacks
+#: are ready (otherwise that happens when the loop is about to wait).
+STAGE_LIMIT = 4096
+
+
+@dataclass(eq=False)
+class Stage:
+    """One recorder's side of a watched loop: its clock, the entries staged this round, and
+    where they go at the end of a round."""
+
+    clock: Callable[[], float]
+    #: the id of a task that is not an asyncrepl ``Task`` (looked up, or given one).
+    task_id: Callable[[Any], int]
+    #: moves staged entries to the ring: ``store(starts, whos)``; may empty the lists.
+    store: Callable[[list[float], list[int]], None]
+    instruments: Instruments
+    #: our own code failed: log it once and stop recording (the loop goes on).
+    fail: Callable[[], None]
+    starts: list[float] = field(default_factory=list)  #: when each staged entry started
+    whos: list[int] = field(default_factory=list)  #: who it runs (see ``ring.task_of``)
+    open: bool = True  #: false once the recorder has let go of the loop
+
+    def who(self, task: Any) -> int:
+        """The entry code for a step of ``task`` (None: a plain callback)."""
+        if task is None:
+            return CALLBACK
+        try:
+            return int(task._asyncrepl_id)
+        except AttributeError:  # any other task: looked up by id()
+            return self.task_id(task)
+
+    def begin(self, task: Any) -> None:
+        """A step of ``task`` starts (the careful path, with step hooks)."""
+        start = self.clock()
+        self.starts.append(start)
+        self.whos.append(self.who(task))
+        if self.instruments.steps:
+            self.instruments.call("step_started", task, start)
+
+    def end(self, task: Any) -> None:
+        """The step of ``task`` ended."""
+        if self.instruments.steps:
+            self.instruments.call("step_ended", task, self.clock())
+
+    def round_ended(self, ready: Any) -> None:
+        """The round is over: note that the loop turns to waiting, and move the staged
+        entries to the ring when it is about to wait (or too many are staged)."""
+        if not self.open:
+            self.starts.clear()
+            self.whos.clear()
+            return
+        self.starts.append(self.clock())
+        self.whos.append(IDLE)
+        if not ready or len(self.starts) > STAGE_LIMIT:
+            self.flush()
+
+    def flush(self) -> None:
+        """Move the staged entries to the ring now."""
+        if self.starts:
+            self.store(self.starts, self.whos)
+
+
+def callback_task(callback: Any) -> Any:
+    """The task whose step or wake-up ``callback`` is, None for a plain callback. The C Task's
+    step is a ``TaskStepMethWrapper``, its wake-up the builtin ``task_wakeup``; the Python
+    Task's are bound methods. All name the task as ``__self__``."""
+    kind = type(callback)
+    if kind.__name__ == "TaskStepMethWrapper":
+        return callback.__self__
+    if kind is _BUILTIN and callback.__name__ == "task_wakeup":
+        return callback.__self__
+    if kind is MethodType and callback.__func__ in _PY_TASK_STEPS:
+        return callback.__self__
+    return None
+
+
+def report_callback_error(handle: Any, exc: BaseException) -> None:
+    """What ``Handle._run`` does when a callback raises: give it to the loop's exception
+    handler (the round calls callbacks itself, to save a call per step).
+
+    :param handle: the handle whose callback raised.
+    :param exc: what it raised.
+    """
+    describe: Any = format_helpers._format_callback_source
+    loop = handle._loop
+    if _DEBUG_ARG:
+        where = describe(handle._callback, handle._args, debug=loop.get_debug())
+    else:
+        where = describe(handle._callback, handle._args)
+    context = {"message": f"Exception in callback {where}", "exception": exc, "handle": handle}
+    if handle._source_traceback:
+        context["source_traceback"] = handle._source_traceback
+    loop.call_exception_handler(context)
+
+
+def _prepare(loop: Any) -> None:
+    """The first half of asyncio's round: drop cancelled timers, poll for I/O (without waiting
+    when callbacks are ready or the loop is stopping), and make due timers ready."""
+    scheduled = loop._scheduled
+    count = len(scheduled)
+    if count > _MIN_TIMERS and loop._timer_cancelled_count / count > _CANCELLED_SHARE:
+        kept = []
+        for timer in scheduled:
+            if timer._cancelled:
+                timer._scheduled = False
+            else:
+                kept.append(timer)
+        heapq.heapify(kept)
+        loop._scheduled = scheduled = kept
+        loop._timer_cancelled_count = 0
+    else:
+        while scheduled and scheduled[0]._cancelled:
+            loop._timer_cancelled_count -= 1
+            heapq.heappop(scheduled)._scheduled = False
+    timeout: float | None = None
+    if loop._ready or loop._stopping:
+        timeout = 0
+    elif scheduled:
+        timeout = min(max(0, scheduled[0]._when - loop.time()), _MAX_TIMEOUT)
+    loop._process_events(loop._selector.select(timeout))
+    end_time = loop.time() + loop._clock_resolution
+    ready = loop._ready
+    while scheduled and scheduled[0]._when < end_time:
+        timer = heapq.heappop(scheduled)
+        timer._scheduled = False
+        ready.append(timer)
+
+
+def _warn_slow(handle: Any, took: float) -> None:
+    """Debug mode's warning for a callback that held the loop, worded as asyncio words it."""
+    events_module: Any = base_events  # typeshed leaves out its logger and _format_handle
+    events_module.logger.warning(
+        "Executing %s took %.3f seconds", events_module._format_handle(handle), took
+    )
+
+
+def _run_handles(loop: Any, stages: tuple[Stage, ...], count: int) -> None:
+    """Run ``count`` ready handles the careful way: every stage, step hooks, debug mode's
+    slow-callback warning. Used when the fast path in :func:`make_round` does not apply."""
+    ready = loop._ready
+    for _ in range(count):
+        handle = ready.popleft()
+        if handle._cancelled:
+            continue
+        task = callback_task(handle._callback)
+        for stage in stages:
+            try:
+                stage.begin(task)
+            except Exception:
+                stage.fail()
+        debug, began = loop._debug, 0.0
+        try:
+            if debug:
+                loop._current_handle = handle
+                began = loop.time()
+            try:
+                handle._context.run(handle._callback, *handle._args)
+            except (SystemExit, KeyboardInterrupt):
+                raise
+            except BaseException as exc:
+                report_callback_error(handle, exc)
+            if debug:
+                took = loop.time() - began
+                if took >= loop.slow_callback_duration:
+                    _warn_slow(handle, took)
+        finally:
+            if debug:
+                loop._current_handle = None
+        for stage in stages:
+            try:
+                stage.end(task)
+            except Exception:
+                stage.fail()
+
+
+def _round_ended(stages: tuple[Stage, ...], ready: Any) -> None:
+    for stage in stages:
+        try:
+            stage.round_ended(ready)
+        except Exception:
+            stage.fail()
+
+
+def make_round(loop: Any, stages: tuple[Stage, ...]) -> Callable[[], None]:
+    """The recording ``_run_once`` for ``loop``. With one stage and no step hooks, outside
+    debug mode, the handles run in a flat loop that only reads the clock and appends.
+
+    :param loop: an asyncio ``BaseEventLoop`` whose round is asyncio's own.
+    :param stages: the recorders watching it, first called first.
+    """
+    ready = loop._ready
+    popleft = ready.popleft
+    report = report_callback_error
+    stage = stages[0]
+    clock, task_id, instruments = stage.clock, stage.task_id, stage.instruments
+    add_start, add_who = stage.starts.append, stage.whos.append
+    step_type: type = Stage  # learnt at the first step: the C Task's TaskStepMethWrapper
+    plain_kinds: set[type] = set()  # callback types seen that never belong to a task
+    several = len(stages) > 1
+
+    def run_once() -> None:
+        nonlocal step_type
+        _prepare(loop)
+        count = len(ready)
+        broken = False
+        try:
+            if several or instruments.steps or loop._debug:
+                _run_handles(loop, stages, count)
+                count = 0
+            for _ in range(count):
+                handle = popleft()
+                if handle._cancelled:
+                    continue
+                callback = handle._callback
+                try:
+                    kind = type(callback)
+                    if kind is step_type:
+                        try:
+                            who = callback.__self__._asyncrepl_id
+                        except AttributeError:  # a task that is not an asyncrepl Task
+                            who = task_id(callback.__self__)
+                    elif kind in plain_kinds:
+                        who = CALLBACK
+                    else:  # a kind of callback not seen before (or a task's wake-up)
+                        task = callback_task(callback)
+                        if task is not None and kind.__name__ == "TaskStepMethWrapper":
+                            step_type = kind
+                        elif task is None and kind is not _BUILTIN and kind is not MethodType:
+                            plain_kinds.add(kind)  # these never name a task
+                        who = stage.who(task)
+                    add_start(clock())
+                    add_who(who)
+                except Exception:
+                    broken = True
+                try:
+                    handle._context.run(callback, *handle._args)
+                except (SystemExit, KeyboardInterrupt):
+                    raise
+                except BaseException as exc:
+                    report(handle, exc)
+            handle = callback = task = None  # break reference cycles, as asyncio does
+        finally:
+            _round_ended(stages, ready)
+        if broken:
+            stage.fail()
+
+    add_boundary(run_once.__code__)
+    return run_once
+
+
+add_boundary(_run_handles.__code__)
