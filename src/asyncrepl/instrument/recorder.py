@@ -340,7 +340,7 @@ class Recorder:
         self._finish(self._ensure(task), task, self._clock())
 
     def _store(self, starts: list[float], whos: list[int]) -> None:
-        """Move the runner's staged entries to the ring (and empty the lists), counting the
+        """Move the round's staged entries to the ring (and empty the lists), counting the
         entries they will overwrite into their tasks' totals first."""
         ring = self._ring
         assert ring is not None

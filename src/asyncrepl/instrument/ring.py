@@ -11,7 +11,7 @@ from collections.abc import Collection, Iterator
 from asyncrepl.records import Step
 
 __all__ = [
-    "BYTES_PER_STEP",
+    "BYTES_PER_ENTRY",
     "CALLBACK",
     "EAGER",
     "IDLE",
@@ -20,7 +20,7 @@ __all__ = [
     "task_of",
 ]
 
-BYTES_PER_STEP = 8 + 4  # a double and an int
+BYTES_PER_ENTRY = 8 + 4  # a double and an int: a step, or the loop waiting between rounds
 
 #: What an entry's ``who`` says: a task id (1 and up) starts a step of that task;
 CALLBACK = 0  # a plain callback starts;
@@ -48,7 +48,7 @@ def task_of(who: int) -> int | None:
 
 class StepRing:
     """Entries in time order, numbered from 0 since the ring was made (``written`` counts
-    them); entry ``n`` lives at ``n % capacity``. The recorder's runner stages entries in
+    them); entry ``n`` lives at ``n % capacity``. The recorder's round stages entries in
     lists and moves them here in bulk with :meth:`extend`.
 
     :param capacity: how many entries to keep; memory is allocated here, at once.

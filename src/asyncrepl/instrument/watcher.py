@@ -34,8 +34,8 @@ def _ran_eagerly(task: AnyTask) -> bool:
 
 
 class RecorderWatcher:
-    """The recorder's side of :mod:`~asyncrepl.instrument.install`: the step runner and the
-    task-factory hooks."""
+    """The recorder's side of :mod:`~asyncrepl.instrument.install`: its stage in the loop's
+    round, and the task-factory hooks."""
 
     def __init__(self, recorder: Recorder) -> None:
         self.recorder = recorder
