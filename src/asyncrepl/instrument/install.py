@@ -7,11 +7,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from asyncio import base_events, events
+from asyncio import events
 from collections.abc import Callable
 from types import FrameType
 from typing import Any, Protocol
 
+from asyncrepl.instrument import loopclass
 from asyncrepl.instrument.rounds import Stage, make_round
 from asyncrepl.instrument.sites import Site, caller_site
 from asyncrepl.instrument.tasks import Task, notes
@@ -29,9 +30,6 @@ log = logging.getLogger("asyncrepl")
 
 AnyTask = asyncio.Task[Any]
 TaskFactory = Callable[..., "asyncio.Future[Any]"]
-#: asyncio's own round; a loop whose class has another cannot be recorded step by step.
-_STOCK_ROUND = getattr(base_events.BaseEventLoop, "_run_once", None)
-_STOCK_CREATE_TASK = base_events.BaseEventLoop.create_task.__code__
 
 
 class Watcher(Protocol):
@@ -79,31 +77,33 @@ class Watcher(Protocol):
 
 
 class _LoopPatch:
-    """One watched loop: its watchers, and the task factory set by its user."""
+    """One watched loop: its watchers, its recording round, and the task factory set by its
+    user (see :mod:`~asyncrepl.instrument.loopclass` for how the loop's methods find it)."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.watchers: list[Watcher] = []
         self.user_factory: TaskFactory | None = loop.get_task_factory()
-        self.set_original = loop.set_task_factory
-        self.create_task_code = getattr(type(loop).create_task, "__code__", None)
-        self.round: Callable[[], None] | None = None  # our ``_run_once``, while installed
+        self.round: Callable[[], None] | None = None  # the recording round, while linked
+        self.made: Callable[[Task, object, AnyTask | None, Site | None], None] | None = None
+        stock = loopclass.ORIGINAL["create_task"]
+        own = stock if loopclass.is_stock(loop, "create_task") else type(loop).create_task
+        self.create_task_code = getattr(own, "__code__", None)
+
+    def set_original(self, factory: TaskFactory | None) -> None:
+        """Set the task factory asyncio's create_task really calls."""
+        loopclass.ORIGINAL["set_task_factory"](self.loop, factory)
 
     def install(self) -> None:
-        loop: Any = self.loop
-        loop.set_task_factory = self.set_task_factory
-        loop.get_task_factory = self.get_task_factory
+        loopclass.watched[self.loop] = self
+        loopclass.patch_class()
 
     def uninstall(self) -> None:
-        loop: Any = self.loop
-        for name, ours in (
-            ("set_task_factory", self.set_task_factory),
-            ("get_task_factory", self.get_task_factory),
-        ):
-            if loop.__dict__.get(name) == ours:
-                del loop.__dict__[name]
+        self.round = self.made = None
         self.set_original(self.user_factory)
-        self._remove_round()
+        loopclass.watched.pop(self.loop, None)
+        if not loopclass.watched:
+            loopclass.restore_class()
 
     def set_task_factory(self, factory: TaskFactory | None) -> None:
         """The loop's ``set_task_factory`` while watched: keep ours, call theirs."""
@@ -118,37 +118,36 @@ class _LoopPatch:
     def relink(self) -> None:
         """Give the loop a round that records into each watcher's stage, and the task
         factory that tells them about new tasks."""
-        self._remove_round()
+        self.round = None
         if self.watchers:
             stages = tuple(watcher.link(self.loop) for watcher in self.watchers)
             self.round = make_round(self.loop, stages)
-            self.loop._run_once = self.round  # type: ignore[attr-defined]
         self._choose_factory()
 
-    def _remove_round(self) -> None:
-        loop: Any = self.loop
-        if self.round is not None and loop.__dict__.get("_run_once") is self.round:
-            del loop.__dict__["_run_once"]
-        self.round = None
+    def made_failed(self) -> None:
+        _switch_off(self, self.watchers[0], "task_created")
 
     def _choose_factory(self) -> None:
-        """The usual case (one watcher, no factory of the user's) gets a short path."""
+        """The usual case (one watcher, no factory of the user's) gets a short path: with
+        asyncio's own create_task, it makes the task itself, one call instead of two."""
+        self.made = None
         if not self.watchers:
             return
         if self.user_factory is None and len(self.watchers) == 1:
             self.set_original(self._short_factory(self.watchers[0]))
+            if loopclass.is_stock(self.loop, "create_task"):
+                self.made = self.watchers[0].task_made
         else:
             self.set_original(self.factory)
 
     def _short_factory(self, watcher: Watcher) -> TaskFactory:
+        """The task factory of the usual case, for a loop with its own create_task."""
         made, current_task = watcher.task_made, asyncio.current_task
-        # Where the user's code is starts above asyncio's own create_task, which calls us.
-        above = 2 if self.create_task_code is _STOCK_CREATE_TASK else 1
 
         def factory(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> Any:
             task = Task(coro, loop=loop, **kwargs)
             try:
-                made(task, coro, current_task(loop), caller_site(above))
+                made(task, coro, current_task(loop), caller_site(1))
             except Exception:
                 _switch_off(self, watcher, "task_created")
             return task
@@ -195,8 +194,8 @@ class _LoopPatch:
         versions, ``asyncio.create_task`` names it afterwards)."""
         if kwargs.get("name") is not None:
             return str(kwargs["name"])
-        namers = (self.create_task_code, _ASYNCIO_CREATE_TASK)
-        for _ in range(2):
+        namers = (self.create_task_code, _ASYNCIO_CREATE_TASK, _DISPATCHED_CREATE_TASK)
+        for _ in range(3):
             if caller is None or caller.f_code not in namers:
                 return None
             name = caller.f_locals.get("name")
@@ -207,6 +206,7 @@ class _LoopPatch:
 
 
 _ASYNCIO_CREATE_TASK = getattr(asyncio.tasks.create_task, "__code__", None)
+_DISPATCHED_CREATE_TASK = loopclass.dispatched_create_task_code
 
 
 _loops: dict[asyncio.AbstractEventLoop, _LoopPatch] = {}
@@ -267,7 +267,7 @@ def unwatchable_reason(loop: asyncio.AbstractEventLoop) -> str | None:
             f"asyncrepl cannot record this event loop ({kind}): its callbacks are not asyncio "
             "Handles, so there are no step timings (%timeline); the rest works."
         )
-    if _STOCK_ROUND is None or getattr(type(loop), "_run_once", None) is not _STOCK_ROUND:
+    if not loopclass.is_stock(loop, "_run_once"):
         return (
             f"asyncrepl cannot record this event loop ({kind}): it runs its callbacks its own "
             "way, so there are no step timings (%timeline); the rest works."

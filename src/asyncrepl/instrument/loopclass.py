@@ -1,0 +1,131 @@
+"""Four methods of asyncio's ``BaseEventLoop``, replaced while some loop is watched: each
+looks the loop up among the watched ones and does the watched thing, or asyncio's own.
+Patching the class, not the loop, keeps the loop's own attributes as asyncio made them
+(one attribute too many makes every attribute read of the loop slower on 3.13)."""
+
+from __future__ import annotations
+
+import asyncio
+from asyncio import base_events
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from asyncrepl.instrument.sites import Site, add_boundary, caller_site
+from asyncrepl.instrument.tasks import Task
+
+__all__ = [
+    "ORIGINAL",
+    "LoopHooks",
+    "dispatched_create_task_code",
+    "is_stock",
+    "patch_class",
+    "restore_class",
+    "watched",
+]
+
+AnyTask = asyncio.Task[Any]
+TaskFactory = Callable[..., "asyncio.Future[Any]"]
+_NAMES = ("_run_once", "create_task", "set_task_factory", "get_task_factory")
+_LOOP_CLASS: Any = base_events.BaseEventLoop
+#: asyncio's own methods, as they were before any patch.
+ORIGINAL: dict[str, Any] = {name: _LOOP_CLASS.__dict__[name] for name in _NAMES}
+
+
+class LoopHooks(Protocol):
+    """What a watched loop's patch gives the methods here."""
+
+    #: the recording round, or None to run asyncio's own.
+    round: Callable[[], None] | None
+    #: in the usual case (one watcher, no task factory of the user's), told about each new
+    #: task: ``made(task, coro, parent, where)``; None otherwise.
+    made: Callable[[Task, object, AnyTask | None, Site | None], None] | None
+
+    def made_failed(self) -> None:
+        """``made`` raised: switch its watcher off."""
+
+    def set_task_factory(self, factory: TaskFactory | None) -> None:
+        """The user sets a task factory."""
+
+    def get_task_factory(self) -> TaskFactory | None:
+        """The user's task factory."""
+
+
+#: The watched loops.
+watched: dict[asyncio.AbstractEventLoop, LoopHooks] = {}
+_get = watched.get
+
+
+def _run_once(self: Any) -> None:
+    hooks = _get(self)
+    if hooks is None or hooks.round is None:
+        ORIGINAL["_run_once"](self)
+    else:
+        hooks.round()
+
+
+def _create_task(self: Any, coro: Any, *, name: Any = None, context: Any = None) -> Any:
+    hooks = _get(self)
+    made = hooks.made if hooks is not None else None
+    if made is None:
+        return ORIGINAL["create_task"](self, coro, name=name, context=context)
+    # asyncio's create_task for a loop without a task factory, making an asyncrepl Task.
+    if self._closed:
+        raise RuntimeError("Event loop is closed")
+    task: Any = Task(coro, loop=self, name=name, context=context)
+    if task._source_traceback:  # debug mode: where create_task was called from
+        del task._source_traceback[-1]
+    try:
+        made(task, coro, asyncio.current_task(self), caller_site(1))
+    except Exception:
+        hooks.made_failed()  # type: ignore[union-attr]
+    return task
+
+
+def _set_task_factory(self: Any, factory: TaskFactory | None) -> None:
+    hooks = _get(self)
+    if hooks is None:
+        ORIGINAL["set_task_factory"](self, factory)
+    else:
+        hooks.set_task_factory(factory)
+
+
+def _get_task_factory(self: Any) -> TaskFactory | None:
+    hooks = _get(self)
+    if hooks is None:
+        return ORIGINAL["get_task_factory"](self)  # type: ignore[no-any-return]
+    return hooks.get_task_factory()
+
+
+_PATCHES: dict[str, Any] = {
+    "_run_once": _run_once,
+    "create_task": _create_task,
+    "set_task_factory": _set_task_factory,
+    "get_task_factory": _get_task_factory,
+}
+add_boundary(_run_once.__code__)
+#: The code of our create_task, which holds the ``name`` it was given (see install.py).
+dispatched_create_task_code = _create_task.__code__
+
+
+def is_stock(loop: asyncio.AbstractEventLoop, name: str) -> bool:
+    """Whether ``loop``'s class uses asyncio's own method ``name`` (patched or not).
+
+    :param loop: any loop.
+    :param name: ``"_run_once"`` or ``"create_task"``.
+    """
+    method = getattr(type(loop), name, None)
+    return method is ORIGINAL[name] or method is _PATCHES[name]
+
+
+def patch_class() -> None:
+    """Route the four methods through :data:`watched` (done once, while loops are watched)."""
+    for name, method in _PATCHES.items():
+        if _LOOP_CLASS.__dict__[name] is ORIGINAL[name]:
+            setattr(_LOOP_CLASS, name, method)
+
+
+def restore_class() -> None:
+    """Put asyncio's own methods back (those someone else replaced since stay theirs)."""
+    for name, method in _PATCHES.items():
+        if _LOOP_CLASS.__dict__[name] is method:
+            setattr(_LOOP_CLASS, name, ORIGINAL[name])
