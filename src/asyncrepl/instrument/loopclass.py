@@ -6,11 +6,13 @@ Patching the class, not the loop, keeps the loop's own attributes as asyncio mad
 from __future__ import annotations
 
 import asyncio
+import functools
+import sys
 from asyncio import base_events
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from asyncrepl.instrument.sites import Site, add_boundary, caller_site
+from asyncrepl.instrument.sites import Site, add_boundary, user_site
 from asyncrepl.instrument.tasks import Task
 
 __all__ = [
@@ -50,6 +52,7 @@ class LoopHooks(Protocol):
         """The user's task factory."""
 
 
+_caller = functools.partial(sys._getframe, 1)  # the frame that called create_task
 #: The watched loops.
 watched: dict[asyncio.AbstractEventLoop, LoopHooks] = {}
 _get = watched.get
@@ -75,7 +78,7 @@ def _create_task(self: Any, coro: Any, *, name: Any = None, context: Any = None)
     if task._source_traceback:  # debug mode: where create_task was called from
         del task._source_traceback[-1]
     try:
-        made(task, coro, asyncio.current_task(self), caller_site(1))
+        made(task, coro, asyncio.current_task(self), user_site(_caller()))
     except Exception:
         hooks.made_failed()  # type: ignore[union-attr]
     return task

@@ -296,12 +296,9 @@ class TaskBook:
             return
         record.ended = self._clock()
         record.name = task.get_name()
-        result = getattr(task, "_result", None)  # None when it failed or was cancelled
-        if (
-            type(result) in _KEPT_RESULTS
-            and getattr(task, "_exception", None) is None
-            and not task.cancelled()
-        ):
+        ours: Any = task  # asyncio's C Future fields, read directly
+        result = ours._result  # None when it failed or was cancelled
+        if type(result) in _KEPT_RESULTS and ours._exception is None and not task.cancelled():
             record.state, record.result = TaskState.DONE, result
         else:
             record.state, record.outcome = describe_end(
