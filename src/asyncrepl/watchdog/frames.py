@@ -4,7 +4,6 @@ right now (from ``f_lasti`` and ``co_positions``), and what that call is named."
 from __future__ import annotations
 
 import ast
-import asyncio.base_events
 import builtins
 import dis
 import inspect
@@ -18,6 +17,7 @@ import types
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from asyncrepl.instrument import loopclass
 from asyncrepl.instrument.sites import is_boundary
 from asyncrepl.records import Location, LocationLabeler
 
@@ -38,10 +38,10 @@ __all__ = [
 _CALL_OPS = frozenset({"CALL", "PRECALL", "CALL_FUNCTION_EX", "CALL_KW"})
 _ASYNC_FLAGS = inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR | inspect.CO_ITERABLE_COROUTINE
 _MISSING = object()
-#: Every step runs inside this method; the frames outside it (``asyncio.run(main())``, the
-#: REPL) wait for the loop and are not what blocks it. (typeshed leaves the private
-#: ``_run_once`` out, hence the ignore.)
-_RUN_ONCE = asyncio.base_events.BaseEventLoop._run_once.__code__  # type: ignore[attr-defined]
+#: Every step runs inside asyncio's round (or the recorder's, a boundary in ``sites``); the
+#: frames outside it (``asyncio.run(main())``, the REPL) wait for the loop and are not what
+#: blocks it.
+_RUN_ONCE = loopclass.ORIGINAL["_run_once"].__code__
 
 
 def _library_dirs() -> tuple[str, ...]:
