@@ -128,35 +128,19 @@ class _LoopPatch:
         _switch_off(self, self.watchers[0], "task_created")
 
     def _choose_factory(self) -> None:
-        """The usual case (one watcher, no factory of the user's) gets a short path: with
-        asyncio's own create_task, it makes the task itself, one call instead of two."""
+        """Our task factory tells every watcher; in the usual case (one watcher, no factory
+        of the user's, asyncio's own create_task) create_task makes the task itself."""
         self.made = None
         if not self.watchers:
             return
-        if self.user_factory is None and len(self.watchers) == 1:
-            self.set_original(self._short_factory(self.watchers[0]))
-            if loopclass.is_stock(self.loop, "create_task"):
-                self.made = self.watchers[0].task_made
-        else:
-            self.set_original(self.factory)
-
-    def _short_factory(self, watcher: Watcher) -> TaskFactory:
-        """The task factory of the usual case, for a loop with its own create_task."""
-        made, current_task = watcher.task_made, asyncio.current_task
-
-        def factory(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> Any:
-            task = Task(coro, loop=loop, **kwargs)
-            try:
-                made(task, coro, current_task(loop), caller_site(1))
-            except Exception:
-                _switch_off(self, watcher, "task_created")
-            return task
-
-        return factory
+        self.set_original(self.factory)
+        usual = self.user_factory is None and len(self.watchers) == 1
+        if usual and loopclass.is_stock(self.loop, "create_task"):
+            self.made = self.watchers[0].task_made
 
     def factory(self, loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> Any:
-        """The task factory the loop uses with several watchers or a user's factory: tells
-        each watcher before (a user's factory might run the first step at once) and after."""
+        """The task factory the loop uses outside the usual case: tells each watcher before
+        (a user's factory might run the first step at once) and after."""
         watchers = tuple(self.watchers)
         user_factory = self.user_factory
         if user_factory is None:

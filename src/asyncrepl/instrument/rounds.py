@@ -59,7 +59,7 @@ class Stage:
         if task is None:
             return CALLBACK
         try:
-            return int(task._asyncrepl_id)
+            return task._asyncrepl_id  # type: ignore[no-any-return]
         except AttributeError:  # any other task: looked up by id()
             return self.task_id(task)
 
