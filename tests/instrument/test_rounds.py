@@ -173,3 +173,19 @@ def test_debug_mode_still_warns_about_slow_callbacks(caplog: Any) -> None:
     assert recorded == plain
     assert plain[0] == "current handle set: True" and plain[1].startswith("Executing <Handle")
     assert rec.steps()  # recorded all the same
+
+
+def test_a_loop_nobody_records_runs_as_asyncio_runs_it() -> None:
+    rec = Recorder()
+    watched, other = asyncio.new_event_loop(), asyncio.new_event_loop()
+    try:
+        assert rec.attach(watched) is None
+        task = other.create_task(asyncio.sleep(0, "done"))
+        assert type(task) is asyncio.Task  # not asyncrepl's: this loop is not recorded
+        assert other.run_until_complete(task) == "done"
+        watched.run_until_complete(asyncio.sleep(0))
+        assert rec.steps() and rec.task_id(task) not in {s.task_id for s in rec.steps()}
+    finally:
+        rec.detach()
+        watched.close()
+        other.close()
