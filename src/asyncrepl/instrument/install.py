@@ -1,6 +1,7 @@
-"""The patches that let a recorder watch a loop: the loop's ``_run_once`` (its round, which
-runs every step) and its task factory, both per loop. Several recorders may watch one loop;
-the last one to leave takes the patches out."""
+"""Watching a loop: its recording round (which runs every step), its task factory, and
+what its create_task tells the recorders, kept per loop and reached through the methods
+:mod:`~asyncrepl.instrument.loopclass` puts on asyncio's loop class. Several recorders may
+watch one loop; the last one to leave takes the patches out."""
 
 from __future__ import annotations
 
@@ -66,7 +67,7 @@ class Watcher(Protocol):
         self, task: Task, coro: object, parent: AnyTask | None, where: Site | None
     ) -> None:
         """What :meth:`task_created` is told in the usual case, without a token or a name:
-        ``task`` is new, made by the loop's own factory, and this is the only watcher."""
+        ``task`` is new, made by asyncio's own create_task, and this is the only watcher."""
         ...
 
     def task_cancelling(

@@ -119,8 +119,8 @@ class RecorderWatcher:
     def task_made(
         self, task: Task, coro: object, parent: AnyTask | None, where: Site | None
     ) -> None:
-        """The short path of :meth:`task_created`, for a new asyncrepl task made by the
-        loop's own factory while this is the loop's only watcher."""
+        """The short path of :meth:`task_created`, for a new asyncrepl task made by
+        asyncio's own create_task while this is the loop's only watcher."""
         rec = self.recorder
         book = rec._book
         parent_id = None
