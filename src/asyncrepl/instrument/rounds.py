@@ -253,9 +253,17 @@ def make_round(loop: Any, stages: tuple[Stage, ...]) -> Callable[[], None]:
                             who = callback.__self__._asyncrepl_id
                         except AttributeError:  # a task that is not an asyncrepl Task
                             who = task_id(callback.__self__)
+                    elif kind is _BUILTIN:  # a C Task's wake-up, or a builtin (method)
+                        if callback.__name__ == "task_wakeup":  # inline: one call saved
+                            try:
+                                who = callback.__self__._asyncrepl_id
+                            except AttributeError:
+                                who = task_id(callback.__self__)
+                        else:
+                            who = CALLBACK
                     elif kind in plain_kinds:
                         who = CALLBACK
-                    else:  # a kind of callback not seen before (or a task's wake-up)
+                    else:  # a kind not seen before (or a pure-Python Task's step or wake-up)
                         task = callback_task(callback)
                         if task is not None and kind.__name__ == "TaskStepMethWrapper":
                             step_type = kind
@@ -266,13 +274,19 @@ def make_round(loop: Any, stages: tuple[Stage, ...]) -> Callable[[], None]:
                     add_who(who)
                 except Exception:
                     broken = True
-                try:
-                    handle._context.run(callback, *handle._args)
+                args = handle._args
+                try:  # as Handle._run does, but without a starred call when it can (5x quicker)
+                    if not args:  # a task's step
+                        handle._context.run(callback)
+                    elif len(args) == 1:  # a task's wake-up, a future's done callback
+                        handle._context.run(callback, args[0])
+                    else:
+                        handle._context.run(callback, *args)
                 except (SystemExit, KeyboardInterrupt):
                     raise
                 except BaseException as exc:
                     report(handle, exc)
-            handle = callback = task = None  # break reference cycles, as asyncio does
+            handle = callback = task = args = None  # break reference cycles, as asyncio does
         finally:
             _round_ended(stages, ready)
         if broken:
