@@ -19,5 +19,5 @@ def test_benchmark_runs_and_prints_ratios() -> None:
     )
     lines = done.stdout.splitlines()
     assert lines[0].startswith("recorder benchmark: 200 tasks x 10 steps")
-    assert any(line.split()[0] == "recorder" and "x plain" in line for line in lines[1:])
-    assert any(line.split()[0] == "debug" and "x plain" in line for line in lines[1:])
+    for label in ("recorder", "wake-ups", "debug"):
+        assert any(line.split()[0] == label and "x plain" in line for line in lines[1:]), label
