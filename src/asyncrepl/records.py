@@ -7,7 +7,11 @@ so keeping one never keeps a task, a coroutine or a cell's variables alive.
 from __future__ import annotations
 
 import enum
+import operator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import compress
+from typing import overload
 
 from asyncrepl.labels import LocationLabeler, default_labeler
 
@@ -17,6 +21,7 @@ __all__ = [
     "Location",
     "LocationLabeler",
     "Step",
+    "StepColumns",
     "TaskInfo",
     "TaskState",
     "Timeline",
@@ -165,6 +170,94 @@ class BlockReport:
     still_blocked: bool = False
 
 
+class StepColumns(Sequence[Step]):
+    """Steps in time order, kept as three columns (task ids, starts, ends) so that a million
+    of them take three lists, not a million objects. Reads as a sequence of :class:`Step`;
+    what adds steps up uses the columns.
+
+    :param task_ids: each step's task id (0 for a plain callback).
+    :param starts: when each step started.
+    :param ends: when each step ended.
+    """
+
+    __slots__ = ("_durations", "ends", "starts", "task_ids")
+
+    def __init__(
+        self,
+        task_ids: Sequence[int] = (),
+        starts: Sequence[float] = (),
+        ends: Sequence[float] = (),
+    ) -> None:
+        if not len(task_ids) == len(starts) == len(ends):
+            raise ValueError("the three columns must have the same length")
+        self.task_ids, self.starts, self.ends = task_ids, starts, ends
+        self._durations: list[float] | None = None
+
+    @classmethod
+    def of(cls, steps: Iterable[Step]) -> StepColumns:
+        """``steps`` as columns (themselves when they already are).
+
+        :param steps: steps in time order.
+        """
+        if isinstance(steps, StepColumns):
+            return steps
+        kept = list(steps)
+        return cls([s.task_id for s in kept], [s.start for s in kept], [s.end for s in kept])
+
+    def durations(self) -> list[float]:
+        """How long each step took, in the same order (worked out once: do not change it)."""
+        if self._durations is None:
+            self._durations = list(map(operator.sub, self.ends, self.starts))
+        return self._durations
+
+    def spans_of(self, task_ids: set[int]) -> dict[int, list[tuple[float, float]]]:
+        """``(start, end)`` of each step of the tasks in ``task_ids``, by task.
+
+        :param task_ids: the tasks wanted (0: plain callbacks).
+        """
+        spans: dict[int, list[tuple[float, float]]] = {task_id: [] for task_id in task_ids}
+        keep = list(map(spans.__contains__, self.task_ids))  # a million steps: no loop here
+        chosen = zip(compress(self.task_ids, keep), compress(self.starts, keep), strict=True)
+        for (task_id, start), end in zip(chosen, compress(self.ends, keep), strict=True):
+            spans[task_id].append((start, end))
+        return spans
+
+    def __len__(self) -> int:
+        return len(self.task_ids)
+
+    @overload
+    def __getitem__(self, index: int) -> Step: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> StepColumns: ...
+
+    def __getitem__(self, index: int | slice) -> Step | StepColumns:
+        if isinstance(index, slice):
+            return StepColumns(
+                list(self.task_ids[index]), list(self.starts[index]), list(self.ends[index])
+            )
+        return Step(self.task_ids[index], self.starts[index], self.ends[index])
+
+    def __iter__(self) -> Iterator[Step]:
+        return map(Step, self.task_ids, self.starts, self.ends)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, StepColumns):
+            return (
+                list(self.task_ids) == list(other.task_ids)
+                and list(self.starts) == list(other.starts)
+                and list(self.ends) == list(other.ends)
+            )
+        if isinstance(other, list | tuple):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"StepColumns({list(self)!r})"
+
+
 @dataclass(frozen=True, slots=True)
 class Timeline:
     """What ``%timeline`` draws: tasks and their steps over a window of time.
@@ -172,7 +265,8 @@ class Timeline:
     :param start: monotonic start of the window.
     :param end: monotonic end of the window.
     :param tasks: the tasks that lived in the window.
-    :param steps: their steps (and plain callbacks, ``task_id`` 0), in time order.
+    :param steps: their steps (and plain callbacks, ``task_id`` 0), in time order: a tuple of
+        :class:`Step`, or (from the recorder) :class:`StepColumns`.
     :param blocks: loop blocks reported in the window.
     :param threshold: seconds above which a step counts as blocking the loop.
     """
@@ -180,7 +274,7 @@ class Timeline:
     start: float
     end: float
     tasks: tuple[TaskInfo, ...] = ()
-    steps: tuple[Step, ...] = ()
+    steps: Sequence[Step] = ()
     blocks: tuple[BlockReport, ...] = ()
     threshold: float = 0.1
     notes: tuple[str, ...] = field(default=())

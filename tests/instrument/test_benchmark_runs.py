@@ -1,4 +1,4 @@
-"""The recorder benchmark runs (small size, not timed) and prints its ratios."""
+"""The recorder benchmarks run (small sizes, not timed) and print their ratios."""
 
 from __future__ import annotations
 
@@ -21,3 +21,19 @@ def test_benchmark_runs_and_prints_ratios() -> None:
     assert lines[0].startswith("recorder benchmark: 200 tasks x 10 steps")
     for label in ("recorder", "wake-ups", "debug"):
         assert any(line.split()[0] == label and "x plain" in line for line in lines[1:]), label
+
+
+END_OF_RUN = BENCHMARK.with_name("end_of_run.py")
+
+
+def test_end_of_run_benchmark_runs_and_prints_the_pause() -> None:
+    done = subprocess.run(
+        [sys.executable, str(END_OF_RUN), "--tasks", "200"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("end of run: 200 tasks x 50 steps = 10,000 steps")
+    assert lines[-1].split()[0] == "pause" and lines[-1].endswith("x the run")

@@ -56,6 +56,33 @@ def test_a_batch_larger_than_the_ring_keeps_its_newest() -> None:
     assert ring.window() == [Step(3, 3.0, 4.0), Step(4, 4.0, 5.0)]
 
 
+def test_a_window_names_the_task_of_eager_and_resumed_entries() -> None:
+    ring = StepRing(8)
+    # Task 5's step is cut by an eager first step (named, then not), then goes on.
+    ring.extend([0.0, 1.0, 2.0, 3.0, 4.0, 5.0], [5, EAGER, resumed(5), 7, resumed(CALLBACK), IDLE])
+    assert [s.task_id for s in ring.window()] == [5, 0, 5, 7, 0]
+    assert [(s.start, s.end) for s in ring.window(task_ids={5})] == [(0.0, 1.0), (2.0, 3.0)]
+
+
+def test_busy_rounds_and_idle_ones_give_the_same_steps() -> None:
+    # Long rounds (few waits) take another way through window() than short ones.
+    whos = [1, 2, 3, 4, 5, 6, 7, 8, 9, IDLE, 1, 2, 3, 4, 5, 6, 7, 8, 9, IDLE, 4, IDLE]
+    ring = StepRing(64)
+    ring.extend([float(n) for n in range(len(whos))], whos)
+    steps = ring.window()
+    assert [s.task_id for s in steps] == [w for w in whos[:-1] if w != IDLE]
+    assert all(s.end == s.start + 1 for s in steps)
+    assert [s.start for s in ring.window(task_ids={4})] == [3.0, 13.0, 20.0]
+
+
+def test_a_window_across_the_wrap_is_in_time_order() -> None:
+    ring = filled(7, 9, batch=2)  # 18 entries through a ring of 7
+    steps = ring.window()
+    assert [s.task_id for s in steps] == [7, 8, 9]
+    assert [s.start for s in steps] == sorted(s.start for s in steps)
+    assert [s.task_id for s in ring.window(65, 200, task_ids={8, 9})] == [8, 9]
+
+
 def test_who_an_entry_runs() -> None:
     assert [task_of(w) for w in (7, CALLBACK, IDLE, EAGER)] == [7, 0, None, 0]
     assert task_of(resumed(7)) == 7 and task_of(resumed(CALLBACK)) == 0

@@ -243,6 +243,20 @@ def test_summary_numbers() -> None:
     assert "0.61 s wall time · loop busy 0.3% · 9 steps · longest step 800 µs (<cell 2>" in text
 
 
+def test_busy_time_counts_only_the_parts_of_steps_inside_the_window() -> None:
+    spans = [(0.5, 1.5), (1.6, 1.7), (1.9, 2.4)]  # the first and last cross the window's edges
+    tl = Timeline(
+        start=T0 + 1,
+        end=T0 + 2,
+        tasks=(task(1, "w"),),
+        steps=tuple(Step(1, T0 + a, T0 + b) for a, b in spans),
+    )
+    summary = summarize(tl)
+    assert summary.busy == pytest.approx(0.5 + 0.1 + 0.1)
+    assert summary.steps == 3 and summary.longest == Step(1, T0 + 0.5, T0 + 1.5)
+    assert summary.blocking_steps == 3
+
+
 def test_no_concurrency_claim_for_tasks_one_after_another() -> None:
     one = task(1, "first", created=0.0, ended=0.3)
     two = task(2, "second", created=0.3, ended=0.6)

@@ -4,7 +4,7 @@ they took turns, the time saved by running them concurrently, and tasks left run
 from __future__ import annotations
 
 from asyncrepl.explain.entries import Explanation
-from asyncrepl.records import TaskInfo, Timeline
+from asyncrepl.records import StepColumns, TaskInfo, Timeline
 
 __all__ = ["explain_cell", "turns"]
 
@@ -31,9 +31,9 @@ def turns(timeline: Timeline, task_ids: set[int]) -> list[int]:
     :param task_ids: the tasks to follow; other steps are skipped.
     """
     order: list[int] = []
-    for step in timeline.steps:
-        if step.task_id in task_ids and (not order or order[-1] != step.task_id):
-            order.append(step.task_id)
+    for task_id in StepColumns.of(timeline.steps).task_ids:
+        if task_id in task_ids and (not order or order[-1] != task_id):
+            order.append(task_id)
     return order
 
 

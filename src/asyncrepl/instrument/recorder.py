@@ -15,13 +15,13 @@ from typing import Any
 
 from asyncrepl.instrument import install
 from asyncrepl.instrument.hooks import Instrument, Instruments
-from asyncrepl.instrument.ring import EAGER, IDLE, StepRing, task_of
+from asyncrepl.instrument.ring import CALLBACK, EAGER, IDLE, StepRing, task_of
 from asyncrepl.instrument.tasklog import TaskBook, TaskRecord, live_state
 from asyncrepl.instrument.watcher import RecorderWatcher
 from asyncrepl.records import (
     Location,
     LocationLabeler,
-    Step,
+    StepColumns,
     TaskInfo,
     TaskState,
     Timeline,
@@ -123,8 +123,8 @@ class Recorder:
         return None
 
     def detach(self) -> None:
-        """Stop recording; the task factory and ``Handle._run`` are restored when no other
-        recorder needs them. What was recorded stays readable."""
+        """Stop recording; asyncio's own loop methods come back when no other recorder
+        needs them. What was recorded stays readable."""
         loop = self._loop
         if loop is None:
             return
@@ -205,14 +205,22 @@ class Recorder:
 
     # -- steps -------------------------------------------------------------------------
 
-    def steps(self, start: float | None = None, end: float | None = None) -> list[Step]:
+    def steps(
+        self,
+        start: float | None = None,
+        end: float | None = None,
+        task_ids: Collection[int] | None = None,
+    ) -> StepColumns:
         """The recorded steps overlapping ``[start, end]``, in time order.
 
         :param start: window start on the recorder's clock, None for the oldest kept.
         :param end: window end, None for now.
+        :param task_ids: only the steps of these tasks (0: plain callbacks).
         """
         self._catch_up()
-        return self._ring.window(start, end) if self._ring is not None else []
+        if self._ring is None:
+            return StepColumns()
+        return self._ring.window(start, end, task_ids)
 
     def timeline(
         self,
@@ -229,22 +237,19 @@ class Recorder:
         self._catch_up()
         self._sweep()
         end = self._clock() if end is None else end
-        steps = self.steps(start, end)
+        steps = self.steps(start, end, task_ids)
         if start is None:
             oldest = self._ring.oldest_start() if self._ring is not None else None
             start = min(x for x in (oldest, self._attached_at, end) if x is not None)
         infos = self._infos_between(start, end, task_ids)
-        missing = {s.task_id for s in steps if s.task_id and s.task_id not in infos}
-        if task_ids is not None:
-            steps = [s for s in steps if s.task_id in task_ids]
-            missing &= set(task_ids)
+        missing = set(steps.task_ids) - infos.keys() - {CALLBACK}
         notes: tuple[str, ...] = ()
         for task_id in missing:
             infos[task_id] = TaskInfo(task_id, f"Task #{task_id}", "?", TaskState.DONE)
         if missing:
             notes = (f"{len(missing)} tasks finished too long ago to be remembered by name.",)
         tasks = tuple(infos[key] for key in sorted(infos))
-        return Timeline(start=start, end=end, tasks=tasks, steps=tuple(steps), notes=notes)
+        return Timeline(start=start, end=end, tasks=tasks, steps=steps, notes=notes)
 
     def current_step(self) -> tuple[float, AnyTask | None] | None:
         """The step running on the loop now: its start and its task (None for a plain

@@ -7,8 +7,10 @@ from __future__ import annotations
 import struct
 from array import array
 from collections.abc import Collection, Iterator
+from itertools import compress
+from typing import Any
 
-from asyncrepl.records import Step
+from asyncrepl.records import StepColumns
 
 __all__ = [
     "BYTES_PER_ENTRY",
@@ -148,9 +150,10 @@ class StepRing:
         start: float | None = None,
         end: float | None = None,
         task_ids: Collection[int] | None = None,
-    ) -> list[Step]:
+    ) -> StepColumns:
         """The finished steps (and parts of steps) that overlap ``[start, end]``, oldest
-        first; the entry running now has no end yet and is left out.
+        first; the entry running now has no end yet and is left out. Built column by column
+        (a million steps in a few hundredths of a second).
 
         :param start: window start, None for the oldest kept.
         :param end: window end, None for the newest.
@@ -158,14 +161,54 @@ class StepRing:
         """
         oldest, last = self.oldest, self.written - 1
         if last <= oldest:
-            return []
+            return StepColumns()
         lo = oldest if start is None else max(oldest, self.first_starting(start) - 1)
         hi = last if end is None else min(last, self.first_starting(end, at=False))
-        found = []
-        for began, who, ended in self.entries(lo, hi):
-            task_id = task_of(who)
-            if task_id is None or (start is not None and ended < start):
-                continue
-            if task_ids is None or task_id in task_ids:
-                found.append(Step(task_id, began, ended))
-        return found
+        if hi <= lo:
+            return StepColumns()
+        whos = self._column(self.whos, lo, hi)
+        moments = self._column(self.starts, lo, hi + 1)  # each entry ends where the next starts
+        starts, ends = moments[:-1], moments[1:]
+        skip = 0
+        while start is not None and skip < len(ends) and ends[skip] < start:
+            skip += 1
+        if skip:
+            del whos[:skip], starts[:skip], ends[:skip]
+        if whos and min(whos) < IDLE:  # eager first steps, and the steps they cut: rare
+            whos = [w if w >= IDLE else task_of(w) or CALLBACK for w in whos]
+        waits = whos.count(IDLE)
+        if task_ids is None and waits * 8 <= len(whos):  # busy rounds: cut out the waits
+            at = _positions(whos, IDLE, waits)
+            return StepColumns(_cut(whos, at), _cut(starts, at), _cut(ends, at))
+        wanted = IDLE.__ne__ if task_ids is None else task_ids.__contains__
+        keep = list(map(wanted, whos))
+        return StepColumns(
+            list(compress(whos, keep)), list(compress(starts, keep)), list(compress(ends, keep))
+        )
+
+    def _column(self, column: array[Any], lo: int, hi: int) -> list[Any]:
+        """Entries ``lo`` to ``hi - 1`` of one column, as a list (at most ``capacity``)."""
+        at, count = lo % self.capacity, hi - lo
+        if at + count <= self.capacity:
+            return column[at : at + count].tolist()
+        return column[at:].tolist() + column[: at + count - self.capacity].tolist()
+
+
+def _positions(values: list[int], value: int, count: int) -> list[int]:
+    """Where the ``count`` occurrences of ``value`` are in ``values``."""
+    found: list[int] = []
+    at = -1
+    for _ in range(count):
+        at = values.index(value, at + 1)
+        found.append(at)
+    return found
+
+
+def _cut(values: list[Any], positions: list[int]) -> list[Any]:
+    """``values`` without the items at ``positions`` (in increasing order)."""
+    kept: list[Any] = []
+    previous = 0
+    for at in positions:
+        kept += values[previous:at]
+        previous = at + 1
+    return kept + values[previous:]

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 
 from prompt_toolkit.formatted_text import fragment_list_to_text
 
-from asyncrepl.records import Step, TaskInfo, TaskState, Timeline
+from asyncrepl.records import TaskInfo, TaskState, Timeline
 from asyncrepl.render.timeline import (
     GLYPHS,
     axis_ticks,
@@ -17,7 +17,7 @@ from asyncrepl.render.timeline import (
     format_tick,
     lifetime,
     render_summary,
-    steps_by_task,
+    spans_by_task,
     summarize,
     task_label,
 )
@@ -52,17 +52,17 @@ def render_svg(timeline: Timeline, *, width: int = 960, max_rows: int = 20, scop
     """
     rows, hidden = choose_rows(timeline, max_rows)
     picture = _Picture(timeline, width)
-    grouped = steps_by_task(timeline.steps)
+    grouped = spans_by_task(timeline, {task.id for task in rows} | {0})
     y: float = _TOP
     for task in rows:
-        picture.task_row(task, y, grouped.get(task.id, []))
+        picture.task_row(task, y, grouped[task.id])
         y += _ROW
     if hidden:
         picture.text(_NAME_WIDTH, y + 15, f"… and {hidden} more tasks, less busy", "dim")
         y += _ROW
-    if 0 in grouped:
+    if grouped[0]:
         picture.name("callbacks", y)
-        picture.bars([(s.start, s.end) for s in grouped[0]], y + 5, 12, "run")
+        picture.bars(grouped[0], y + 5, 12, "run")
         y += _ROW
     picture.blocks(timeline, _TOP, y)
     y = picture.axis(y + 4)
@@ -106,7 +106,7 @@ class _Picture:
             f'<text x="8" y="{y + 15}" fill="{COLOURS["text"]}">{html.escape(shown)}{title}</text>'
         )
 
-    def task_row(self, task: TaskInfo, y: float, steps: Sequence[Step]) -> None:
+    def task_row(self, task: TaskInfo, y: float, spans: Sequence[tuple[float, float]]) -> None:
         tooltip = f"{task.name}: {task.coro}, {task.state.value}"
         self.name(task_label(task), y, tooltip + (f", {task.outcome}" if task.outcome else ""))
         start, end = lifetime(task, self.timeline)
@@ -116,7 +116,6 @@ class _Picture:
             f'stroke="{COLOURS["wait"]}" stroke-width="2"/>'
         )
         threshold = self.timeline.threshold
-        spans = [(s.start, s.end) for s in steps]
         self.bars([(a, b) for a, b in spans if b - a <= threshold], y + 4, 14, "run")
         slow = [(a, b) for a, b in spans if b - a > threshold]
         self.bars(slow, y + 2, 18, "block")

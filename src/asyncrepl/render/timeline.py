@@ -3,13 +3,14 @@ when it waited and when it held the loop too long, an axis, a legend and a summa
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 
-from asyncrepl.records import Step, TaskInfo, TaskState, Timeline
+from asyncrepl.records import Step, StepColumns, TaskInfo, TaskState, Timeline
 
 __all__ = [
     "GLYPHS",
@@ -21,6 +22,7 @@ __all__ = [
     "lifetime",
     "render_summary",
     "render_timeline",
+    "spans_by_task",
     "steps_by_task",
     "summarize",
     "task_label",
@@ -123,6 +125,16 @@ def lifetime(task: TaskInfo, timeline: Timeline) -> tuple[float, float]:
     return max(task.created, timeline.start), min(max(end, task.created), timeline.end)
 
 
+def spans_by_task(timeline: Timeline, task_ids: set[int]) -> dict[int, list[tuple[float, float]]]:
+    """``(start, end)`` of each step of the tasks in ``task_ids`` (0: plain callbacks), by
+    task, in time order; an empty list for a task without steps.
+
+    :param timeline: the recorded window.
+    :param task_ids: the tasks wanted.
+    """
+    return StepColumns.of(timeline.steps).spans_of(task_ids)
+
+
 def steps_by_task(steps: Iterable[Step]) -> dict[int, list[Step]]:
     """The steps of each task id (0: plain callbacks), in time order.
 
@@ -142,15 +154,11 @@ def summarize(timeline: Timeline) -> TimelineSummary:
 
     :param timeline: the recorded window.
     """
-    busy, longest, most, blocking = 0.0, None, -1.0, 0
-    low, high, limit = timeline.start, timeline.end, timeline.threshold
-    for step in timeline.steps:  # up to a million: plain arithmetic, no calls
-        start, end = step.start, step.end
-        if end - start > most:
-            longest, most = step, end - start
-        if end - start > limit:
-            blocking += 1
-        busy += max(min(end, high) - max(start, low), 0.0)
+    steps = StepColumns.of(timeline.steps)
+    durations = steps.durations()  # up to a million: whole-column operations, no loop here
+    longest, most = None, max(durations, default=-1.0)
+    if durations:
+        longest = steps[durations.index(most)]
     parents = {task.parent_id for task in timeline.tasks}
     workers = [t for t in users_tasks(timeline) if t.id not in parents and not t.is_cell]
     lives = [lifetime(task, timeline) for task in workers]
@@ -160,15 +168,31 @@ def summarize(timeline: Timeline) -> TimelineSummary:
     who = "" if longest is None else names.get(longest.task_id, _CALLBACKS)
     return TimelineSummary(
         wall=max(timeline.end - timeline.start, 0.0),
-        busy=busy,
-        steps=len(timeline.steps),
+        busy=_busy(steps, durations, timeline.start, timeline.end),
+        steps=len(steps),
         longest=longest,
         longest_task=who if longest is None or longest.task_id else "a callback",
-        blocking_steps=blocking,
+        blocking_steps=_count_over(durations, timeline.threshold, most),
         serial=serial,
         concurrent=span,
         workers=len(workers),
     )
+
+
+def _count_over(durations: list[float], limit: float, most: float) -> int:
+    """How many of ``durations`` exceed ``limit`` (``most`` is the largest: usually none do)."""
+    return sum(map(limit.__lt__, durations)) if most > limit else 0
+
+
+def _busy(steps: StepColumns, durations: list[float], low: float, high: float) -> float:
+    """Seconds of the steps inside ``[low, high]``. The steps are in time order, so only the
+    first ones can start before the window and only the last ones end after it."""
+    inside_from = bisect.bisect_left(steps.starts, low)
+    inside_to = max(bisect.bisect_right(steps.ends, high), inside_from)
+    edges = [*range(inside_from), *range(inside_to, len(durations))]
+    cut: float = sum(max(min(steps.ends[i], high) - max(steps.starts[i], low), 0.0) for i in edges)
+    inside: float = sum(durations[inside_from:inside_to])
+    return inside + cut
 
 
 def users_tasks(timeline: Timeline) -> list[TaskInfo]:
@@ -186,8 +210,11 @@ def choose_rows(timeline: Timeline, max_rows: int) -> tuple[list[TaskInfo], int]
     :param max_rows: at most this many rows.
     """
     run_time: dict[int, float] = {}
-    for step in timeline.steps:
-        run_time[step.task_id] = run_time.get(step.task_id, 0.0) + step.end - step.start
+    if len(timeline.tasks) > max(max_rows, 1):  # only then are some left out: rank them
+        steps = StepColumns.of(timeline.steps)
+        get = run_time.get
+        for task_id, took in zip(steps.task_ids, steps.durations(), strict=True):
+            run_time[task_id] = get(task_id, 0.0) + took
     ranked = sorted(
         users_tasks(timeline), key=lambda t: (-run_time.get(t.id, 0.0), t.created, t.id)
     )
@@ -234,21 +261,20 @@ def render_timeline(
         return [("", f"Nothing ran on the event loop{where}.")]
     rows, hidden = choose_rows(timeline, max_rows)
     labels = [task_label(task) for task in rows]
-    callbacks = any(step.task_id == 0 for step in timeline.steps)
+    grouped = spans_by_task(timeline, {task.id for task in rows} | {0})
+    callbacks = bool(grouped[0])
     extra = [_CALLBACKS] * callbacks + ["loop blocked"] * bool(timeline.blocks)
     name_width = min(max(len(label) for label in [*labels, *extra, "task"]), _NAME_WIDTH)
     chart = _Chart(timeline, max(width - name_width - 3, 10))
     wall = format_duration(timeline.end - timeline.start)
     title = f"Timeline of {scope}" if scope else "Timeline"
     out: StyleAndTextTuples = [("class:ar.title", f"{title} ({wall})\n")]
-    grouped = steps_by_task(timeline.steps)
     for task, label in zip(rows, labels, strict=True):
-        out += _name(label, name_width) + chart.task_row(task, grouped.get(task.id, []))
+        out += _name(label, name_width) + chart.task_row(task, grouped[task.id])
     if hidden:
         out.append(("class:ar.dim", f"{'':{name_width}}  … and {hidden} more tasks, less busy\n"))
     if callbacks:
-        spans = [(s.start, s.end) for s in grouped[0]]
-        out += _name(_CALLBACKS, name_width) + chart.spans_row(spans, "run")
+        out += _name(_CALLBACKS, name_width) + chart.spans_row(grouped[0], "run")
     if timeline.blocks:
         blocks = [(b.started, b.started + b.duration) for b in timeline.blocks]
         out += _name("loop blocked", name_width) + chart.spans_row(blocks, "block")
@@ -324,13 +350,13 @@ class _Chart:
         index = int((t - self.timeline.start) / self.span * self.columns)
         return min(max(index, 0), self.columns - 1)
 
-    def task_row(self, task: TaskInfo, steps: Sequence[Step]) -> StyleAndTextTuples:
+    def task_row(self, task: TaskInfo, spans: Sequence[tuple[float, float]]) -> StyleAndTextTuples:
         cells = [""] * self.columns
         start, end = lifetime(task, self.timeline)
         self._fill(cells, [(start, end)], "wait")
         limit = self.timeline.threshold
-        self._fill(cells, [(s.start, s.end) for s in steps if s.duration <= limit], "run")
-        self._fill(cells, [(s.start, s.end) for s in steps if s.duration > limit], "block")
+        self._fill(cells, [(a, b) for a, b in spans if b - a <= limit], "run")
+        self._fill(cells, [(a, b) for a, b in spans if b - a > limit], "block")
         # The marks sit just outside the bar: the cell before its first, the one after its last.
         cells = ["", *cells, ""]
         # A cell's task is made a moment before its window opens: that is not "before".

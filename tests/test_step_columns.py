@@ -1,0 +1,31 @@
+"""Steps kept as columns: they read as a sequence of Step, and add up without one object
+each."""
+
+from __future__ import annotations
+
+import pytest
+
+from asyncrepl.records import Step, StepColumns
+
+STEPS = [Step(1, 0.0, 1.0), Step(0, 1.0, 1.5), Step(2, 2.0, 4.0), Step(1, 4.0, 4.25)]
+
+
+def test_columns_read_as_the_steps_they_hold() -> None:
+    columns = StepColumns.of(STEPS)
+    assert len(columns) == 4 and list(columns) == STEPS
+    assert columns == STEPS and columns == tuple(STEPS) and columns != STEPS[:3]
+    assert columns[2] == Step(2, 2.0, 4.0) and columns[-1] == STEPS[-1]
+    assert columns[1:3] == STEPS[1:3] and isinstance(columns[1:3], StepColumns)
+    assert StepColumns.of(columns) is columns
+    assert StepColumns() == [] and not StepColumns()
+
+
+def test_durations_and_spans_by_task() -> None:
+    columns = StepColumns.of(STEPS)
+    assert columns.durations() == [1.0, 0.5, 2.0, 0.25]
+    assert columns.spans_of({1, 0, 9}) == {1: [(0.0, 1.0), (4.0, 4.25)], 0: [(1.0, 1.5)], 9: []}
+
+
+def test_columns_of_different_lengths_are_refused() -> None:
+    with pytest.raises(ValueError, match="same length"):
+        StepColumns([1, 2], [0.0], [1.0])
