@@ -6,6 +6,7 @@ so keeping one never keeps a task, a coroutine or a cell's variables alive.
 
 from __future__ import annotations
 
+import bisect
 import enum
 import operator
 from collections.abc import Iterable, Iterator, Sequence
@@ -16,6 +17,7 @@ from typing import overload
 from asyncrepl.labels import LocationLabeler, default_labeler
 
 __all__ = [
+    "BUSY_LOOP",
     "BlockReport",
     "Finding",
     "Location",
@@ -27,6 +29,10 @@ __all__ = [
     "Timeline",
     "default_labeler",
 ]
+
+#: A loop busy running steps for more than this share of a window was computing, not
+#: waiting: running its tasks concurrently saved little time, whatever their lifetimes say.
+BUSY_LOOP = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,6 +227,22 @@ class StepColumns(Sequence[Step]):
         for (task_id, start), end in zip(chosen, compress(self.ends, keep), strict=True):
             spans[task_id].append((start, end))
         return spans
+
+    def busy(self, low: float, high: float) -> float:
+        """Seconds of the steps inside ``[low, high]``. The steps are in time order, so only
+        the first ones can start before it and only the last ones end after it.
+
+        :param low: the window's start.
+        :param high: the window's end.
+        """
+        durations = self.durations()
+        inside_from = bisect.bisect_left(self.starts, low)
+        inside_to = max(bisect.bisect_right(self.ends, high), inside_from)
+        edges = [*range(inside_from), *range(inside_to, len(durations))]
+        ends, starts = self.ends, self.starts
+        cut: float = sum(max(min(ends[i], high) - max(starts[i], low), 0.0) for i in edges)
+        inside: float = sum(durations[inside_from:inside_to])
+        return inside + cut
 
     def __len__(self) -> int:
         return len(self.task_ids)

@@ -44,6 +44,17 @@ def tutorial_timeline(left_running: bool = False) -> Timeline:
     return Timeline(0.0, 0.61, tasks=(CELL, one, two), steps=steps)
 
 
+def test_tasks_that_kept_the_loop_busy_saved_little() -> None:
+    tutorial = tutorial_timeline()
+    # The same two tasks, but computing: their steps fill 90% of the window.
+    busy = tuple(Step(task, t, t + 0.0915) for t, task in ((n * 0.1, 2 + n % 2) for n in range(6)))
+    found = explain_cell(replace(tutorial, steps=busy), 3)
+    assert found.what == (
+        "It created 2 tasks and ran for 0.6 s. They took turns on a loop busy 90% of the time, "
+        "so running them concurrently saved little: concurrency saves time while tasks wait."
+    )
+
+
 def test_tasks_turns_and_time_saved() -> None:
     found = explain_cell(tutorial_timeline(), 3)
     assert found.title == "What cell [3] did on the event loop"

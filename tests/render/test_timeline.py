@@ -257,6 +257,18 @@ def test_busy_time_counts_only_the_parts_of_steps_inside_the_window() -> None:
     assert summary.blocking_steps == 3
 
 
+def test_tasks_that_kept_the_loop_busy_are_said_to_take_turns() -> None:
+    one = task(1, "first", created=0.0, ended=1.0)
+    two = task(2, "second", created=0.0, ended=1.0)
+    computing = {one: [(0.0, 0.3), (0.6, 0.3)], two: [(0.3, 0.3)]}  # the loop is 90% busy
+    text = fragment_list_to_text(render_timeline(timeline(computing, end=1.0)))
+    assert "Ran concurrently" not in text
+    assert (
+        "Took turns: the loop was busy 90% of the time, so running these 2 tasks concurrently "
+        "saved little. Concurrency saves time while tasks wait (for I/O, a sleep, another task)."
+    ) in " ".join(text.split())
+
+
 def test_no_concurrency_claim_for_tasks_one_after_another() -> None:
     one = task(1, "first", created=0.0, ended=0.3)
     two = task(2, "second", created=0.3, ended=0.6)

@@ -4,7 +4,7 @@ they took turns, the time saved by running them concurrently, and tasks left run
 from __future__ import annotations
 
 from asyncrepl.explain.entries import Explanation
-from asyncrepl.records import StepColumns, TaskInfo, Timeline
+from asyncrepl.records import BUSY_LOOP, StepColumns, TaskInfo, Timeline
 
 __all__ = ["explain_cell", "turns"]
 
@@ -63,7 +63,8 @@ def explain_cell(timeline: Timeline, cell: int) -> Explanation:
         shown = [_name(by_id[i]) for i in order[:MAX_TURNS]]
         more = " → ..." if len(order) > MAX_TURNS else ""
         details.append(f"They took {len(order)} turns on the loop: {' → '.join(shown)}{more}")
-    what = _summary(made, wall, end)
+    loop_busy = StepColumns.of(timeline.steps).busy(start, end)
+    what = _summary(made, wall, end, loop_busy)
     busy = sum(t.run_time for t in made)
     details.append(
         f"The tasks held the loop for {_seconds(busy)} in all; the rest of the time they "
@@ -83,8 +84,9 @@ def explain_cell(timeline: Timeline, cell: int) -> Explanation:
     )
 
 
-def _summary(made: list[TaskInfo], wall: float, end: float) -> str:
-    """How many tasks, how long, and the time saved by running them concurrently."""
+def _summary(made: list[TaskInfo], wall: float, end: float, loop_busy: float) -> str:
+    """How many tasks, how long, and the time saved by running them concurrently (little,
+    when the loop was busy computing most of the time: ``loop_busy`` seconds of ``wall``)."""
     # A task that made others (``main`` under ``asyncio.run``) lives as long as they do:
     # "one after another" counts only the tasks doing the work.
     parents = {t.parent_id for t in made}
@@ -92,10 +94,15 @@ def _summary(made: list[TaskInfo], wall: float, end: float) -> str:
     lifetimes = sum((t.ended if t.ended is not None else end) - t.created for t in workers)
     plural = "s" if len(made) != 1 else ""
     what = f"It created {len(made)} task{plural} and ran for {_seconds(wall)}."
-    if len(workers) > 1 and lifetimes > wall * 1.05:
+    if len(workers) > 1 and lifetimes > wall * 1.05 and loop_busy <= wall * BUSY_LOOP:
         what += (
             f" They ran concurrently: {_seconds(wall)} instead of {_seconds(lifetimes)} "
             "one after another."
+        )
+    elif len(workers) > 1 and lifetimes > wall * 1.05:
+        what += (
+            f" They took turns on a loop busy {loop_busy / wall:.0%} of the time, so running "
+            "them concurrently saved little: concurrency saves time while tasks wait."
         )
     return what
 

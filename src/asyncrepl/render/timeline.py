@@ -3,14 +3,13 @@ when it waited and when it held the loop too long, an axis, a legend and a summa
 
 from __future__ import annotations
 
-import bisect
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 
-from asyncrepl.records import Step, StepColumns, TaskInfo, TaskState, Timeline
+from asyncrepl.records import BUSY_LOOP, Step, StepColumns, TaskInfo, TaskState, Timeline
 
 __all__ = [
     "GLYPHS",
@@ -168,7 +167,7 @@ def summarize(timeline: Timeline) -> TimelineSummary:
     who = "" if longest is None else names.get(longest.task_id, _CALLBACKS)
     return TimelineSummary(
         wall=max(timeline.end - timeline.start, 0.0),
-        busy=_busy(steps, durations, timeline.start, timeline.end),
+        busy=steps.busy(timeline.start, timeline.end),
         steps=len(steps),
         longest=longest,
         longest_task=who if longest is None or longest.task_id else "a callback",
@@ -182,17 +181,6 @@ def summarize(timeline: Timeline) -> TimelineSummary:
 def _count_over(durations: list[float], limit: float, most: float) -> int:
     """How many of ``durations`` exceed ``limit`` (``most`` is the largest: usually none do)."""
     return sum(map(limit.__lt__, durations)) if most > limit else 0
-
-
-def _busy(steps: StepColumns, durations: list[float], low: float, high: float) -> float:
-    """Seconds of the steps inside ``[low, high]``. The steps are in time order, so only the
-    first ones can start before the window and only the last ones end after it."""
-    inside_from = bisect.bisect_left(steps.starts, low)
-    inside_to = max(bisect.bisect_right(steps.ends, high), inside_from)
-    edges = [*range(inside_from), *range(inside_to, len(durations))]
-    cut: float = sum(max(min(steps.ends[i], high) - max(steps.starts[i], low), 0.0) for i in edges)
-    inside: float = sum(durations[inside_from:inside_to])
-    return inside + cut
 
 
 def users_tasks(timeline: Timeline) -> list[TaskInfo]:
@@ -299,9 +287,7 @@ def render_summary(summary: TimelineSummary, threshold: float) -> StyleAndTextTu
         parts.append(f"longest step {longest} ({summary.longest_task})")
     out: StyleAndTextTuples = [("", " · ".join(parts) + "\n")]
     if summary.workers > 1 and summary.serial > summary.concurrent * 1.1:
-        together, apart = format_duration(summary.concurrent), format_duration(summary.serial)
-        out.append(("class:ar.ok", f"Ran concurrently: {together} instead of {apart} "))
-        out.append(("class:ar.ok", f"one after another ({summary.workers} tasks).\n"))
+        out += _concurrency(summary)
     if summary.blocking_steps:
         count = summary.blocking_steps
         out.append(
@@ -314,6 +300,24 @@ def render_summary(summary: TimelineSummary, threshold: float) -> StyleAndTextTu
         )
     out[-1] = (out[-1][0], out[-1][1].removesuffix("\n"))
     return out
+
+
+def _concurrency(summary: TimelineSummary) -> StyleAndTextTuples:
+    """What running the tasks concurrently did: saved their waits, or (on a busy loop) little."""
+    if summary.busy_fraction <= BUSY_LOOP:
+        together, apart = format_duration(summary.concurrent), format_duration(summary.serial)
+        return [
+            ("class:ar.ok", f"Ran concurrently: {together} instead of {apart} "),
+            ("class:ar.ok", f"one after another ({summary.workers} tasks).\n"),
+        ]
+    return [
+        (
+            "",
+            f"Took turns: the loop was busy {summary.busy_fraction:.0%} of the time, so running "
+            f"these {summary.workers} tasks concurrently saved little. Concurrency saves time "
+            "while tasks wait (for I/O, a sleep, another task).\n",
+        )
+    ]
 
 
 def _name(label: str, width: int) -> StyleAndTextTuples:
