@@ -123,6 +123,31 @@ def test_a_blocking_call_is_reported_with_its_line(tmp_path: Path) -> None:
     assert "loop blocked" in done.stderr and "▓" in done.stderr
 
 
+def test_starting_many_tasks_is_not_called_a_blocking_call(tmp_path: Path) -> None:
+    script(
+        tmp_path,
+        "many.py",
+        """\
+        import asyncio
+
+        async def main():
+            coroutines = [asyncio.sleep(0) for _ in range(5000)]
+            await asyncio.sleep(0)  # the next step only starts the tasks
+            await asyncio.gather(*coroutines)
+
+        asyncio.run(main())
+        """,
+    )
+    # 5000 tasks hold the loop 50-80 ms here: well over a 20 ms threshold.
+    done = run(tmp_path, "--threshold", "0.02", "many.py")
+    assert done.returncode == 0, done.stderr
+    reports = done.stderr.partition("Timeline of many.py")[0]
+    assert "many.py:6 in main" in reports
+    assert "`asyncio.gather()` spent 0." in reports and "in asyncio itself" in reports
+    assert "Fix: start them in batches" in reports
+    assert "to_thread" not in reports and "blocks the entire event loop" not in reports
+
+
 def test_a_bad_export_path_stops_before_the_script_runs(tmp_path: Path) -> None:
     script(tmp_path, "mark.py", "open('ran', 'w').close()\n")
     done = run(tmp_path, "--export", "missing/trace.json", "mark.py")

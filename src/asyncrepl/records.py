@@ -163,6 +163,8 @@ class BlockReport:
     :param call: the blocking call as written there, ``"time.sleep(1)"``, or ``""``.
     :param fix: the corrected code, or ``""``.
     :param still_blocked: True for the one interim note sent while a long block lasts.
+    :param callee: the called function's ``module.qualname``, ``"asyncio.tasks.gather"``,
+        when ``call`` could be named.
     """
 
     code: str
@@ -174,6 +176,14 @@ class BlockReport:
     call: str = ""
     fix: str = ""
     still_blocked: bool = False
+    callee: str = ""
+
+    @property
+    def in_asyncio(self) -> bool:
+        """The call is asyncio's own (``gather``, ``create_task``, ``loop.call_soon`` ...): it
+        does not block, asyncio itself was busy (starting very many tasks, say), and running
+        it in a thread would break it."""
+        return self.callee.partition(".")[0] in ("asyncio", "_asyncio")
 
 
 class StepColumns(Sequence[Step]):

@@ -312,6 +312,26 @@ def blocking_call() -> Explanation | None:
     )
 
 
+def many_tasks_at_once() -> Explanation | None:
+    from asyncrepl.explain import explain_block
+    from asyncrepl.records import BlockReport, Location
+
+    # The watchdog names the function called; asyncio's own means asyncio was busy.
+    where = Location("<cell 3>", 2, "<cell 3>:2", "await asyncio.gather(*coros)")
+    return explain_block(
+        BlockReport(
+            "AR201",
+            "loop-blocked",
+            0.0,
+            0.3,
+            "Task-1",
+            where,
+            "asyncio.gather(*coros)",
+            callee="asyncio.tasks.gather",
+        )
+    )
+
+
 SNIPPETS: dict[str, Snippet] = {
     "unawaited-coroutine": unawaited,
     "coroutine-as-value": coroutine_as_value,
@@ -336,6 +356,7 @@ SNIPPETS: dict[str, Snippet] = {
     "gather-exception": gather_exception,
     "taskgroup-errors": taskgroup,
     "blocking-call": blocking_call,
+    "many-tasks-at-once": many_tasks_at_once,
 }
 #: Entries reached through a note asyncrepl prints, not an error: tested with the magic.
 BY_HINT = {"asyncio-run-awaited"}

@@ -72,6 +72,23 @@ def test_block_report_with_time_sleep() -> None:
     assert found.code == "await asyncio.sleep(2)" and found.where == where
 
 
+def test_block_report_in_asyncios_own_gather() -> None:
+    where = Location("big.py", 6, "big.py:6", "await asyncio.gather(*coros)", "main")
+    call = "asyncio.gather(*coros)"
+    report = BlockReport(
+        "AR201", "loop-blocked", 0.0, 0.21, "Task-1", where, call, callee="asyncio.tasks.gather"
+    )
+    found = explain_incident(Incident(IncidentKind.BLOCK, report, cell=3))
+    assert found is not None and found.key == "many-tasks-at-once"
+    assert found.title == "AR201 loop-blocked: asyncio busy starting very many tasks"
+    assert found.what == (
+        "The event loop was blocked for 0.21 s by task 'Task-1', in `asyncio.gather(*coros)`."
+    )
+    assert found.where == where and found.code_is_example
+    said = " ".join((found.why, found.fix, found.code))
+    assert "to_thread" not in said and "batches" in found.fix
+
+
 def test_unknown_error_still_shows_where() -> None:
     exc = failure(ZeroDivisionError("division by zero"))
     found = explain_incident(Incident(IncidentKind.EXCEPTION, exc, cell=1))

@@ -23,6 +23,17 @@ SLEEP = BlockReport(
 )
 CRUNCH = Location("app.py", 9, "app.py:9", "total += math.sqrt(i)", "crunch")
 CPU = BlockReport("AR202", "cpu-bound", 1.0, 0.4, "worker", CRUNCH)
+STARTS = Location("big.py", 6, "big.py:6", "await asyncio.gather(*coros)", "main")
+GATHER = BlockReport(
+    "AR201",
+    "loop-blocked",
+    started=2.0,
+    duration=0.21,
+    task_name="Task-1",
+    location=STARTS,
+    call="asyncio.gather(*coros)",
+    callee="asyncio.tasks.gather",
+)
 
 
 def text(report: BlockReport, **options: bool) -> str:
@@ -75,6 +86,40 @@ def test_cpu_bound_work_in_a_helper_gets_the_callers_fix() -> None:
     assert "^" not in text(report)
 
 
+def test_asyncio_starting_many_tasks_is_not_called_blocking() -> None:
+    assert text(GATHER) == (
+        "⚠ The event loop was blocked for 0.21 s by task 'Task-1' (AR201 loop-blocked)\n"
+        "  big.py:6 in main\n"
+        "      await asyncio.gather(*coros)\n"
+        "            ^^^^^^^^^^^^^^^^^^^^^^\n"
+        "  `asyncio.gather()` spent 0.21 s in asyncio itself: no other task ran meanwhile.\n"
+        "  Starting very many tasks or callbacks at once keeps the event loop busy.\n"
+        "  Fix: start them in batches of a few thousand (`await asyncio.gather(*batch)`),\n"
+        "       or accept it as a one-off start-up cost."
+    )
+
+
+def test_asyncios_own_call_never_gets_a_thread_fix() -> None:
+    # Even a fix made for it elsewhere: asyncio's calls must stay on the loop's thread.
+    with_fix = replace(GATHER, fix="await asyncio.to_thread(asyncio.gather, *coros)")
+    for report in (GATHER, with_fix, replace(GATHER, still_blocked=True)):
+        assert "to_thread" not in text(report, explain_hint=True)
+        assert "blocks the entire event loop" not in text(report)
+
+
+def test_asyncios_own_call_is_named_as_written() -> None:
+    written = replace(GATHER, call="tg.create_task(fetch(url))")
+    assert "\n  `tg.create_task()` spent 0.21 s in asyncio itself" in text(written)
+    unnamed = replace(GATHER, call='getattr(asyncio, "gather")(*coros)')
+    assert "\n  This call spent 0.21 s in asyncio itself" in text(unnamed)
+
+
+def test_a_call_into_another_library_still_blocks() -> None:
+    report = replace(GATHER, call="requests.get(url)", callee="requests.api.get", fix="")
+    assert "`requests.get()` blocks the entire event loop" in text(report)
+    assert "asyncio itself" not in text(report)
+
+
 def test_a_callback_with_no_user_line() -> None:
     report = BlockReport("AR201", "loop-blocked", 1.0, 0.25)
     assert text(report) == (
@@ -94,6 +139,10 @@ def test_the_still_blocked_note_is_one_line() -> None:
     expected = "⏳ Event loop blocked for 1.02 s so far: task 'Task-3', <cell 3>:4 `time.sleep(1)`"
     assert fragment_list_to_text(render_still_blocked(note)) == expected
     assert fragment_list_to_text(render_block(note)) == expected
+    gather_note = replace(GATHER, duration=1.5, still_blocked=True)
+    assert fragment_list_to_text(render_block(gather_note)) == (
+        "⏳ Event loop blocked for 1.50 s so far: task 'Task-1', big.py:6 `asyncio.gather(*coros)`"
+    )
     cpu_note = replace(CPU, still_blocked=True, task_name=None)
     assert fragment_list_to_text(render_still_blocked(cpu_note)) == (
         "⏳ Event loop blocked for 0.40 s so far: a callback, app.py:9 `total += math.sqrt(i)`"

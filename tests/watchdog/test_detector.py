@@ -122,6 +122,23 @@ def test_a_call_no_static_check_can_see_is_named(source: Any) -> None:
     assert report.fix == "await asyncio.sleep(0.2)"
 
 
+async def starts_many_tasks() -> None:
+    coroutines = [asyncio.sleep(0) for _ in range(5000)]
+    await asyncio.sleep(0)  # the next step only starts the tasks
+    await asyncio.gather(*coroutines)
+
+
+def test_asyncio_starting_many_tasks_is_named_but_not_sent_to_a_thread(source: Any) -> None:
+    # 5000 tasks hold the loop 50-80 ms here: well over a 20 ms threshold.
+    watched = watch(source, starts_many_tasks, threshold=0.02)
+    [report] = [r for r in watched.final if r.call]
+    assert report.location is not None
+    assert report.location.lineno == line_of(starts_many_tasks, "gather")
+    assert report.call == "asyncio.gather(*coroutines)"
+    assert report.callee == "asyncio.tasks.gather" and report.in_asyncio
+    assert report.fix == ""
+
+
 def sum_size(seconds: float) -> int:
     """How many numbers ``sum(range(n))`` adds in about ``seconds`` on this machine."""
     began = time.perf_counter()

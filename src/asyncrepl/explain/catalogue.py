@@ -317,6 +317,21 @@ ENTRIES: tuple[Entry, ...] = (
         "`await asyncio.to_thread(...)`.",
         example="data = await asyncio.to_thread(requests.get, url)",
     ),
+    Entry(
+        key="many-tasks-at-once",
+        title="asyncio busy starting very many tasks",
+        what="asyncio itself held the event loop, starting tasks.",
+        why="Starting a task is quick but not free: asyncio wraps the coroutine in a task and "
+        "schedules it on the event loop. `gather()` or a loop of `create_task()` over tens of "
+        "thousands of coroutines does all of that in one step, and no other task runs until it "
+        "ends. It is not a blocking call, so a thread would not help: tasks belong to the "
+        "event loop.",
+        fix="Start the tasks in batches of a few thousand, or accept it as a one-off start-up "
+        "cost.",
+        example="for start in range(0, len(jobs), 1000):\n"
+        "    batch = [worker(job) for job in jobs[start : start + 1000]]\n"
+        "    await asyncio.gather(*batch)",
+    ),
 )
 
 _BY_KEY = {item.key: item for item in ENTRIES}

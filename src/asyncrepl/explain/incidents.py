@@ -62,6 +62,12 @@ def _base_entry(slug: str, call: str) -> Entry:
     return found
 
 
+def _asyncio_entry() -> Entry:
+    found = entry("many-tasks-at-once")
+    assert found is not None  # in the catalogue; a test checks it
+    return found
+
+
 def _with_rule(base: Explanation, code: str, slug: str) -> Explanation:
     rule = rules().get(code)
     title = f"{code} {slug}: {getattr(rule, 'title', '') or base.title}"
@@ -99,7 +105,7 @@ def explain_block(report: BlockReport) -> Explanation:
 
     :param report: the watchdog's report (``AR201 loop-blocked`` ...).
     """
-    item = _base_entry(report.slug, report.call)
+    item = _asyncio_entry() if report.in_asyncio else _base_entry(report.slug, report.call)
     who = f"task '{report.task_name}'" if report.task_name else "a callback"
     what = f"The event loop was blocked for {report.duration:.2f} s by {who}"
     what += f", in `{report.call}`." if report.call else "."

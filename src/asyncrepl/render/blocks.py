@@ -16,6 +16,11 @@ _CPU_FIX = (
     "run it in a thread with `await asyncio.to_thread(function, ...)`,\n"
     "       or let other tasks take turns: `await asyncio.sleep(0)` inside the loop."
 )
+_ASYNCIO_WHY = "Starting very many tasks or callbacks at once keeps the event loop busy."
+_ASYNCIO_FIX = (
+    "start them in batches of a few thousand (`await asyncio.gather(*batch)`),\n"
+    "       or accept it as a one-off start-up cost."
+)
 
 
 def format_seconds(seconds: float) -> str:
@@ -96,17 +101,24 @@ def _where(report: BlockReport) -> StyleAndTextTuples:
 def _why(report: BlockReport, took: str) -> StyleAndTextTuples:
     if report.call:
         callee = _callee(report.call)
-        named: StyleAndTextTuples = [("class:ar.code", f"`{callee}`")] if callee else []
-        return [
-            *(named or [("", "This call")]),
-            ("", f" blocks the entire event loop: no other task ran for {took}."),
-        ]
+        named: StyleAndTextTuples = (
+            [("class:ar.code", f"`{callee}`")] if callee else [("", "This call")]
+        )
+        if report.in_asyncio:
+            return [
+                *named,
+                ("", f" spent {took} in asyncio itself: no other task ran meanwhile.\n  "),
+                ("", _ASYNCIO_WHY),
+            ]
+        return [*named, ("", f" blocks the entire event loop: no other task ran for {took}.")]
     if report.location is not None:
         return [("", f"Your code computed here without an `await`: no other task ran for {took}.")]
     return [("", f"A callback or library code held the loop: no other task ran for {took}.")]
 
 
 def _fix(report: BlockReport) -> StyleAndTextTuples:
+    if report.in_asyncio:
+        return [("", _ASYNCIO_FIX)]
     if report.fix:
         return [("class:ar.fix", report.fix)]
     if report.location is not None and not report.call:

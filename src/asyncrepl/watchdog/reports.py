@@ -60,8 +60,7 @@ def summarise(
     if calls:
         facts = _most_common(calls, last)
         if calls[facts] * 2 >= total:
-            fix = _call_fix(facts)
-            return replace(report, location=facts.location, call=facts.call, fix=fix)
+            return _blame_call(report, facts)
     if not counts:
         return report
     by_line: dict[Location, float] = {}
@@ -78,6 +77,12 @@ def _most_common(counts: Mapping[T, float], prefer: T | None) -> T:
     if prefer is not None and counts.get(prefer) == best:
         return prefer
     return next(item for item, n in counts.items() if n == best)
+
+
+def _blame_call(report: BlockReport, facts: FrameFacts) -> BlockReport:
+    """``report`` blaming the call in ``facts``, with its fix unless the call is asyncio's own."""
+    blamed = replace(report, location=facts.location, call=facts.call, callee=facts.callee)
+    return blamed if blamed.in_asyncio else replace(blamed, fix=_call_fix(facts))
 
 
 def _call_fix(facts: FrameFacts) -> str:
