@@ -98,7 +98,7 @@ class Recording:
         :param path: the file to write.
         :raises asyncrepl.render.timeline_html.ExportError: the path cannot be written.
         """
-        return export_timeline(self.timeline(), path, scope=self.scope)
+        return export_timeline(self.recorder.with_waits(self.timeline()), path, scope=self.scope)
 
     def _repr_html_(self) -> str:
         """Jupyter shows the picture."""

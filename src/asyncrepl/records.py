@@ -24,6 +24,7 @@ __all__ = [
     "LocationLabeler",
     "Step",
     "StepColumns",
+    "Suspension",
     "TaskInfo",
     "TaskState",
     "Timeline",
@@ -186,6 +187,24 @@ class BlockReport:
         return self.callee.partition(".")[0] in ("asyncio", "_asyncio")
 
 
+@dataclass(frozen=True, slots=True)
+class Suspension:
+    """A task waited at an ``await`` for a future, until the future was done and woke it.
+
+    :param task_id: the task.
+    :param step_start: when the step that the end of the wait woke started.
+    :param location: the line of the task's own coroutine where it waited (for a task that
+        awaits a helper coroutine, the line that awaits the helper); None when unknown.
+    :param awaited: what it waited for: ``"a Future"`` (a sleep, a queue, an event, I/O...),
+        ``"asyncio.gather"``, ``"Task 'worker-2'"``.
+    """
+
+    task_id: int
+    step_start: float
+    location: Location | None
+    awaited: str
+
+
 class StepColumns(Sequence[Step]):
     """Steps in time order, kept as three columns (task ids, starts, ends) so that a million
     of them take three lists, not a million objects. Reads as a sequence of :class:`Step`;
@@ -301,6 +320,9 @@ class Timeline:
         :class:`Step`, or (from the recorder) :class:`StepColumns`.
     :param blocks: loop blocks reported in the window.
     :param threshold: seconds above which a step counts as blocking the loop.
+    :param notes: what the window leaves out, in words.
+    :param waits: what each task waited for before the steps that woke it (filled in for
+        exports: see ``Recorder.with_waits``).
     """
 
     start: float
@@ -310,3 +332,4 @@ class Timeline:
     blocks: tuple[BlockReport, ...] = ()
     threshold: float = 0.1
     notes: tuple[str, ...] = field(default=())
+    waits: tuple[Suspension, ...] = ()

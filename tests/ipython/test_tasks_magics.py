@@ -70,6 +70,25 @@ def test_detail_shows_the_await_chain(workers: Any, capsys: pytest.CaptureFixtur
     assert chain[-1].startswith("  → asyncio.sleep, ")
 
 
+def test_detail_shows_what_the_task_waited_for_before(
+    arip: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(
+        arip,
+        "async def ticks(n):\n"
+        "    for _ in range(n):\n"
+        "        await asyncio.sleep(0.001)\n"
+        "    await asyncio.sleep(30)\n",
+    )
+    run(arip, "t = asyncio.create_task(ticks(3), name='ticks')")
+    run(arip, "await asyncio.sleep(0.05)")
+    out = out_of(arip, capsys, "%tasks ticks").splitlines()
+    waited = next(line for line in out if line.startswith("  waited"))
+    assert "3 times for a Future at <cell " in waited
+    assert waited.endswith("await asyncio.sleep(0.001)")
+    run(arip, "t.cancel()")
+
+
 def test_tree_puts_gather_children_under_the_boss(
     workers: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:

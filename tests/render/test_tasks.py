@@ -8,7 +8,7 @@ import os
 import pytest
 from prompt_toolkit.formatted_text import StyleAndTextTuples, fragment_list_to_text
 
-from asyncrepl.records import Location, TaskInfo, TaskState
+from asyncrepl.records import Location, Suspension, TaskInfo, TaskState
 from asyncrepl.render.tasks import (
     EMPTY,
     format_seconds,
@@ -195,6 +195,25 @@ def test_detail_without_a_recorder_and_of_a_finished_task() -> None:
     assert "  outcome      ValueError: bad line" in out
     assert "  created at   - (asyncrepl is not recording this loop)" in out
     assert not any(line.startswith("  time") for line in out)
+
+
+def test_detail_groups_waits_at_one_place_for_one_thing() -> None:
+    here = Location("f", 2, "<cell 2>:2", "await asyncio.sleep(delay)", "worker")
+    there = Location("f", 5, "<cell 2>:5", "await other", "worker")
+    waits = [
+        *(Suspension(2, float(n), here, "a Future") for n in range(3)),
+        Suspension(2, 3.0, there, "Task 'other'"),
+        Suspension(2, 4.0, None, "a Future"),
+    ]
+    out = text(render_task_detail(WORKER, [], waits=waits, width=120)).splitlines()
+    at = out.index("  waited       3 times for a Future at <cell 2>:2  await asyncio.sleep(delay)")
+    assert out[at + 1 : at + 3] == [
+        "               once for Task 'other' at <cell 2>:5  await other",
+        "               once for a Future",
+    ]
+    many = [Suspension(2, float(n), here if n % 2 else there, "a Future") for n in range(9)]
+    out = text(render_task_detail(WORKER, [], waits=many, width=120)).splitlines()
+    assert "  waited       4 earlier waits, then:" in out
 
 
 def test_detail_lines_fit_the_width() -> None:

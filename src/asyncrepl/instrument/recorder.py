@@ -5,23 +5,28 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
+from types import CodeType
 from typing import Any
 
 from asyncrepl.instrument import install
 from asyncrepl.instrument.hooks import Instrument, Instruments
 from asyncrepl.instrument.ring import CALLBACK, EAGER, IDLE, StepRing, task_of
+from asyncrepl.instrument.sites import line_at, site_location
 from asyncrepl.instrument.tasklog import TaskBook, TaskRecord, live_state
+from asyncrepl.instrument.waits import UNKNOWN_PLACE, WaitLog, wait_words
 from asyncrepl.instrument.watcher import RecorderWatcher
 from asyncrepl.records import (
     Location,
     LocationLabeler,
     StepColumns,
+    Suspension,
     TaskInfo,
     TaskState,
     Timeline,
@@ -32,6 +37,9 @@ __all__ = ["Recorder", "TaskStats"]
 
 log = logging.getLogger("asyncrepl")
 
+#: The ring of waits holds this many times fewer than the ring of entries (a wait takes at
+#: least the callback that wakes the task and the step it wakes, and a round's end).
+WAITS_SHARE = 8
 AnyTask = asyncio.Task[Any]
 
 
@@ -65,7 +73,9 @@ class TaskStats:
 
 class Recorder:
     """Records one event loop at a time. Steps go into a preallocated ring buffer (12 bytes a
-    step); finished tasks into a bounded history of copies; live tasks are held weakly. Each
+    step), and what a task waited for when woken into another (32 bytes a wait, an eighth
+    as many); finished tasks into a bounded history of copies; live tasks are held
+    weakly. Each
     task's run time and step count are added up from the ring when asked, and before the
     ring overwrites steps not yet counted.
 
@@ -91,6 +101,7 @@ class Recorder:
         self._clock = clock
         self._book = TaskBook(finished_limit, clock, labeler)
         self._ring: StepRing | None = None
+        self._waits: WaitLog | None = None
         self._instruments = Instruments()
         self._counted = 0  # ring entries before this one are in their tasks' totals
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -113,6 +124,7 @@ class Recorder:
         self.detach()
         if self._ring is None:
             self._ring = StepRing(self._capacity)
+            self._waits = WaitLog(max(1, self._capacity // WAITS_SHARE))
         reason = install.watch(loop, self._watcher)
         if reason is not None:
             return reason
@@ -195,6 +207,55 @@ class Recorder:
         record = self._ensure(task)
         record.is_cell = True
         record.cell = cell
+
+    def suspensions(self, task: AnyTask | int) -> list[Suspension]:
+        """Where and for what each step of ``task`` that ended in a wait left it waiting,
+        oldest first (a step that only yielded, ``await asyncio.sleep(0)``, is not a wait).
+
+        :param task: a task, or its id.
+        """
+        self._catch_up()
+        task_id = task if isinstance(task, int) else self.task_id(task)
+        waits = self._waits.of_task(task_id) if self._waits is not None else []
+        return self._suspensions((start, task_id, where, what) for start, where, what in waits)
+
+    def with_waits(self, timeline: Timeline) -> Timeline:
+        """``timeline`` with what its tasks waited for before each step that woke them
+        (for an export: a long window holds many).
+
+        :param timeline: from :meth:`timeline`.
+        """
+        self._catch_up()
+        ids = {task.id for task in timeline.tasks}
+        found = self._waits.between(timeline.start, timeline.end) if self._waits else []
+        waits = self._suspensions(wait for wait in found if wait[1] in ids)
+        return dataclasses.replace(timeline, waits=tuple(waits))
+
+    def _suspensions(self, waits: Iterable[tuple[float, int, int, int]]) -> list[Suspension]:
+        places: dict[tuple[int, int], Location | None] = {}  # a few places, many waits
+        found: list[Suspension] = []
+        for start, task_id, where, what in waits:
+            if (task_id, where) not in places:
+                record = self._book.by_id.get(task_id)
+                code = record.code if record is not None else None
+                places[task_id, where] = self._wait_location(code, where)
+            words = wait_words(what, self._name(what))
+            found.append(Suspension(task_id, start, places[task_id, where], words))
+        return found
+
+    def _wait_location(self, code: CodeType | None, offset: int) -> Location | None:
+        line = line_at(code, offset) if code is not None and offset != UNKNOWN_PLACE else None
+        if code is None or line is None:
+            return None
+        return site_location((code.co_filename, line, code.co_qualname), self.labeler)
+
+    def _name(self, task_id: int) -> str | None:
+        """A task's name, live or remembered; None when forgotten (or not a task id)."""
+        record = self._book.by_id.get(task_id) if task_id > 0 else None
+        if record is None:
+            return None
+        task = record.ref() if record.ref is not None else None
+        return task.get_name() if task is not None else record.name or None
 
     def finished(self) -> list[TaskInfo]:
         """The recently finished tasks, oldest first (at most ``finished_limit``)."""
@@ -336,19 +397,23 @@ class Recorder:
         log.exception("asyncrepl: the loop recorder failed and is switched off")
         stage = self._watcher.stage
         if stage is not None:  # what this round staged may be half-written: drop it
-            stage.starts.clear()
-            stage.whos.clear()
+            stage.clear()
         install.unwatch(loop, self._watcher)
 
     def _task_done(self, task: AnyTask) -> None:
         """A done callback, added only while an instrument wants ``task_done`` at once."""
         self._finish(self._ensure(task), task, self._clock())
 
-    def _store(self, starts: list[float], whos: list[int]) -> None:
-        """Move the round's staged entries to the ring (and empty the lists), counting the
-        entries they will overwrite into their tasks' totals first."""
+    def _store(self, starts: list[float], whos: list[int], waits: list[float | int]) -> None:
+        """Move the round's staged entries and waits to the rings (and empty the lists),
+        counting the entries they will overwrite into their tasks' totals first."""
         ring = self._ring
-        assert ring is not None
+        assert ring is not None and self._waits is not None
+        if waits:
+            self._waits.extend(waits)
+            waits.clear()
+        if not starts:
+            return
         chunk = max(1, ring.capacity // 2)
         for at in range(0, len(starts), chunk):  # once, unless the ring is small
             part_starts, part_whos = starts, whos

@@ -18,10 +18,12 @@ from typing import Any
 from asyncrepl.instrument.hooks import Instruments
 from asyncrepl.instrument.ring import CALLBACK, IDLE
 from asyncrepl.instrument.sites import add_boundary
+from asyncrepl.instrument.waits import FUTURE, UNKNOWN_PLACE, awaited_code
 
 __all__ = ["STAGE_LIMIT", "Stage", "callback_task", "make_round", "report_callback_error"]
 
 _BUILTIN = type(len)
+_FUTURE = asyncio.Future  # the C Future: what most waits are for
 #: The step and wake-up methods of the pure-Python Task (``asyncio.tasks._PyTask``).
 _PY_TASK = getattr(asyncio.tasks, "_PyTask", asyncio.Task)
 _PY_TASK_STEPS = frozenset(
@@ -35,6 +37,9 @@ _CANCELLED_SHARE: float = getattr(base_events, "_MIN_CANCELLED_TIMER_HANDLES_FRA
 #: Staged entries beyond which a round's end moves them to the ring even if more callbacks
 #: are ready (otherwise that happens when the loop is about to wait).
 STAGE_LIMIT = 4096
+#: Waits are moved in larger batches (a move costs the same for a few as for thousands):
+#: when more than this many items (four a wait) are staged, or when someone asks.
+WAITS_LIMIT = 4 * 1024
 
 
 @dataclass(eq=False)
@@ -45,13 +50,17 @@ class Stage:
     clock: Callable[[], float]
     #: the id of a task that is not an asyncrepl ``Task`` (looked up, or given one).
     task_id: Callable[[Any], int]
-    #: moves staged entries to the ring: ``store(starts, whos)``; may empty the lists.
-    store: Callable[[list[float], list[int]], None]
+    #: moves staged entries and waits to the rings: ``store(starts, whos, waits)``; empties
+    #: the lists.
+    store: Callable[[list[float], list[int], list[float | int]], None]
     instruments: Instruments
     #: our own code failed: log it once and stop recording (the loop goes on).
     fail: Callable[[], None]
     starts: list[float] = field(default_factory=list)  #: when each staged entry started
     whos: list[int] = field(default_factory=list)  #: who it runs (see ``ring.task_of``)
+    #: what woken tasks waited for: four items a wait, ``start, who, where, what`` (see
+    #: ``waits.py``), flat so that noting one makes no tuple
+    waits: list[float | int] = field(default_factory=list)
     open: bool = True  #: false once the recorder has let go of the loop
 
     def who(self, task: Any) -> int:
@@ -63,11 +72,14 @@ class Stage:
         except AttributeError:  # any other task: looked up by id()
             return self.task_id(task)
 
-    def begin(self, task: Any) -> None:
-        """A step of ``task`` starts (the careful path, with step hooks)."""
+    def begin(self, task: Any, handle: Any) -> None:
+        """The step of ``task`` that ``handle`` runs starts (the careful path)."""
         start = self.clock()
+        who = self.who(task)
         self.starts.append(start)
-        self.whos.append(self.who(task))
+        self.whos.append(who)
+        if task is not None:
+            self.note_wake(task, handle, start, who)
         if self.instruments.steps:
             self.instruments.call("step_started", task, start)
 
@@ -76,22 +88,44 @@ class Stage:
         if self.instruments.steps:
             self.instruments.call("step_ended", task, self.clock())
 
+    def note_wake(self, task: Any, handle: Any, start: float, who: int) -> None:
+        """If ``handle`` wakes ``task`` (the future it waited for is done), note where its
+        coroutine waited and for what."""
+        callback = handle._callback
+        if handle._args and callback_task(callback) is task and not _is_step(callback):
+            what = awaited_code(handle._args[0], self.task_id)  # a wake-up's one argument
+            self.waits += (start, who, suspended_at(task), what)
+
     def round_ended(self, ready: Any) -> None:
         """The round is over: note that the loop turns to waiting, and move the staged
         entries to the ring when it is about to wait (or too many are staged)."""
         if not self.open:
-            self.starts.clear()
-            self.whos.clear()
+            self.clear()
             return
         self.starts.append(self.clock())
         self.whos.append(IDLE)
         if not ready or len(self.starts) > STAGE_LIMIT:
-            self.flush()
+            self.flush(waits=len(self.waits) > WAITS_LIMIT)
 
-    def flush(self) -> None:
-        """Move the staged entries to the ring now."""
-        if self.starts:
-            self.store(self.starts, self.whos)
+    def flush(self, *, waits: bool = True) -> None:
+        """Move the staged entries (and the waits, unless told not to) to the rings now."""
+        if self.starts or (waits and self.waits):
+            self.store(self.starts, self.whos, self.waits if waits else [])
+
+    def clear(self) -> None:
+        """Drop what is staged."""
+        self.starts.clear()
+        self.whos.clear()
+        self.waits.clear()
+
+
+def suspended_at(task: Any) -> int:
+    """Where the task's own coroutine is suspended: its frame's ``f_lasti`` (a line when
+    shown), or UNKNOWN_PLACE for a coroutine that is not Python's own."""
+    try:
+        return int(task.get_coro().cr_frame.f_lasti)
+    except Exception:
+        return UNKNOWN_PLACE
 
 
 def callback_task(callback: Any) -> Any:
@@ -106,6 +140,14 @@ def callback_task(callback: Any) -> Any:
     if kind is MethodType and callback.__func__ in _PY_TASK_STEPS:
         return callback.__self__
     return None
+
+
+def _is_step(callback: Any) -> bool:
+    """Whether a task's callback is its step (not its wake-up)."""
+    kind = type(callback)
+    if kind is MethodType:
+        return callback.__func__ is getattr(_PY_TASK, "_Task__step", None)
+    return kind.__name__ == "TaskStepMethWrapper"
 
 
 def report_callback_error(handle: Any, exc: BaseException) -> None:
@@ -179,7 +221,7 @@ def _run_handles(loop: Any, stages: tuple[Stage, ...], count: int) -> None:
         task = callback_task(handle._callback)
         for stage in stages:
             try:
-                stage.begin(task)
+                stage.begin(task, handle)
             except Exception:
                 stage.fail()
         debug, began = loop._debug, 0.0
@@ -227,7 +269,7 @@ def make_round(loop: Any, stages: tuple[Stage, ...]) -> Callable[[], None]:
     report = report_callback_error
     stage = stages[0]
     clock, task_id, instruments = stage.clock, stage.task_id, stage.instruments
-    add_start, add_who = stage.starts.append, stage.whos.append
+    add_start, add_who, add_waits = stage.starts.append, stage.whos.append, stage.waits.extend
     step_type: type = Stage  # learnt at the first step: the C Task's TaskStepMethWrapper
     plain_kinds: set[type] = set()  # callback types seen that never belong to a task
     several = len(stages) > 1
@@ -253,16 +295,27 @@ def make_round(loop: Any, stages: tuple[Stage, ...]) -> Callable[[], None]:
                             who = callback.__self__._asyncrepl_id
                         except AttributeError:  # a task that is not an asyncrepl Task
                             who = task_id(callback.__self__)
-                    elif kind is _BUILTIN:  # a C Task's wake-up, or a builtin (method)
-                        if callback.__name__ == "task_wakeup":  # inline: one call saved
-                            try:
-                                who = callback.__self__._asyncrepl_id
-                            except AttributeError:
-                                who = task_id(callback.__self__)
-                        else:
-                            who = CALLBACK
-                    elif kind in plain_kinds:
+                        add_start(clock())
+                    elif kind is _BUILTIN and callback.__name__ == "task_wakeup":
+                        # A C Task's wake-up: the future it waited for is done. Note where
+                        # its coroutine waited (inline, to save calls) before it moves on.
+                        task = callback.__self__
+                        try:
+                            who = task._asyncrepl_id
+                        except AttributeError:
+                            who = task_id(task)
+                        start = clock()
+                        add_start(start)
+                        try:
+                            where = task.get_coro().cr_frame.f_lasti
+                        except Exception:  # not a Python coroutine
+                            where = UNKNOWN_PLACE
+                        future = handle._args[0]
+                        what = FUTURE if type(future) is _FUTURE else awaited_code(future, task_id)
+                        add_waits((start, who, where, what))
+                    elif kind is _BUILTIN or kind in plain_kinds:
                         who = CALLBACK
+                        add_start(clock())
                     else:  # a kind not seen before (or a pure-Python Task's step or wake-up)
                         task = callback_task(callback)
                         if task is not None and kind.__name__ == "TaskStepMethWrapper":
@@ -270,7 +323,10 @@ def make_round(loop: Any, stages: tuple[Stage, ...]) -> Callable[[], None]:
                         elif task is None and kind is not _BUILTIN and kind is not MethodType:
                             plain_kinds.add(kind)  # these never name a task
                         who = stage.who(task)
-                    add_start(clock())
+                        start = clock()
+                        add_start(start)
+                        if task is not None:
+                            stage.note_wake(task, handle, start, who)
                     add_who(who)
                 except Exception:
                     broken = True
@@ -286,7 +342,7 @@ def make_round(loop: Any, stages: tuple[Stage, ...]) -> Callable[[], None]:
                     raise
                 except BaseException as exc:
                     report(handle, exc)
-            handle = callback = task = args = None  # break reference cycles, as asyncio does
+            handle = callback = task = args = future = None  # break cycles, as asyncio does
         finally:
             _round_ended(stages, ready)
         if broken:

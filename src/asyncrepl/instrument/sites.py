@@ -19,6 +19,7 @@ __all__ = [
     "caller_site",
     "is_boundary",
     "is_user_file",
+    "line_at",
     "site_location",
     "user_site",
 ]
@@ -131,6 +132,19 @@ def caller_site(skip: int) -> Site | None:
         return user_site(sys._getframe(skip + 1))
     except ValueError:  # the stack is not that deep
         return None
+
+
+def line_at(code: CodeType, offset: int) -> int | None:
+    """The source line of the instruction at byte ``offset`` of ``code`` (a frame's
+    ``f_lasti``), None when there is none.
+
+    :param code: a function's code.
+    :param offset: a byte offset into its bytecode.
+    """
+    for start, end, line in code.co_lines():
+        if start <= offset < end:
+            return line
+    return None
 
 
 def site_location(where: Site, labeler: LocationLabeler) -> Location:

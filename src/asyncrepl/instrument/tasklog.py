@@ -9,6 +9,7 @@ import inspect
 import reprlib
 import weakref
 from collections.abc import Callable, Iterable, Iterator
+from types import CodeType
 from typing import Any
 
 from asyncrepl.instrument.ring import EAGER, IDLE
@@ -20,6 +21,7 @@ __all__ = [
     "CancelNote",
     "TaskBook",
     "TaskRecord",
+    "coro_code",
     "coro_name",
     "describe_end",
     "live_state",
@@ -62,6 +64,8 @@ class TaskRecord:
     result: object = _NO_RESULT
     cancel: CancelNote | None = None
     info: TaskInfo | None = None  # the finished copy, made once
+    #: the coroutine's code: where its waits were (``waits.py`` notes frame offsets in it)
+    code: CodeType | None = None
 
     def __init__(
         self,
@@ -112,6 +116,12 @@ class TaskRecord:
 def coro_name(coro: object) -> str:
     """The coroutine's qualified name, ``"print_values"``."""
     return str(getattr(coro, "__qualname__", None) or type(coro).__name__)
+
+
+def coro_code(coro: object) -> CodeType | None:
+    """The code of a coroutine or generator, None for anything else."""
+    code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
+    return code if isinstance(code, CodeType) else None
 
 
 def describe_end(
@@ -224,6 +234,8 @@ class TaskBook:
             task_id = next_task_id()
             ref = weakref.ref(task, lambda _ref: self.forget(key))
         record = TaskRecord(task_id, coro, created, site, parent_id, ref)
+        if not task.done():  # 3.12.1 crashes in get_coro() of an eager task already done
+            record.code = coro_code(task.get_coro())
         self._live[key] = record
         self.by_id[task_id] = record
         return record
@@ -247,6 +259,10 @@ class TaskBook:
         except AttributeError:
             name = coro_name(coro)
         record = TaskRecord(task_id, name, created, site, parent_id, weakref.ref(task))
+        try:
+            record.code = coro.cr_code  # type: ignore[attr-defined]
+        except AttributeError:
+            record.code = coro_code(coro)
         self._live[id(task)] = self.by_id[task_id] = record
 
     def add_steps(self, entries: Iterable[tuple[float, int, float]]) -> None:

@@ -119,8 +119,9 @@ class TaskBoard:
         for info in self.find(query, infos):
             if out:
                 out.append(("", "\n\n"))
+            waits = self.session.recorder.suspensions(info.id) if recorded else []
             out += render_task_detail(
-                info, everything, now=self._now(), recorded=recorded, width=width
+                info, everything, now=self._now(), recorded=recorded, waits=waits, width=width
             )
         return block_view(out)
 

@@ -198,7 +198,10 @@ class TimelineMagics(Magics):
         request = TimelineRequest(args.cell, args.last, args.all, names, self._threshold())
         try:
             found, scope = select_timeline(self.session, request)
-            written = export_timeline(found, args.export, scope=scope) if args.export else None
+            written = None
+            if args.export:
+                waited = self.session.recorder.with_waits(found)
+                written = export_timeline(waited, args.export, scope=scope)
         except (ScopeError, ExportError) as exc:
             raise UsageError(str(exc)) from None
         width = shutil.get_terminal_size().columns

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from prompt_toolkit.formatted_text import StyleAndTextTuples, fragment_list_to_text
 
 from asyncrepl.instrument.snapshot import is_library_location
-from asyncrepl.records import Location, TaskInfo, TaskState
+from asyncrepl.records import Location, Suspension, TaskInfo, TaskState
 from asyncrepl.render.html import HtmlView, block_view, html_table
 
 __all__ = [
@@ -26,6 +26,8 @@ _UNKNOWN = "Finished tasks are not known: asyncrepl is not recording this loop."
 EMPTY = "No tasks are running. Start one with `asyncio.create_task(...)`."
 HEADER = ("id", "name", "state", "coroutine", "where", "awaits", "age", "run", "steps")
 _RIGHT = {"id", "age", "run", "steps"}
+#: At most this many lines of "waited" in a task's detail: the newest.
+_WAIT_RUNS = 5
 #: How the table gives up width: narrow the flexible columns to these widths, or drop a column.
 _FIT_PLAN: tuple[dict[str, int] | str, ...] = (
     {"awaits": 28, "where": 32, "coroutine": 14, "name": 14},
@@ -274,15 +276,17 @@ def render_task_detail(
     *,
     now: float | None = None,
     recorded: bool = True,
+    waits: Sequence[Suspension] = (),
     width: int = 100,
 ) -> StyleAndTextTuples:
     """One task in depth: its await chain with source lines, what it awaits, who awaits it,
-    where it was created and by which task.
+    where it was created and by which task, and what it waited for before.
 
     :param info: the task.
     :param others: the other tasks, to name the ones it awaits, is awaited by, and its parent.
     :param now: the recorder's clock, for its age.
     :param recorded: False without a recorder: creation place, parent and run time unknown.
+    :param waits: what it waited for so far, oldest first (from the recorder).
     :param width: lines are cut to this width.
     """
     known = {other.id: other for other in others}
@@ -308,6 +312,7 @@ def render_task_detail(
     out += _line("awaits tasks", _refs(info.awaiting_ids, known))
     awaited_by = [other.id for other in others if info.id in other.awaiting_ids]
     out += _line("awaited by", _refs(awaited_by, known))
+    out += _waited(waits)
     if info.frames:
         out += [("class:ar.title", "Await chain, outermost first:"), ("", "\n")]
         for loc in info.frames:
@@ -316,6 +321,29 @@ def render_task_detail(
             out += [("class:ar.code", loc.source), ("", "\n")]
         out += [("", "  → "), *_status(info), ("", "\n")]
     return _clip_lines(out[:-1], width)
+
+
+def _waited(waits: Sequence[Suspension]) -> StyleAndTextTuples:
+    """What the task waited for before, one line for each run of waits at one place for one
+    thing (``3 times at <cell 3>:4  await asyncio.sleep(delay)  for a Future``), newest last."""
+    runs: list[tuple[Suspension, int]] = []
+    for wait in waits:
+        if runs and (runs[-1][0].location, runs[-1][0].awaited) == (wait.location, wait.awaited):
+            runs[-1] = (runs[-1][0], runs[-1][1] + 1)
+        else:
+            runs.append((wait, 1))
+    out: StyleAndTextTuples = []
+    if len(runs) > _WAIT_RUNS:
+        earlier = sum(count for _, count in runs[:-_WAIT_RUNS])
+        out += _line("waited", [("class:ar.dim", f"{earlier} earlier waits, then:")])
+        runs = runs[-_WAIT_RUNS:]
+    for number, (wait, count) in enumerate(runs):
+        times = "once" if count == 1 else f"{count} times"
+        line: StyleAndTextTuples = [("", f"{times} for {wait.awaited}")]
+        if wait.location is not None:
+            line += [("", " at "), *_location(wait.location)]
+        out += _line("waited" if number == 0 and not out else "", line)
+    return out
 
 
 def _clip_lines(fragments: StyleAndTextTuples, width: int) -> StyleAndTextTuples:

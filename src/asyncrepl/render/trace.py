@@ -1,15 +1,16 @@
 """A recorded timeline in the Chrome Trace Event Format, which Perfetto (ui.perfetto.dev) and
-chrome://tracing open: one track per task, each step a slice, blocking steps flagged."""
+chrome://tracing open: one track per task, each step a slice, blocking steps flagged, and a
+step that a wait's end woke says what the task waited for and where."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from asyncrepl.records import Timeline
+from asyncrepl.records import Suspension, Timeline
 from asyncrepl.render.timeline import format_duration, lifetime, steps_by_task, task_label
 
-__all__ = ["PID", "trace_events", "trace_json"]
+__all__ = ["PID", "trace_events", "trace_json", "wait_text"]
 
 #: One process: the event loop. Tracks (``tid``) are task ids; 0 holds plain callbacks.
 PID = 1
@@ -43,17 +44,32 @@ def trace_events(timeline: Timeline) -> dict[str, Any]:
         events.append(_meta("thread_name", 0, {"name": "callbacks"}))
         events.append(_meta("thread_sort_index", 0, {"sort_index": len(timeline.tasks)}))
     labels = {task.id: task_label(task) for task in timeline.tasks}
+    woken = {(wait.task_id, wait.step_start): wait for wait in timeline.waits}
     for step in timeline.steps:
         blocking = step.duration > timeline.threshold
         name = labels.get(step.task_id, "callback")
         args: dict[str, Any] = {"blocking": blocking}
         if blocking:
             args["duration"] = format_duration(step.duration)
+        wait = woken.get((step.task_id, step.start))
+        if wait is not None:
+            args["woken after waiting for"] = wait_text(wait)
         event = _slice(timeline, name, "step", step.task_id, step.start, step.end, args)
         event["cname"] = _BLOCKING_COLOUR if blocking else _STEP_COLOUR
         events.append(event)
     events += _block_events(timeline)
     return {"traceEvents": events, "displayTimeUnit": "ms"}
+
+
+def wait_text(wait: Suspension) -> str:
+    """``"a Future at <cell 3>:4: await asyncio.sleep(delay)"``: what a task waited for, where.
+
+    :param wait: one wait.
+    """
+    where = wait.location
+    if where is None:
+        return wait.awaited
+    return f"{wait.awaited} at {where.label}" + (f": {where.source}" if where.source else "")
 
 
 def trace_json(timeline: Timeline) -> str:

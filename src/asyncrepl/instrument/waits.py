@@ -1,0 +1,162 @@
+"""What tasks waited for: a preallocated ring of waits, each noted as the future it waited for
+wakes the task: the start of the step it wakes, the task, where in the task's coroutine it
+waited (the frame's ``f_lasti``, made a line only when shown) and what it waited for (a
+future, a gather, another task). 32 bytes a wait. A step that only yields to the loop
+(``await asyncio.sleep(0)``) waits for nothing and is not one."""
+
+from __future__ import annotations
+
+import asyncio
+import struct
+from array import array
+from typing import Any
+
+__all__ = [
+    "BYTES_PER_WAIT",
+    "FUTURE",
+    "GATHER",
+    "UNKNOWN_PLACE",
+    "WaitLog",
+    "awaited_code",
+    "wait_words",
+]
+
+_FIELDS = 4  # the step's start, the task id, where, what: each a double
+BYTES_PER_WAIT = 8 * _FIELDS
+
+#: What a wait was for (``what``): a task id (1 and up), or one of these.
+FUTURE = 0  # a future: a sleep's timer, a queue, an event, a lock, I/O...
+GATHER = -1  # asyncio.gather's future
+#: ``where`` when the task's coroutine could not be read (not a native coroutine).
+UNKNOWN_PLACE = -1
+
+_GATHERING_FUTURE = getattr(asyncio.tasks, "_GatheringFuture", None)
+
+
+def awaited_code(waiter: Any, task_id: Any) -> int:
+    """``what`` for a wait on ``waiter`` (a task, a gather, or any other future).
+
+    :param waiter: the task's ``_fut_waiter``.
+    :param task_id: gives the id of a task that has none yet.
+    """
+    if isinstance(waiter, asyncio.Task):
+        try:
+            return int(waiter._asyncrepl_id)  # type: ignore[attr-defined]
+        except AttributeError:
+            return int(task_id(waiter))
+    if _GATHERING_FUTURE is not None and isinstance(waiter, _GATHERING_FUTURE):
+        return GATHER
+    return FUTURE
+
+
+def wait_words(what: int, task_name: str | None) -> str:
+    """``what`` in words: ``"a Future"``, ``"gather"``, ``"Task 'worker-2'"``.
+
+    :param what: from :func:`awaited_code`.
+    :param task_name: the awaited task's name, when ``what`` is a task id and it is known.
+    """
+    if what == FUTURE:
+        return "a Future"
+    if what == GATHER:
+        return "asyncio.gather"
+    return f"Task {task_name!r}" if task_name else f"task #{what}"
+
+
+class WaitLog:
+    """Waits in the order they happened; the newest overwrite the oldest. Each wait is four
+    numbers in one flat array of doubles (its step's start, the task id, where, what), so a
+    batch goes in with one copy.
+
+    :param capacity: how many waits to keep; memory is allocated here, at once.
+    """
+
+    __slots__ = ("_bytes", "capacity", "values", "written")
+
+    def __init__(self, capacity: int) -> None:
+        if capacity < 1:
+            raise ValueError(f"capacity must be at least 1, not {capacity}")
+        self.capacity = capacity
+        self.values = array("d", bytes(BYTES_PER_WAIT * capacity))
+        self._bytes = memoryview(self.values).cast("B")
+        self.written = 0
+
+    def __len__(self) -> int:
+        return min(self.written, self.capacity)
+
+    def extend(self, flat: list[float | int]) -> None:
+        """Append waits in bulk, oldest first.
+
+        :param flat: four numbers a wait: its step's start, the task id, where, what.
+        """
+        count = len(flat) // _FIELDS
+        if count > self.capacity:  # only the newest fit
+            self.written += count - self.capacity
+            flat = flat[-self.capacity * _FIELDS :]
+            count = self.capacity
+        at = self.written % self.capacity
+        first = min(count, self.capacity - at)
+        self._put(at, flat[: first * _FIELDS] if first < count else flat)
+        if first < count:
+            self._put(0, flat[first * _FIELDS :])
+        self.written += count
+
+    def _put(self, at: int, flat: list[float | int]) -> None:
+        start = at * BYTES_PER_WAIT
+        self._bytes[start : start + 8 * len(flat)] = struct.pack(f"{len(flat)}d", *flat)
+
+    def of_task(self, task_id: int) -> list[tuple[float, int, int]]:
+        """``(step start, where, what)`` of each wait kept for ``task_id``, oldest first.
+
+        :param task_id: a recorder's task id.
+        """
+        kept = len(self)
+        whos = self.values[1 : kept * _FIELDS : _FIELDS]
+        oldest = self.written % self.capacity if self.written > self.capacity else 0
+        found: list[tuple[float, int, int]] = []
+        for at, stop in ((oldest, kept), (0, oldest)):
+            while at < stop:
+                try:
+                    at = whos.index(task_id, at, stop)
+                except ValueError:
+                    break
+                start, _, where, what = self.values[at * _FIELDS : (at + 1) * _FIELDS]
+                found.append((start, int(where), int(what)))
+                at += 1
+        return found
+
+    def between(self, start: float, end: float) -> list[tuple[float, int, int, int]]:
+        """``(step start, task id, where, what)`` of each wait kept whose wake-up step started
+        in ``[start, end]``, oldest first.
+
+        :param start: window start.
+        :param end: window end.
+        """
+        kept, written = len(self), self.written
+        oldest = written - kept
+        starts = self.values[0::_FIELDS]
+        lo = self._first(starts, oldest, written, start)
+        hi = self._first(starts, lo, written, end, after=True)
+        found = []
+        for n in range(lo, hi):
+            at = (n % self.capacity) * _FIELDS
+            moment, who, where, what = self.values[at : at + _FIELDS]
+            found.append((moment, int(who), int(where), int(what)))
+        return found
+
+    def _first(
+        self, starts: array[float], lo: int, hi: int, t: float, *, after: bool = False
+    ) -> int:
+        """The number of the first wait from ``lo`` whose start is ``t`` or later (later
+        than ``t`` with ``after``); ``hi`` when none is."""
+        while lo < hi:
+            mid = (lo + hi) // 2
+            value = starts[mid % self.capacity]
+            if value < t or (after and value == t):
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+
+    def clear(self) -> None:
+        """Forget every wait (the memory stays allocated)."""
+        self.written = 0
