@@ -35,5 +35,5 @@ def test_end_of_run_benchmark_runs_and_prints_the_pause() -> None:
         check=True,
     )
     lines = done.stdout.splitlines()
-    assert lines[0].startswith("end of run: 200 tasks x 50 steps = 10,000 steps")
-    assert lines[-1].split()[0] == "pause" and lines[-1].endswith("x the run")
+    assert lines[0].startswith("end of run: tasks x 50 steps")
+    assert lines[1].startswith("     10,000 steps: run ") and lines[1].endswith("x the run")
