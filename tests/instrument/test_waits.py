@@ -45,6 +45,10 @@ async def print_values(values: list[int], delay: float) -> None:
         await asyncio.sleep(delay)  # the tutorial's wait
 
 
+async def helper() -> None:
+    await asyncio.sleep(0.001)
+
+
 async def yielder() -> None:
     for _ in range(5):
         await asyncio.sleep(0)
@@ -55,8 +59,13 @@ async def waits_for_others() -> None:
     await one  # waits for a task
     await asyncio.gather(print_values([1], 0.001), yielder())  # waits for a gather
     queue: asyncio.Queue[int] = asyncio.Queue()
-    asyncio.get_running_loop().call_soon(queue.put_nowait, 1)
-    await queue.get()  # waits for a queue's future
+    loop = asyncio.get_running_loop()
+    loop.call_soon(queue.put_nowait, 1)
+    await queue.get()  # waits in Queue.get
+    future = loop.create_future()
+    loop.call_soon(future.set_result, 1)
+    await future  # waits for a bare future
+    await helper()  # waits in a coroutine of its own
 
 
 async def values_task() -> None:
@@ -67,19 +76,21 @@ async def values_task() -> None:
 def test_each_wait_names_the_await_line_and_what_it_waited_for(debug: bool) -> None:
     rec = run(values_task(), debug=debug)
     waits = rec.suspensions(next(t for t in rec.finished() if t.name == "values").id)
-    assert described(waits) == [(line_of("# the tutorial's wait"), "a Future")] * 3
+    assert described(waits) == [(line_of("# the tutorial's wait"), "asyncio.sleep")] * 3
     assert waits[0].location is not None
     assert waits[0].location.source == "await asyncio.sleep(delay)  # the tutorial's wait"
     assert [w.step_start for w in waits] == sorted(w.step_start for w in waits)
 
 
-def test_waits_for_a_task_a_gather_and_a_queue() -> None:
+def test_waits_for_a_task_a_gather_a_queue_a_future_and_a_helper() -> None:
     rec = run(waits_for_others())
     waits = rec.suspensions(next(t for t in rec.finished() if t.name == "main").id)
     assert described(waits) == [
         (line_of("# waits for a task"), "Task 'one'"),
         (line_of("# waits for a gather"), "asyncio.gather"),
-        (line_of("# waits for a queue's future"), "a Future"),
+        (line_of("# waits in Queue.get"), "Queue.get()"),
+        (line_of("# waits for a bare future"), "a Future"),
+        (line_of("# waits in a coroutine of its own"), "helper()"),
     ]
 
 
@@ -100,11 +111,8 @@ def test_the_export_says_what_woke_a_step(tmp_path: Path) -> None:
         if e.get("cat") == "step" and "woken after waiting for" in e["args"]
     ]
     line = line_of("# the tutorial's wait")
-    assert (
-        woken
-        == [f"a Future at test_waits.py:{line}: await asyncio.sleep(delay)  # the tutorial's wait"]
-        * 2
-    )
+    source = "await asyncio.sleep(delay)  # the tutorial's wait"
+    assert woken == [f"asyncio.sleep at test_waits.py:{line}: {source}"] * 2
 
 
 def test_the_log_keeps_the_newest_waits_across_the_wrap() -> None:

@@ -12,18 +12,25 @@ import sys
 from asyncio import base_events, format_helpers
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from types import MethodType
+from types import CoroutineType, MethodType
 from typing import Any
 
 from asyncrepl.instrument.hooks import Instruments
 from asyncrepl.instrument.ring import CALLBACK, IDLE
 from asyncrepl.instrument.sites import add_boundary
-from asyncrepl.instrument.waits import FUTURE, UNKNOWN_PLACE, awaited_code
+from asyncrepl.instrument.waits import (
+    CALL_WHATS,
+    FUTURE,
+    UNKNOWN_PLACE,
+    awaited_code,
+    call_what,
+)
 
 __all__ = ["STAGE_LIMIT", "Stage", "callback_task", "make_round", "report_callback_error"]
 
 _BUILTIN = type(len)
 _FUTURE = asyncio.Future  # the C Future: what most waits are for
+_COROUTINE = CoroutineType
 #: The step and wake-up methods of the pure-Python Task (``asyncio.tasks._PyTask``).
 _PY_TASK = getattr(asyncio.tasks, "_PyTask", asyncio.Task)
 _PY_TASK_STEPS = frozenset(
@@ -93,7 +100,8 @@ class Stage:
         coroutine waited and for what."""
         callback = handle._callback
         if handle._args and callback_task(callback) is task and not _is_step(callback):
-            what = awaited_code(handle._args[0], self.task_id)  # a wake-up's one argument
+            awaited = getattr(task.get_coro(), "cr_await", None)
+            what = awaited_code(handle._args[0], self.task_id, awaited)  # the future woke it
             self.waits += (start, who, suspended_at(task), what)
 
     def round_ended(self, ready: Any) -> None:
@@ -273,6 +281,7 @@ def make_round(loop: Any, stages: tuple[Stage, ...]) -> Callable[[], None]:
     step_type: type = Stage  # learnt at the first step: the C Task's TaskStepMethWrapper
     plain_kinds: set[type] = set()  # callback types seen that never belong to a task
     several = len(stages) > 1
+    call_whats = CALL_WHATS
 
     def run_once() -> None:
         nonlocal step_type
@@ -306,12 +315,19 @@ def make_round(loop: Any, stages: tuple[Stage, ...]) -> Callable[[], None]:
                             who = task_id(task)
                         start = clock()
                         add_start(start)
-                        try:
-                            where = task.get_coro().cr_frame.f_lasti
-                        except Exception:  # not a Python coroutine
-                            where = UNKNOWN_PLACE
                         future = handle._args[0]
-                        what = FUTURE if type(future) is _FUTURE else awaited_code(future, task_id)
+                        try:
+                            coro = task.get_coro()
+                            where = coro.cr_frame.f_lasti
+                            awaited = coro.cr_await
+                        except Exception:  # not a Python coroutine
+                            where, awaited = UNKNOWN_PLACE, None
+                        if type(awaited) is _COROUTINE:  # asyncio.sleep, Queue.get...
+                            what = call_whats.get(id(awaited.cr_code)) or call_what(awaited.cr_code)
+                        elif type(future) is _FUTURE:
+                            what = FUTURE
+                        else:  # a task, a gather
+                            what = awaited_code(future, task_id)
                         add_waits((start, who, where, what))
                     elif kind is _BUILTIN or kind in plain_kinds:
                         who = CALLBACK
@@ -342,7 +358,7 @@ def make_round(loop: Any, stages: tuple[Stage, ...]) -> Callable[[], None]:
                     raise
                 except BaseException as exc:
                     report(handle, exc)
-            handle = callback = task = args = future = None  # break cycles, as asyncio does
+            handle = callback = task = args = future = coro = awaited = None  # as asyncio does
         finally:
             _round_ended(stages, ready)
         if broken:

@@ -7,38 +7,75 @@ future, a gather, another task). 32 bytes a wait. A step that only yields to the
 from __future__ import annotations
 
 import asyncio
+import os
 import struct
 from array import array
+from types import CodeType, CoroutineType
 from typing import Any
 
 __all__ = [
     "BYTES_PER_WAIT",
+    "CALLS",
+    "CALL_WHATS",
     "FUTURE",
     "GATHER",
     "UNKNOWN_PLACE",
     "WaitLog",
     "awaited_code",
+    "call_what",
     "wait_words",
 ]
 
 _FIELDS = 4  # the step's start, the task id, where, what: each a double
 BYTES_PER_WAIT = 8 * _FIELDS
 
-#: What a wait was for (``what``): a task id (1 and up), or one of these.
-FUTURE = 0  # a future: a sleep's timer, a queue, an event, a lock, I/O...
+#: What a wait was for (``what``): a task id (1 and up), one of these, or a coroutine the
+#: task's own coroutine awaited (``asyncio.sleep``, ``Queue.get``): -2 and down, see CALLS.
+FUTURE = 0  # a future: an executor's result, I/O...
 GATHER = -1  # asyncio.gather's future
+#: The functions whose coroutines tasks awaited, by ``id()`` of their code: the ``what`` for
+#: each. The codes stay referenced in CALLS, so an ``id()`` is never reused while in here.
+CALL_WHATS: dict[int, int] = {}
+#: What each coroutine code in CALL_WHATS is called, in words; ``what`` -2 is the first.
+CALLS: list[tuple[CodeType, str]] = []
+_CALLS_LIMIT = 4096  # distinct functions remembered (the asyncio calls, the user's helpers)
+_ASYNCIO_DIR = os.path.join(os.path.dirname(asyncio.__file__), "")
 #: ``where`` when the task's coroutine could not be read (not a native coroutine).
 UNKNOWN_PLACE = -1
 
 _GATHERING_FUTURE = getattr(asyncio.tasks, "_GatheringFuture", None)
 
 
-def awaited_code(waiter: Any, task_id: Any) -> int:
+def call_what(code: CodeType) -> int:
+    """``what`` for a wait inside a coroutine of ``code`` that the task's coroutine awaited
+    (remembered from now on; FUTURE once too many are).
+
+    :param code: the awaited coroutine's code.
+    """
+    found = CALL_WHATS.get(id(code))
+    if found is not None:
+        return found
+    if len(CALLS) >= _CALLS_LIMIT:
+        return FUTURE
+    qualname = code.co_qualname
+    if code.co_filename.startswith(_ASYNCIO_DIR) and "." not in qualname:
+        words = f"asyncio.{qualname}"  # asyncio.sleep, asyncio.wait_for
+    else:
+        words = f"{qualname}()"  # Queue.get(), Event.wait(), the user's fetch()
+    CALLS.append((code, words))
+    what = CALL_WHATS[id(code)] = -1 - len(CALLS)
+    return what
+
+
+def awaited_code(waiter: Any, task_id: Any, awaited: Any = None) -> int:
     """``what`` for a wait on ``waiter`` (a task, a gather, or any other future).
 
-    :param waiter: the task's ``_fut_waiter``.
+    :param waiter: the future that woke the task.
     :param task_id: gives the id of a task that has none yet.
+    :param awaited: what the task's own coroutine awaited (its ``cr_await``).
     """
+    if type(awaited) is CoroutineType:
+        return call_what(awaited.cr_code)
     if isinstance(waiter, asyncio.Task):
         try:
             return int(waiter._asyncrepl_id)  # type: ignore[attr-defined]
@@ -50,7 +87,8 @@ def awaited_code(waiter: Any, task_id: Any) -> int:
 
 
 def wait_words(what: int, task_name: str | None) -> str:
-    """``what`` in words: ``"a Future"``, ``"gather"``, ``"Task 'worker-2'"``.
+    """``what`` in words: ``"asyncio.sleep"``, ``"Queue.get()"``, ``"asyncio.gather"``,
+    ``"Task 'worker-2'"``, ``"a Future"``.
 
     :param what: from :func:`awaited_code`.
     :param task_name: the awaited task's name, when ``what`` is a task id and it is known.
@@ -59,6 +97,8 @@ def wait_words(what: int, task_name: str | None) -> str:
         return "a Future"
     if what == GATHER:
         return "asyncio.gather"
+    if what < GATHER:
+        return CALLS[-2 - what][1] if -2 - what < len(CALLS) else "a coroutine"
     return f"Task {task_name!r}" if task_name else f"task #{what}"
 
 
