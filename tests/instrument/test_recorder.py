@@ -226,6 +226,24 @@ def test_finished_history_is_bounded() -> None:
     assert [t.name for t in rec.finished()] == ["t8", "t9", "main"]
 
 
+def test_a_forgotten_task_lives_from_its_first_step_to_its_last_on_the_timeline() -> None:
+    rec = Recorder(finished_limit=1)
+
+    async def main() -> None:
+        for n in range(3):
+            await asyncio.create_task(ticker(2), name=f"t{n}")
+
+    run(rec, main())
+    timeline = rec.timeline()
+    forgotten = [t for t in timeline.tasks if t.name.startswith("Task #")]
+    assert len(forgotten) == 3  # t0, t1, t2: only main is remembered
+    assert timeline.notes == ("3 tasks finished too long ago to be remembered by name.",)
+    for info in forgotten:
+        own = [s for s in timeline.steps if s.task_id == info.id]
+        assert len(own) == 3
+        assert (info.created, info.ended) == (own[0].start, own[-1].end)
+
+
 def test_no_task_is_kept_alive() -> None:
     rec = Recorder()
     refs: list[weakref.ref[asyncio.Task[Any]]] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 import pytest
@@ -157,13 +158,32 @@ def test_a_step_over_the_threshold_is_drawn_as_blocking_and_named_in_the_summary
     text = fragment_list_to_text(render_timeline(tl, width=60))
     assert GLYPHS["block"] * 5 in row(text.splitlines(), "slow")
     assert "▓ held the loop > 0.2 s" in text
-    assert "⚠ 1 step held the loop longer than 0.2 s" in text
-    assert "longest step 0.3 s (slow)" in text
+    words = " ".join(text.split())  # the summary is broken between words to the width
+    assert "⚠ 1 step held the loop longer than 0.2 s" in words
+    assert "longest step 0.3 s (slow)" in words
+    assert "Fix: `await` the slow call, or run it in `await asyncio.to_thread(...)`." in words
+    assert all(len(line) <= 60 for line in text.splitlines())
     # Above the threshold only: with a higher one the same step is a plain run.
     relaxed = fragment_list_to_text(render_timeline(timeline({slow: [(0.1, 0.3)]}, end=0.5)))
     assert "⚠" in relaxed
     calm = timeline({slow: [(0.1, 0.3)]}, end=0.5, threshold=0.5)
     assert GLYPHS["block"] not in fragment_list_to_text(render_timeline(calm))
+
+
+def test_blocks_of_asyncio_starting_many_tasks_get_their_own_fix() -> None:
+    main = task(1, "main", created=0.0, ended=0.5)
+    tl = timeline({main: [(0.0, 0.3)]}, end=0.5, blocks=[(0.0, 0.3)])
+    gather = BlockReport("AR201", "loop-blocked", T0, 0.3, "main", call="asyncio.gather(*c)")
+    busy = dataclasses.replace(
+        tl, blocks=(dataclasses.replace(gather, callee="asyncio.tasks.gather"),)
+    )
+    words = " ".join(fragment_list_to_text(render_timeline(busy, width=80)).split())
+    assert (
+        "Fix: start very many tasks in batches, or accept it as a one-off start-up cost." in words
+    )
+    assert "to_thread" not in words
+    other = dataclasses.replace(tl, blocks=(dataclasses.replace(gather, callee="time.sleep"),))
+    assert "to_thread" in fragment_list_to_text(render_timeline(other, width=200))
 
 
 @pytest.mark.parametrize(

@@ -305,9 +305,18 @@ class Recorder:
         infos = self._infos_between(start, end, task_ids)
         missing = set(steps.task_ids) - infos.keys() - {CALLBACK}
         notes: tuple[str, ...] = ()
-        for task_id in missing:
-            infos[task_id] = TaskInfo(task_id, f"Task #{task_id}", "?", TaskState.DONE)
-        if missing:
+        if missing:  # they lived from their first step to their last, as far as is known
+            first = dict(zip(reversed(steps.task_ids), reversed(steps.starts), strict=True))
+            last = dict(zip(steps.task_ids, steps.ends, strict=True))
+            for task_id in missing:
+                infos[task_id] = TaskInfo(
+                    task_id,
+                    f"Task #{task_id}",
+                    "?",
+                    TaskState.DONE,
+                    created=first[task_id],
+                    ended=last[task_id],
+                )
             notes = (f"{len(missing)} tasks finished too long ago to be remembered by name.",)
         tasks = tuple(infos[key] for key in sorted(infos))
         return Timeline(start=start, end=end, tasks=tasks, steps=steps, notes=notes)

@@ -4,12 +4,21 @@ when it waited and when it held the loop too long, an axis, a legend and a summa
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 
-from asyncrepl.records import BUSY_LOOP, Step, StepColumns, TaskInfo, TaskState, Timeline
+from asyncrepl.records import (
+    BUSY_LOOP,
+    BlockReport,
+    Step,
+    StepColumns,
+    TaskInfo,
+    TaskState,
+    Timeline,
+)
 
 __all__ = [
     "GLYPHS",
@@ -49,6 +58,9 @@ _NAME_WIDTH = 24
 #: asyncio's own housekeeping at the end of ``asyncio.run``: not the user's work, not drawn.
 _HOUSEKEEPING = ("BaseEventLoop.shutdown_asyncgens", "BaseEventLoop.shutdown_default_executor")
 _CALLBACKS = "callbacks"
+_BLOCKING_FIX = "`await` the slow call, or run it in `await asyncio.to_thread(...)`."
+#: When every block in the window was asyncio itself starting very many tasks at once.
+_ASYNCIO_BUSY_FIX = "start very many tasks in batches, or accept it as a one-off start-up cost."
 
 
 @dataclass(frozen=True)
@@ -268,14 +280,22 @@ def render_timeline(
         out += _name("loop blocked", name_width) + chart.spans_row(blocks, "block")
     out += chart.axis(name_width + 1)
     out += _legend(chart.used, timeline.threshold, width)
-    return out + render_summary(summarize(timeline), timeline.threshold)
+    summary = render_summary(summarize(timeline), timeline.threshold, timeline.blocks, width)
+    return out + summary
 
 
-def render_summary(summary: TimelineSummary, threshold: float) -> StyleAndTextTuples:
+def render_summary(
+    summary: TimelineSummary,
+    threshold: float,
+    blocks: Sequence[BlockReport] = (),
+    width: int | None = None,
+) -> StyleAndTextTuples:
     """The summary lines: wall time, loop busy, steps, the longest step, concurrency.
 
     :param summary: from :func:`summarize`.
     :param threshold: seconds above which a step blocks the loop.
+    :param blocks: the watchdog's reports in the window (they say why steps were long).
+    :param width: lines are broken between words to fit; None leaves them whole.
     """
     parts = [
         f"{format_duration(summary.wall)} wall time",
@@ -290,16 +310,26 @@ def render_summary(summary: TimelineSummary, threshold: float) -> StyleAndTextTu
         out += _concurrency(summary)
     if summary.blocking_steps:
         count = summary.blocking_steps
+        busy_asyncio = bool(blocks) and all(block.in_asyncio for block in blocks)
+        fix = _ASYNCIO_BUSY_FIX if busy_asyncio else _BLOCKING_FIX
         out.append(
             (
                 "class:ar.warn",
                 f"⚠ {count} step{'s' * (count != 1)} held the loop longer than "
-                f"{format_duration(threshold)} (▓): nothing else ran meanwhile. Fix: `await` "
-                "the slow call, or run it in `await asyncio.to_thread(...)`.\n",
+                f"{format_duration(threshold)} (▓): nothing else ran meanwhile. Fix: {fix}\n",
             )
         )
+    if width is not None:
+        out = [(fragment[0], _wrap(fragment[1], width)) for fragment in out]
     out[-1] = (out[-1][0], out[-1][1].removesuffix("\n"))
     return out
+
+
+def _wrap(line: str, width: int) -> str:
+    """``line`` (ending in a newline) broken between words to ``width`` columns."""
+    body = line.removesuffix("\n")
+    wrapped = textwrap.fill(body, width=max(width, 20), subsequent_indent="  ")
+    return wrapped + "\n" * line.endswith("\n")
 
 
 def _concurrency(summary: TimelineSummary) -> StyleAndTextTuples:
@@ -307,8 +337,11 @@ def _concurrency(summary: TimelineSummary) -> StyleAndTextTuples:
     if summary.busy_fraction <= BUSY_LOOP:
         together, apart = format_duration(summary.concurrent), format_duration(summary.serial)
         return [
-            ("class:ar.ok", f"Ran concurrently: {together} instead of {apart} "),
-            ("class:ar.ok", f"one after another ({summary.workers} tasks).\n"),
+            (
+                "class:ar.ok",
+                f"Ran concurrently: {together} instead of {apart} one after another "
+                f"({summary.workers} tasks).\n",
+            )
         ]
     return [
         (
