@@ -126,3 +126,24 @@ def test_the_log_keeps_the_newest_waits_across_the_wrap() -> None:
     log.extend([float(n) for n in range(100, 120)])  # five waits at once: the newest four
     assert [w[0] for w in log.between(0.0, 1000.0)] == [104.0, 108.0, 112.0, 116.0]
     assert log.of_task(GATHER) == []
+
+
+def test_waits_of_pure_python_tasks_from_a_task_factory() -> None:
+    rec = Recorder(capacity=4096)
+    found: list[Suspension] = []
+
+    async def main() -> None:
+        task = asyncio.create_task(print_values([1, 3, 5], 0.001))
+        await task
+        found.extend(rec.suspensions(task))
+
+    loop = asyncio.new_event_loop()
+    python_task: Any = getattr(asyncio.tasks, "_PyTask", asyncio.Task)
+    loop.set_task_factory(lambda loop, coro, **kw: python_task(coro, loop=loop, **kw))
+    try:
+        assert rec.attach(loop) is None
+        loop.run_until_complete(main())
+    finally:
+        rec.detach()
+        loop.close()
+    assert described(found) == [(line_of("# the tutorial's wait"), "asyncio.sleep")] * 3

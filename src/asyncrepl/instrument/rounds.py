@@ -1,8 +1,9 @@
 """The recorder's hot path: the watched loop's ``_run_once``, one round of the loop that runs
-the ready handles itself and notes, for each, the moment it starts and who it runs. It does
-what asyncio's own round does in the same order (expired timers, I/O poll, due timers, then
-each ready handle once), calling each callback directly, as ``Handle._run`` would; the frame
-that saves pays for the clock (``benchmarks/recorder.py`` measures it all)."""
+the ready handles itself and notes, for each, the moment it starts and who it runs, and for a
+task's wake-up, where the task waited and for what. It does what asyncio's own round does in
+the same order (expired timers, I/O poll, due timers, then each ready handle once), calling
+each callback directly, as ``Handle._run`` would but without its starred call; what that
+saves pays for the clock (``benchmarks/recorder.py`` measures it all)."""
 
 from __future__ import annotations
 
@@ -96,12 +97,12 @@ class Stage:
             self.instruments.call("step_ended", task, self.clock())
 
     def note_wake(self, task: Any, handle: Any, start: float, who: int) -> None:
-        """If ``handle`` wakes ``task`` (the future it waited for is done), note where its
-        coroutine waited and for what."""
-        callback = handle._callback
-        if handle._args and callback_task(callback) is task and not _is_step(callback):
+        """If ``handle`` (one of ``task``'s callbacks) wakes it, the future it waited for
+        being done, note where its coroutine waited and for what (the careful path's, and a
+        pure-Python Task's, way of what the fast path does inline)."""
+        if handle._args and not _is_step(handle._callback):  # a wake-up, with the future
             awaited = getattr(task.get_coro(), "cr_await", None)
-            what = awaited_code(handle._args[0], self.task_id, awaited)  # the future woke it
+            what = awaited_code(handle._args[0], self.task_id, awaited)
             self.waits += (start, who, suspended_at(task), what)
 
     def round_ended(self, ready: Any) -> None:
