@@ -209,8 +209,9 @@ class Recorder:
         record.cell = cell
 
     def suspensions(self, task: AnyTask | int) -> list[Suspension]:
-        """Where and for what each step of ``task`` that ended in a wait left it waiting,
-        oldest first (a step that only yielded, ``await asyncio.sleep(0)``, is not a wait).
+        """What ``task`` waited for, and where, each time a future woke it, oldest first (a
+        step that only yielded, ``await asyncio.sleep(0)``, is not a wait; the wait going on
+        now is not here yet: see ``%tasks``).
 
         :param task: a task, or its id.
         """

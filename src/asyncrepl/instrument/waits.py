@@ -1,8 +1,9 @@
 """What tasks waited for: a preallocated ring of waits, each noted as the future it waited for
 wakes the task: the start of the step it wakes, the task, where in the task's coroutine it
-waited (the frame's ``f_lasti``, made a line only when shown) and what it waited for (a
-future, a gather, another task). 32 bytes a wait. A step that only yields to the loop
-(``await asyncio.sleep(0)``) waits for nothing and is not one."""
+waited (the frame's ``f_lasti``, made a line only when shown) and what it waited for (the
+coroutine it awaited, ``asyncio.sleep`` or ``Queue.get()``; else a gather, another task, a
+future). 32 bytes a wait. A step that only yields to the loop (``await asyncio.sleep(0)``)
+waits for nothing and is not one."""
 
 from __future__ import annotations
 
