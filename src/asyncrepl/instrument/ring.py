@@ -153,7 +153,7 @@ class StepRing:
     ) -> StepColumns:
         """The finished steps (and parts of steps) that overlap ``[start, end]``, oldest
         first; the entry running now has no end yet and is left out. Built column by column
-        (a million steps in a few hundredths of a second).
+        (a million steps in a tenth or two of a second, not a million objects).
 
         :param start: window start, None for the oldest kept.
         :param end: window end, None for the newest.
