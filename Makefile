@@ -1,10 +1,11 @@
 # make run: set up .venv if needed and start asyncrepl.  make test: lint, then the whole suite.
+# make peer: the peer suites (IPython's own tests, flake8-async's fixtures) against asyncrepl.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint format bench peer clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +29,11 @@ test: lint
 format: $(STAMP)
 	$(BIN)/ruff format src tests benchmarks
 	$(BIN)/ruff check --fix src tests benchmarks
+
+# Other projects' own tests run against asyncrepl: each tests/peer/*_peer.py downloads its peer's
+# sdist and fails on any difference that asyncrepl causes.
+peer: $(STAMP)
+	for p in tests/peer/*_peer.py; do [ -e "$$p" ] || continue; $(BIN)/python $$p || exit 1; done
 
 bench: $(STAMP)
 	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done
