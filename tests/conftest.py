@@ -20,7 +20,7 @@ def ip() -> Any:
 def arip(ip: Any) -> Iterator[Any]:
     """The in-process shell with asyncrepl loaded; the journal is cleared for each test."""
     ip.run_line_magic("load_ext", "asyncrepl")
-    from asyncrepl.ipython.extension import session_of
+    from asyncrepl.ipython.state import session_of
 
     session_of(ip).journal.clear()
     yield ip

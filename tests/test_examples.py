@@ -9,7 +9,6 @@ The order of events does not change: the loop wakes timers by their deadlines.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -117,10 +116,6 @@ def test_in_asyncrepl(
     assert "Your code, fixed:\n      async for i in gen(10):" in explained
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("asyncrepl.cli_run") is None,
-    reason="`asyncrepl run` is not written yet",
-)
 def test_with_asyncrepl_run() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "asyncrepl", "run", str(EXAMPLES / "04_concurrent_tasks.py")],

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from asyncrepl.analysis.catalogue import RULES
-from asyncrepl.ipython.extension import settings_of
+from asyncrepl.ipython.state import settings_of
 from asyncrepl.watchdog import CODES
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")

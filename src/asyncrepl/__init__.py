@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 __all__ = ["__version__", "embed", "load_ipython_extension", "unload_ipython_extension"]
@@ -39,4 +40,8 @@ def embed(**kwargs: Any) -> None:
     """
     from asyncrepl.cli import embed as _embed
 
+    if "user_ns" not in kwargs:
+        caller = sys._getframe(1)
+        kwargs["user_ns"] = {**caller.f_globals, **caller.f_locals}
+        del caller  # a frame kept here would keep the caller's variables alive
     _embed(**kwargs)

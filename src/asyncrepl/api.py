@@ -162,7 +162,7 @@ def _start_watchdog(
 
         dog = Watchdog(recorder, threshold=threshold, on_report=on_block)
         dog.start(threading.get_ident())
-    except Exception:  # ImportError while it is being written, or our own bug
+    except Exception:  # our own bug: the recording goes on without the watchdog
         log.exception("asyncrepl: the blocking-call watchdog could not start")
         return None
     return dog

@@ -91,15 +91,14 @@ def start_repl(argv: list[str]) -> int:
 
 
 def embed(**kwargs: Any) -> None:
-    """An asyncrepl session in the caller's scope (``IPython.embed`` plus asyncrepl).
+    """An asyncrepl session (``IPython.embed`` plus asyncrepl) in the namespace ``user_ns``
+    (a fresh one when not given): :func:`asyncrepl.embed` passes its caller's variables.
 
     :param kwargs: passed to ``IPython.terminal.embed.InteractiveShellEmbed``.
     """
     from IPython.terminal.embed import InteractiveShellEmbed
 
     kwargs.setdefault("banner1", banner())
-    frame = sys._getframe(2)
-    kwargs.setdefault("user_ns", {**frame.f_globals, **frame.f_locals})
     shell = InteractiveShellEmbed.instance(**kwargs)
     assert shell.extension_manager is not None
     shell.extension_manager.load_extension("asyncrepl")

@@ -9,10 +9,10 @@ from __future__ import annotations
 import bisect
 import enum
 import operator
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from itertools import compress
-from typing import overload
+from typing import Any, overload
 
 from asyncrepl.labels import LocationLabeler, default_labeler
 
@@ -20,6 +20,8 @@ __all__ = [
     "BUSY_LOOP",
     "BlockReport",
     "Finding",
+    "Incident",
+    "IncidentKind",
     "Location",
     "LocationLabeler",
     "Step",
@@ -273,6 +275,19 @@ class StepColumns(Sequence[Step]):
         inside: float = sum(durations[inside_from:inside_to])
         return inside + cut
 
+    def only(self, task_ids: Collection[int]) -> StepColumns:
+        """The steps of the tasks in ``task_ids``, in the same order.
+
+        :param task_ids: the tasks kept (0: plain callbacks).
+        """
+        wanted = set(task_ids)
+        keep = list(map(wanted.__contains__, self.task_ids))  # no Python loop per step
+        return StepColumns(
+            list(compress(self.task_ids, keep)),
+            list(compress(self.starts, keep)),
+            list(compress(self.ends, keep)),
+        )
+
     def __len__(self) -> int:
         return len(self.task_ids)
 
@@ -333,3 +348,48 @@ class Timeline:
     threshold: float = 0.1
     notes: tuple[str, ...] = field(default=())
     waits: tuple[Suspension, ...] = ()
+
+    def only(self, task_ids: Collection[int]) -> Timeline:
+        """The same window with only the tasks in ``task_ids`` and their steps and waits.
+        The notes speak of the whole window, so they stay only when every task does.
+
+        :param task_ids: the tasks kept (0: plain callbacks).
+        """
+        wanted = set(task_ids)
+        tasks = tuple(t for t in self.tasks if t.id in wanted)
+        return replace(
+            self,
+            tasks=tasks,
+            steps=StepColumns.of(self.steps).only(wanted),
+            waits=tuple(w for w in self.waits if w.task_id in wanted),
+            notes=self.notes if len(tasks) == len(self.tasks) else (),
+        )
+
+
+class IncidentKind(enum.Enum):
+    """What kind of thing went wrong (or was flagged)."""
+
+    EXCEPTION = "exception"  # a cell raised
+    TASK_EXCEPTION = "task-exception"  # a background task ended with an exception
+    WARNING = "warning"  # a Python warning, e.g. a coroutine never awaited
+    FINDING = "finding"  # the static check flagged a line (a records.Finding)
+    BLOCK = "block"  # the watchdog saw the loop blocked (a records.BlockReport)
+    HINT = "hint"  # asyncrepl stepped in: asyncio.run() awaited, a coroutine not awaited
+
+
+@dataclass(frozen=True)
+class Incident:
+    """One entry of the journal.
+
+    :param kind: see :class:`IncidentKind`.
+    :param payload: the exception, warning message, Finding or BlockReport.
+    :param cell: the execution count of the cell it belongs to, 0 when unknown.
+    :param code: the explanation key when the reporter already knows it (``"unawaited-coroutine"``).
+    :param source: the cell's source, for showing and correcting the user's own line.
+    """
+
+    kind: IncidentKind
+    payload: Any
+    cell: int = 0
+    code: str = ""
+    source: str = ""

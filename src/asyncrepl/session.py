@@ -4,43 +4,14 @@ of what went wrong, which the magics read and the shell writes."""
 from __future__ import annotations
 
 import collections
-import enum
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from asyncrepl.labels import LocationLabeler, default_labeler
+from asyncrepl.records import Incident
 
-__all__ = ["Incident", "IncidentKind", "Journal", "Session"]
-
-
-class IncidentKind(enum.Enum):
-    """What kind of thing went wrong (or was flagged)."""
-
-    EXCEPTION = "exception"  # a cell raised
-    TASK_EXCEPTION = "task-exception"  # a background task ended with an exception
-    WARNING = "warning"  # a Python warning, e.g. a coroutine never awaited
-    FINDING = "finding"  # the static check flagged a line (a records.Finding)
-    BLOCK = "block"  # the watchdog saw the loop blocked (a records.BlockReport)
-    HINT = "hint"  # asyncrepl stepped in: asyncio.run() awaited, a coroutine not awaited
-
-
-@dataclass(frozen=True)
-class Incident:
-    """One entry of the journal.
-
-    :param kind: see :class:`IncidentKind`.
-    :param payload: the exception, warning message, Finding or BlockReport.
-    :param cell: the execution count of the cell it belongs to, 0 when unknown.
-    :param code: the explanation key when the reporter already knows it (``"unawaited-coroutine"``).
-    :param source: the cell's source, for showing and correcting the user's own line.
-    """
-
-    kind: IncidentKind
-    payload: Any
-    cell: int = 0
-    code: str = ""
-    source: str = ""
+__all__ = ["Journal", "Session"]
 
 
 @dataclass
@@ -59,10 +30,6 @@ class Journal:
     def last(self) -> Incident | None:
         """The newest incident, or None."""
         return self._items[-1] if self._items else None
-
-    def for_cell(self, cell: int) -> list[Incident]:
-        """Incidents of one cell, oldest first."""
-        return [item for item in self._items if item.cell == cell]
 
     def clear(self) -> None:
         self._items.clear()

@@ -17,7 +17,7 @@ def test_a_dynamic_blocking_call_is_reported_with_its_line(tmp_path: Path) -> No
         repl.paste(SNEAKY)
         repl.expect_prompt()
         repl.send_line("await sneaky()")
-        repl.expect(r"The event loop was blocked for 0\.\d\d s by task .* \(AR201 loop-blocked\)")
+        repl.expect(r"The event loop was blocked for 0\.\d\d? s by task .* \(AR201 loop-blocked\)")
         repl.expect(rf"<cell {cell}>:3 in sneaky")
         repl.expect(r'getattr\(time, "sle" \+ "ep"\)\(0\.5\)\s+\^{32}')
         repl.expect(r"Fix: await asyncio\.sleep\(0\.5\)")

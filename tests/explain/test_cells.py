@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 from dataclasses import replace
-
-import pytest
 
 from asyncrepl.explain import explain_cell
 from asyncrepl.explain.cells import turns
+from asyncrepl.instrument.recorder import Recorder
 from asyncrepl.records import Location, Step, TaskInfo, TaskState, Timeline
 
 CELL = TaskInfo(1, "cell [3]", "<cell>", TaskState.RUNNING, is_cell=True, created=0.0)
@@ -50,7 +48,7 @@ def test_tasks_that_kept_the_loop_busy_saved_little() -> None:
     busy = tuple(Step(task, t, t + 0.0915) for t, task in ((n * 0.1, 2 + n % 2) for n in range(6)))
     found = explain_cell(replace(tutorial, steps=busy), 3)
     assert found.what == (
-        "It created 2 tasks and ran for 0.6 s. They took turns on a loop busy 90% of the time, "
+        "It created 2 tasks and ran for 0.61 s. They took turns on a loop busy 90% of the time, "
         "so running them concurrently saved little: concurrency saves time while tasks wait."
     )
 
@@ -59,8 +57,8 @@ def test_tasks_turns_and_time_saved() -> None:
     found = explain_cell(tutorial_timeline(), 3)
     assert found.title == "What cell [3] did on the event loop"
     assert found.what == (
-        "It created 2 tasks and ran for 0.6 s. They ran concurrently: "
-        "0.6 s instead of 1.2 s one after another."
+        "It created 2 tasks and ran for 0.61 s. They ran concurrently: "
+        "0.61 s instead of 1.2 s one after another."
     )
     assert found.details[0] == f"Created 'Task-2' (print_values) at <cell 3>:4: `{WHERE.source}`"
     assert found.details[2] == "They took 6 turns on the loop: " + " → ".join(
@@ -75,8 +73,8 @@ def test_a_task_that_made_the_others_is_not_counted_twice() -> None:
     main = TaskInfo(4, "Task-1", "main", TaskState.DONE, created=0.0, ended=0.6)
     children = tuple(replace(t, parent_id=4) for t in base.tasks if not t.is_cell)
     found = explain_cell(replace(base, tasks=(CELL, main, *children)), 3)
-    assert found.what.startswith("It created 3 tasks and ran for 0.6 s.")
-    assert found.what.endswith("0.6 s instead of 1.2 s one after another.")
+    assert found.what.startswith("It created 3 tasks and ran for 0.61 s.")
+    assert found.what.endswith("0.61 s instead of 1.2 s one after another.")
 
 
 def test_tasks_left_running() -> None:
@@ -96,13 +94,7 @@ def test_turns_merge_consecutive_steps() -> None:
     assert turns(Timeline(0, 9, steps=steps), {2, 3}) == [2, 3, 2]
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("asyncrepl.instrument.recorder") is None,
-    reason="the recorder is not written yet",
-)
 def test_with_the_real_recorder() -> None:
-    from asyncrepl.instrument.recorder import Recorder
-
     async def print_values(values: list[int], delay: float) -> float:
         for _ in values:
             await asyncio.sleep(delay)

@@ -4,15 +4,12 @@ reports and the notes asyncrepl prints."""
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 
 import pytest
 
+from asyncrepl.analysis import check_source
 from asyncrepl.explain import explain_block, explain_finding, explain_incident
-from asyncrepl.records import BlockReport, Finding, Location
-from asyncrepl.session import Incident, IncidentKind
-
-HAS_ANALYSIS = importlib.util.find_spec("asyncrepl.analysis.checker") is not None
+from asyncrepl.records import BlockReport, Finding, Incident, IncidentKind, Location
 
 
 def failure(exc: BaseException) -> BaseException:
@@ -22,10 +19,7 @@ def failure(exc: BaseException) -> BaseException:
         return caught
 
 
-@pytest.mark.skipif(not HAS_ANALYSIS, reason="the static check is not written yet")
 def test_a_real_finding_of_the_static_check() -> None:
-    from asyncrepl.analysis import check_source
-
     source = "import time\nasync def main():\n    time.sleep(1)\n"
     (finding,) = check_source(source, "<cell>")
     found = explain_incident(Incident(IncidentKind.FINDING, finding, cell=2, source=source))
@@ -67,7 +61,7 @@ def test_block_report_with_time_sleep() -> None:
     found = explain_block(report)
     assert found.key == "time-sleep"
     assert (
-        found.what == "The event loop was blocked for 2.00 s by task 'Task-7', in `time.sleep(2)`."
+        found.what == "The event loop was blocked for 2.0 s by task 'Task-7', in `time.sleep(2)`."
     )
     assert found.code == "await asyncio.sleep(2)" and found.where == where
 

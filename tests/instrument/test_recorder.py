@@ -6,6 +6,7 @@ import asyncio
 import gc
 import itertools
 import logging
+import os
 import sys
 import threading
 import time
@@ -20,7 +21,7 @@ from asyncrepl.instrument.hooks import Instrument
 from asyncrepl.instrument.recorder import Recorder
 from asyncrepl.records import TaskState
 
-HERE = "test_recorder.py"
+HERE = os.path.relpath(__file__)  # labels name a file by its path below the current folder
 
 
 def run(recorder: Recorder, main: Coroutine[Any, Any, Any]) -> Any:
@@ -473,5 +474,9 @@ def test_tutorial_print_values_gathered(capsys: Any) -> None:
     origin = steps[0].start
     first = [s.start - origin for s in steps if s.task_id == ids[0]]
     second = [s.start - origin for s in steps if s.task_id == ids[1]]
-    assert first == pytest.approx([0, 0.2, 0.4, 0.6], abs=0.05)
-    assert second == pytest.approx([0, 0.3, 0.6], abs=0.05)
+    # A sleep never ends early; on a busy machine it may end late, so only the start of each
+    # step after the first is bounded below by the delays before it (clock resolution aside).
+    assert len(first) == 4 and len(second) == 3
+    assert first[0] == pytest.approx(0, abs=0.05) and second[0] == pytest.approx(0, abs=0.05)
+    assert all(b - a >= 0.2 - 0.01 for a, b in itertools.pairwise(first))
+    assert all(b - a >= 0.3 - 0.01 for a, b in itertools.pairwise(second))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
@@ -112,7 +113,7 @@ def test_the_export_says_what_woke_a_step(tmp_path: Path) -> None:
     ]
     line = line_of("# the tutorial's wait")
     source = "await asyncio.sleep(delay)  # the tutorial's wait"
-    assert woken == [f"asyncio.sleep at test_waits.py:{line}: {source}"] * 2
+    assert woken == [f"asyncio.sleep at {os.path.relpath(__file__)}:{line}: {source}"] * 2
 
 
 def test_the_log_keeps_the_newest_waits_across_the_wrap() -> None:

@@ -11,7 +11,8 @@ from IPython.core.error import UsageError
 from asyncrepl.ipython.blocking_check import BlockingMagics, install
 from asyncrepl.ipython.extension import cell_labeler
 from asyncrepl.ipython.settings import AsyncREPL
-from asyncrepl.session import IncidentKind, Session
+from asyncrepl.records import IncidentKind
+from asyncrepl.session import Session
 
 BLOCKING_CELL = "import time\nasync def tick():\n    time.sleep(1)\n"
 
@@ -46,7 +47,7 @@ def test_warn_shows_the_line_and_the_fix_then_runs(
     assert f"<cell {cell}>, line 3: AR101 blocking-sleep" in out
     assert "    time.sleep(1)\n    ^^^^^^^^^^^^^" in out
     assert "Fix: await asyncio.sleep(1)" in out
-    [incident] = session.journal.for_cell(cell)
+    [incident] = [i for i in session.journal if i.cell == cell]
     assert incident.kind is IncidentKind.FINDING
     assert incident.payload.code == "AR101"
     assert incident.source == BLOCKING_CELL
@@ -155,7 +156,7 @@ def test_with_asyncrepl_loaded_top_level_await_still_runs(
     arip: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from asyncrepl.ipython.blocking_check import BlockingCheck
-    from asyncrepl.ipython.extension import session_of, settings_of
+    from asyncrepl.ipython.state import session_of, settings_of
 
     session = session_of(arip)
     ours = any(isinstance(t, BlockingCheck) for t in arip.ast_transformers)
@@ -169,7 +170,7 @@ def test_with_asyncrepl_loaded_top_level_await_still_runs(
         assert result.success, result.error_in_exec or result.error_before_exec
         assert arip.user_ns["x_loaded"] == 5
         assert capsys.readouterr().out.count("AR101 blocking-sleep") == 1
-        kinds = [i.kind for i in session.journal.for_cell(result.execution_count)]
+        kinds = [i.kind for i in session.journal if i.cell == result.execution_count]
         assert kinds == [IncidentKind.FINDING]
     finally:
         uninstall()
@@ -178,7 +179,7 @@ def test_with_asyncrepl_loaded_top_level_await_still_runs(
 def test_magic_registered_as_the_extension_does_uses_its_settings(
     arip: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from asyncrepl.ipython.extension import session_of, settings_of
+    from asyncrepl.ipython.state import session_of, settings_of
 
     arip.register_magics(BlockingMagics(arip, session=session_of(arip)))
     settings = settings_of(arip)

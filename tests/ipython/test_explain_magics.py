@@ -10,7 +10,7 @@ from IPython.core.error import UsageError
 from IPython.testing import globalipapp
 
 from asyncrepl.ipython.explain_magics import ExplainMagics
-from asyncrepl.ipython.extension import session_of
+from asyncrepl.ipython.state import session_of
 
 
 @pytest.fixture(scope="module")

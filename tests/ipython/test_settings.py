@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from traitlets.config import Config
 
-from asyncrepl.ipython.extension import settings_of
+from asyncrepl.ipython.state import settings_of
 
 
 @pytest.fixture

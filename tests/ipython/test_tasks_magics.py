@@ -11,7 +11,7 @@ import pytest
 from IPython.core.error import UsageError
 from traitlets.config import Config
 
-from asyncrepl.ipython.extension import session_of
+from asyncrepl.ipython.state import session_of
 from asyncrepl.ipython.tasks_magics import TaskBoard, TasksMagics
 from asyncrepl.render.tasks import EMPTY
 from asyncrepl.session import Session

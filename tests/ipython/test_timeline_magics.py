@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from IPython.core.error import UsageError
 
-from asyncrepl.ipython.extension import settings_of
+from asyncrepl.ipython.state import settings_of
 from asyncrepl.ipython.timeline_magics import NO_RECORDER, TimelineMagics
 from asyncrepl.render.timeline import GLYPHS
 from asyncrepl.session import Session

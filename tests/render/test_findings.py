@@ -6,7 +6,7 @@ from prompt_toolkit.formatted_text import fragment_list_to_text
 
 from asyncrepl.analysis import RULES, check_source
 from asyncrepl.records import Finding
-from asyncrepl.render.findings import render_finding, render_findings, render_refusal
+from asyncrepl.render.findings import refusal_text, render_finding, render_findings
 
 SOURCE = "import time\nasync def main():\n    if True:\n        time.sleep(2)\n"
 
@@ -60,6 +60,6 @@ def test_several_findings_end_with_the_explain_hint() -> None:
 
 
 def test_refusal_is_one_line() -> None:
-    text = fragment_list_to_text(render_refusal(2))
+    text = refusal_text(2)
     assert "\n" not in text
     assert "2 blocking calls" in text and "`%blocking warn`" in text

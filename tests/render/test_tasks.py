@@ -11,7 +11,6 @@ from prompt_toolkit.formatted_text import StyleAndTextTuples, fragment_list_to_t
 from asyncrepl.records import Location, Suspension, TaskInfo, TaskState
 from asyncrepl.render.tasks import (
     EMPTY,
-    format_seconds,
     render_task_detail,
     render_task_tree,
     render_tasks,
@@ -261,17 +260,3 @@ def test_where_suspended_prefers_the_users_line() -> None:
     only_asyncio = TaskInfo(id=1, name="q", coro="get", state=TaskState.SUSPENDED, frames=(SLEEP,))
     assert where_suspended(only_asyncio) == SLEEP
     assert where_suspended(CHILDREN[0]) is None
-
-
-@pytest.mark.parametrize(
-    ("seconds", "shown"),
-    [
-        (0.00004, "40 µs"),
-        (0.0004, "0.4 ms"),
-        (0.012, "12 ms"),
-        (2.14, "2.1 s"),
-        (200.0, "3 min 20 s"),
-    ],
-)
-def test_format_seconds(seconds: float, shown: str) -> None:
-    assert format_seconds(seconds) == shown

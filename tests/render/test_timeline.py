@@ -13,7 +13,6 @@ from asyncrepl.render.timeline import (
     GLYPHS,
     axis_ticks,
     choose_rows,
-    format_duration,
     format_tick,
     render_timeline,
     summarize,
@@ -315,17 +314,6 @@ def test_axis_labels_sit_under_their_ticks() -> None:
     for label in ("0 s", "0.2 s", "0.4 s", "0.6 s"):
         at = labels.index(label)
         assert at in ticks or at + len(label) - 1 in ticks, label
-
-
-def test_format_duration() -> None:
-    assert [format_duration(s) for s in (0.000035, 0.0004, 0.012, 0.61, 2.14, 42.0)] == [
-        "35 µs",
-        "400 µs",
-        "12 ms",
-        "0.61 s",
-        "2.1 s",
-        "42 s",
-    ]
 
 
 def test_labels() -> None:

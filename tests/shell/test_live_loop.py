@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from asyncrepl.ipython.extension import session_of
-from asyncrepl.session import IncidentKind
+from asyncrepl.ipython.state import session_of
+from asyncrepl.records import IncidentKind
 
 
 def run(ip: Any, cell: str) -> Any:

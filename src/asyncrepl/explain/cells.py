@@ -3,6 +3,7 @@ they took turns, the time saved by running them concurrently, and tasks left run
 
 from __future__ import annotations
 
+from asyncrepl.durations import format_duration
 from asyncrepl.explain.entries import Explanation
 from asyncrepl.records import BUSY_LOOP, StepColumns, TaskInfo, Timeline
 
@@ -10,10 +11,6 @@ __all__ = ["explain_cell", "turns"]
 
 #: How many turns to list before "...".
 MAX_TURNS = 12
-
-
-def _seconds(value: float) -> str:
-    return f"{value * 1000:.0f} ms" if value < 0.1 else f"{value:.1f} s"
 
 
 def _name(task: TaskInfo) -> str:
@@ -51,7 +48,7 @@ def explain_cell(timeline: Timeline, cell: int) -> Explanation:
         return Explanation(
             key="cell",
             title=title,
-            what=f"It ran for {_seconds(wall)} and created no tasks.",
+            what=f"It ran for {format_duration(wall)} and created no tasks.",
             why="Without tasks, each `await` runs one coroutine at a time. To run coroutines "
             "concurrently, wrap them in tasks with `asyncio.create_task()` or pass them to "
             "`asyncio.gather()`.",
@@ -67,7 +64,7 @@ def explain_cell(timeline: Timeline, cell: int) -> Explanation:
     what = _summary(made, wall, end, loop_busy)
     busy = sum(t.run_time for t in made)
     details.append(
-        f"The tasks held the loop for {_seconds(busy)} in all; the rest of the time they "
+        f"The tasks held the loop for {format_duration(busy)} in all; the rest of the time they "
         "were waiting at an `await`."
     )
     left = [t for t in made if t.ended is None and not t.state.finished]
@@ -93,11 +90,11 @@ def _summary(made: list[TaskInfo], wall: float, end: float, loop_busy: float) ->
     workers = [t for t in made if t.id not in parents]
     lifetimes = sum((t.ended if t.ended is not None else end) - t.created for t in workers)
     plural = "s" if len(made) != 1 else ""
-    what = f"It created {len(made)} task{plural} and ran for {_seconds(wall)}."
+    what = f"It created {len(made)} task{plural} and ran for {format_duration(wall)}."
     if len(workers) > 1 and lifetimes > wall * 1.05 and loop_busy <= wall * BUSY_LOOP:
         what += (
-            f" They ran concurrently: {_seconds(wall)} instead of {_seconds(lifetimes)} "
-            "one after another."
+            f" They ran concurrently: {format_duration(wall)} instead of "
+            f"{format_duration(lifetimes)} one after another."
         )
     elif len(workers) > 1 and lifetimes > wall * 1.05:
         what += (

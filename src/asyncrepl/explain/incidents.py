@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-import importlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any, Protocol
 
+from asyncrepl.analysis.catalogue import RULES
+from asyncrepl.durations import format_duration
 from asyncrepl.explain.catalogue import entry
 from asyncrepl.explain.entries import Entry, Explanation
 from asyncrepl.explain.matching import (
@@ -18,41 +18,22 @@ from asyncrepl.explain.matching import (
     explain_warning,
     user_frames,
 )
-from asyncrepl.records import BlockReport, Finding, Location, LocationLabeler, default_labeler
+from asyncrepl.records import (
+    BlockReport,
+    Finding,
+    Incident,
+    IncidentKind,
+    Location,
+    LocationLabeler,
+    default_labeler,
+)
 
 __all__ = [
-    "IncidentView",
     "explain_block",
     "explain_finding",
     "explain_incident",
     "explain_unknown",
-    "rules",
 ]
-
-
-class IncidentView(Protocol):
-    """What is read of ``asyncrepl.session.Incident`` (the session layer sits above this one)."""
-
-    @property
-    def kind(self) -> Any: ...  # IncidentKind; ``.value == "task-exception"`` ...
-    @property
-    def payload(self) -> Any: ...
-    @property
-    def cell(self) -> int: ...
-    @property
-    def code(self) -> str: ...
-    @property
-    def source(self) -> str: ...
-
-
-def rules() -> Mapping[str, Any]:
-    """The static check's catalogue (``code -> RuleInfo``), or ``{}`` while it is not there."""
-    try:
-        module = importlib.import_module("asyncrepl.analysis.catalogue")
-    except ImportError:
-        return {}
-    found: Mapping[str, Any] = getattr(module, "RULES", {})
-    return found
 
 
 def _base_entry(slug: str, call: str) -> Entry:
@@ -69,9 +50,9 @@ def _asyncio_entry() -> Entry:
 
 
 def _with_rule(base: Explanation, code: str, slug: str) -> Explanation:
-    rule = rules().get(code)
-    title = f"{code} {slug}: {getattr(rule, 'title', '') or base.title}"
-    why = getattr(rule, "why", "") or base.why
+    rule = RULES.get(code)  # run-time codes (AR2xx) have no static rule
+    title = f"{code} {slug}: {(rule.title if rule else '') or base.title}"
+    why = (rule.why if rule else "") or base.why
     return replace(base, title=title, why=why)
 
 
@@ -107,7 +88,7 @@ def explain_block(report: BlockReport) -> Explanation:
     """
     item = _asyncio_entry() if report.in_asyncio else _base_entry(report.slug, report.call)
     who = f"task '{report.task_name}'" if report.task_name else "a callback"
-    what = f"The event loop was blocked for {report.duration:.2f} s by {who}"
+    what = f"The event loop was blocked for {format_duration(report.duration)} by {who}"
     what += f", in `{report.call}`." if report.call else "."
     where = report.location
     frame = UserFrame(where, {}, (where.source,)) if where is not None else None
@@ -141,7 +122,7 @@ def explain_unknown(exc: BaseException, labeler: LocationLabeler, source: str) -
 
 
 def explain_incident(
-    incident: IncidentView, labeler: LocationLabeler = default_labeler
+    incident: Incident, labeler: LocationLabeler = default_labeler
 ) -> Explanation | None:
     """Explain one entry of the session's journal.
 
@@ -167,13 +148,13 @@ def explain_incident(
     return None
 
 
-def _exception(incident: IncidentView, exc: BaseException, labeler: LocationLabeler) -> Explanation:
+def _exception(incident: Incident, exc: BaseException, labeler: LocationLabeler) -> Explanation:
     """An error; a background task's error that nobody awaited is also that: say both."""
     found = explain_exception(exc, labeler=labeler, source=incident.source)
     if found is not None:
         return found
     key = incident.code
-    if not key and getattr(incident.kind, "value", "") == "task-exception":
+    if not key and incident.kind is IncidentKind.TASK_EXCEPTION:
         key = "task-exception-never-retrieved"
     item = entry(key) if key else None
     if item is None:
@@ -183,7 +164,7 @@ def _exception(incident: IncidentView, exc: BaseException, labeler: LocationLabe
     return replace(found, details=(f"The task raised `{type(exc).__name__}: {exc}`.",))
 
 
-def _hint(incident: IncidentView) -> Explanation:
+def _hint(incident: Incident) -> Explanation:
     """A note asyncrepl printed: the payload is the expression as written, ``main()``."""
     item = entry(incident.code)
     assert item is not None  # checked by the caller

@@ -9,6 +9,7 @@ import reprlib
 from collections.abc import Callable
 from typing import Any
 
+from asyncrepl.durations import format_duration
 from asyncrepl.explain.entries import Explanation
 from asyncrepl.instrument.snapshot import frame_location, is_library_location, snapshot_task
 from asyncrepl.records import Location, LocationLabeler, default_labeler
@@ -140,7 +141,7 @@ def _task(
         details.append(f"Created at {info.created_at.label}: `{info.created_at.source}`")
     if info.steps:
         times = "once" if info.steps == 1 else f"{info.steps} times"
-        details.append(f"The loop ran it {times}, {info.run_time * 1000:.1f} ms in all.")
+        details.append(f"The loop ran it {times}, {format_duration(info.run_time)} in all.")
     why = (
         "A task is a scheduled coroutine: the event loop runs it whenever the coroutine "
         "it waits for is ready, while your other code goes on. `await` it for its result."

@@ -34,9 +34,11 @@ def _library_dirs() -> tuple[str, ...]:
     """Directories whose files are not the user's: the standard library, installed packages,
     console scripts, and asyncrepl itself."""
     paths = sysconfig.get_paths()
-    dirs = {paths[key] for key in ("stdlib", "platstdlib", "purelib", "platlib", "scripts")}
-    dirs.update(site.getsitepackages() if hasattr(site, "getsitepackages") else ())
+    keys = ("stdlib", "platstdlib", "purelib", "platlib", "scripts")
+    dirs = {paths.get(key, "") for key in keys}
+    dirs.update(getattr(site, "getsitepackages", list)())  # absent in old virtualenvs
     dirs.add(site.getusersitepackages())
+    dirs.add(os.path.dirname(os.__file__))  # the standard library this interpreter runs
     dirs.add(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # asyncrepl/
     return tuple(os.path.join(os.path.realpath(d), "") for d in dirs if d)
 
@@ -79,17 +81,21 @@ add_boundary(asyncio.events.Handle._run.__code__)
 
 
 def is_user_file(filename: str) -> bool:
-    """True for the user's code: a script, a module of their project, a REPL cell.
+    """True for the user's code: a script, a module of their project, a REPL cell; False for
+    the standard library, installed packages (wherever they live) and asyncrepl. The one
+    answer to "is this the user's file?" for the recorder and the watchdog alike.
 
     :param filename: a code object's ``co_filename``.
     """
-    if filename.startswith("<frozen "):
-        return False
-    if filename.startswith("<"):  # an IPython cell, exec'd source
-        return True
+    if filename.startswith("<"):  # an IPython cell, exec'd source; frozen modules are not
+        return not filename.startswith("<frozen")
     if filename.startswith(_LIBRARY) or filename.startswith(_LIBRARY_RAW):
         return False
-    return not os.path.realpath(filename).startswith(_LIBRARY)
+    path = os.path.realpath(filename)
+    parts = path.split(os.sep)
+    if "site-packages" in parts or "dist-packages" in parts:  # another environment's packages
+        return False
+    return not path.startswith(_LIBRARY)
 
 
 def user_site(frame: FrameType | None, depth: int = 64) -> Site | None:
@@ -156,9 +162,20 @@ def site_location(where: Site, labeler: LocationLabeler) -> Location:
     """
     filename, lineno, qualname = where
     try:
-        name = labeler(filename) or os.path.basename(filename)
+        name = labeler(filename) or _short_path(filename)
     except Exception:  # a labeler bug must not cost the whole record
-        name = os.path.basename(filename)
+        name = _short_path(filename)
     source = linecache.getline(filename, lineno).strip()
     function = "" if qualname == "<module>" else qualname
     return Location(filename, lineno, f"{name}:{lineno}", source, function)
+
+
+def _short_path(filename: str) -> str:
+    """``app/models.py`` below the current folder, else the file's name alone."""
+    if filename.startswith("<"):
+        return filename
+    try:
+        relative = os.path.relpath(filename)
+    except ValueError:  # another drive on Windows
+        return os.path.basename(filename)
+    return relative if not relative.startswith("..") else os.path.basename(filename)

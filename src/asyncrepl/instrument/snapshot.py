@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from types import FrameType
 from typing import Any, Protocol
 
+from asyncrepl.durations import format_duration
 from asyncrepl.records import Location, LocationLabeler, TaskInfo, TaskState, default_labeler
 
 __all__ = [
@@ -202,7 +203,7 @@ class _Describer:
         self.timeouts = timeouts
 
     def left(self, when: float, word: str = " left") -> str:
-        return f"{max(0.0, when - self.now):.2f} s{word}"
+        return f"{format_duration(when - self.now)}{word}"
 
     def describe(self, task: AnyTask, frames: list[FrameType]) -> tuple[str, list[AnyTask]]:
         call = next((f for f in frames if f.f_code.co_filename.startswith(_ASYNCIO_DIR)), None)

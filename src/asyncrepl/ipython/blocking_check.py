@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING, Any
 from IPython.core.error import InputRejected, UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
 
+from asyncrepl.ipython.state import settings_of
+from asyncrepl.records import Incident, IncidentKind
 from asyncrepl.render.printer import print_fragments
-from asyncrepl.session import Incident, IncidentKind, Session
+from asyncrepl.session import Session
 
 if TYPE_CHECKING:
     from asyncrepl.records import Finding
@@ -148,8 +150,6 @@ class BlockingMagics(Magics):
     @property
     def settings(self) -> Any:
         if self._settings is None:
-            from asyncrepl.ipython.extension import settings_of
-
             self._settings = settings_of(self.shell)
         return self._settings
 

@@ -20,9 +20,11 @@ from asyncrepl.explain import (
     explain_topic,
     find_topic,
 )
+from asyncrepl.ipython.output import show
+from asyncrepl.ipython.state import session_of
+from asyncrepl.records import Incident
 from asyncrepl.render.explanation import ExplanationView, render_explanation
-from asyncrepl.render.printer import print_fragments
-from asyncrepl.session import Incident, Session
+from asyncrepl.session import Session
 
 __all__ = ["ExplainMagics", "explain_last", "explain_request"]
 
@@ -170,16 +172,9 @@ def explain_last(session: Session) -> Explanation:
 
 
 def _show(shell: Any, explanation: Explanation) -> None:
-    """A terminal gets formatted text; Jupyter gets HTML."""
-    from IPython.terminal.interactiveshell import TerminalInteractiveShell
-
-    if isinstance(shell, TerminalInteractiveShell):
-        width = min(shutil.get_terminal_size().columns, 100) - 4
-        print_fragments(render_explanation(explanation, width=width))
-        return
-    from IPython.display import display
-
-    display(ExplanationView(explanation))  # type: ignore[no-untyped-call]  # IPython untyped
+    """A terminal gets formatted text, as wide as it is; Jupyter gets HTML."""
+    width = min(shutil.get_terminal_size().columns, 100) - 4
+    show(shell, ExplanationView(explanation), lambda: render_explanation(explanation, width=width))
 
 
 def load_ipython_extension(shell: Any) -> None:
@@ -187,6 +182,4 @@ def load_ipython_extension(shell: Any) -> None:
 
     :param shell: the shell that loaded asyncrepl.
     """
-    from asyncrepl.ipython.extension import session_of
-
     shell.register_magics(ExplainMagics(shell, session=session_of(shell)))

@@ -10,19 +10,21 @@ import warnings
 from collections.abc import Callable
 from typing import Any, TextIO
 
+from asyncrepl.ipython import blocking_check
+from asyncrepl.ipython.blocking_check import BlockingMagics
+from asyncrepl.ipython.output import is_terminal
 from asyncrepl.ipython.settings import AsyncREPL
-from asyncrepl.ipython.state import ExtensionState, explainable, note
+from asyncrepl.ipython.state import STATE_ATTRIBUTE, ExtensionState, explainable, note
+from asyncrepl.records import Incident, IncidentKind
 from asyncrepl.render.hints import render_explain_hint
 from asyncrepl.render.printer import print_fragments
-from asyncrepl.session import Incident, IncidentKind, Session
+from asyncrepl.session import Session
 from asyncrepl.shell.cellhooks import CellHooks, close_failed_run_argument
 from asyncrepl.shell.transforms import HELPER_NAME, CellTransformer
 
-__all__ = ["ExtensionState", "load", "session_of", "settings_of", "unload"]
+__all__ = ["ExtensionState", "load", "unload"]
 
 log = logging.getLogger("asyncrepl")
-
-_STATE = "_asyncrepl_state"
 
 #: Magics declared lazily (IPython imports the module, as an extension, on first use):
 #: name -> module. Start-up stays fast; the module registers its class with the session.
@@ -33,35 +35,17 @@ _LAZY_MAGICS = {
 }
 
 
-def session_of(shell: Any) -> Session:
-    """The :class:`Session` of a shell that loaded asyncrepl.
-
-    :param shell: an IPython shell.
-    """
-    state: ExtensionState = getattr(shell, _STATE)
-    return state.session
-
-
-def settings_of(shell: Any) -> AsyncREPL:
-    """The :class:`AsyncREPL` settings of a shell that loaded asyncrepl.
-
-    :param shell: an IPython shell.
-    """
-    state: ExtensionState = getattr(shell, _STATE)
-    return state.settings
-
-
 def load(shell: Any) -> None:
     """Make ``shell`` an asyncio REPL (once; loading again does nothing).
 
     :param shell: the IPython shell, terminal or kernel.
     """
-    if getattr(shell, _STATE, None) is not None:
+    if getattr(shell, STATE_ATTRIBUTE, None) is not None:
         return
     settings = AsyncREPL(shell)
     session = Session(labeler=cell_labeler(shell))
     live = None
-    if _is_terminal(shell):
+    if is_terminal(shell):
         from asyncrepl.shell.liveloop import LiveLoop
 
         live = LiveLoop(
@@ -71,7 +55,7 @@ def load(shell: Any) -> None:
         )
     loop = live.loop if live is not None else _kernel_loop()
     state = ExtensionState(session=session, settings=settings, loop=loop, live_loop=live)
-    setattr(shell, _STATE, state)
+    setattr(shell, STATE_ATTRIBUTE, state)
     if live is not None:
         live.install()
         state.undo.append(live.uninstall)
@@ -94,7 +78,7 @@ def unload(shell: Any) -> None:
 
     :param shell: the shell that loaded asyncrepl.
     """
-    state: ExtensionState | None = getattr(shell, _STATE, None)
+    state: ExtensionState | None = getattr(shell, STATE_ATTRIBUTE, None)
     if state is None:
         return
     for undo in reversed(state.undo):
@@ -102,7 +86,7 @@ def unload(shell: Any) -> None:
             undo()
         except Exception:
             log.exception("asyncrepl: could not undo a part of loading")
-    delattr(shell, _STATE)
+    delattr(shell, STATE_ATTRIBUTE)
 
 
 def cell_labeler(shell: Any) -> Callable[[str], str | None]:
@@ -117,12 +101,6 @@ def cell_labeler(shell: Any) -> Callable[[str], str | None]:
         return None if number is None else f"<cell {number}>"
 
     return label
-
-
-def _is_terminal(shell: Any) -> bool:
-    from IPython.terminal.interactiveshell import TerminalInteractiveShell
-
-    return isinstance(shell, TerminalInteractiveShell)
 
 
 def _kernel_loop() -> asyncio.AbstractEventLoop:
@@ -145,7 +123,7 @@ def _cell_changed(shell: Any, cell: int, task: asyncio.Task[Any] | None) -> None
 
 
 def _cell_started(shell: Any, cell: int, task: asyncio.Task[Any] | None) -> None:
-    state: ExtensionState | None = getattr(shell, _STATE, None)
+    state: ExtensionState | None = getattr(shell, STATE_ATTRIBUTE, None)
     if state is None:
         return
     if not state.watching:
@@ -159,13 +137,14 @@ def _cell_started(shell: Any, cell: int, task: asyncio.Task[Any] | None) -> None
 
 
 def _start_watching(state: ExtensionState) -> None:
+    # Imported when the first cell runs (or at load in a kernel), not before the first prompt.
     from asyncrepl.ipython.watching import start_watching
 
     start_watching(state)
 
 
 def _cell_ended(shell: Any, cell: int) -> None:
-    state: ExtensionState | None = getattr(shell, _STATE, None)
+    state: ExtensionState | None = getattr(shell, STATE_ATTRIBUTE, None)
     if state is None:
         return
     now = _now(state.session)
@@ -293,14 +272,10 @@ def _current_task() -> asyncio.Task[Any] | None:
 
 def _install_blocking_check(shell: Any, state: ExtensionState) -> None:
     """The static check of each cell for calls that block the loop (``%blocking``)."""
-    from asyncrepl.ipython import blocking_check
-
     state.undo.append(blocking_check.install(shell, state.session, state.settings))
 
 
 def _install_magics(shell: Any, state: ExtensionState) -> None:
-    from asyncrepl.ipython.blocking_check import BlockingMagics
-
     manager = shell.magics_manager
     blocking = BlockingMagics(shell, session=state.session)
     shell.register_magics(state.settings)

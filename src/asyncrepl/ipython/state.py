@@ -9,11 +9,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from asyncrepl.ipython.settings import AsyncREPL
-from asyncrepl.session import Incident, Session
+from asyncrepl.records import Incident
+from asyncrepl.session import Session
 
-__all__ = ["ExtensionState", "explainable", "note"]
+__all__ = ["STATE_ATTRIBUTE", "ExtensionState", "explainable", "note", "session_of", "settings_of"]
 
 log = logging.getLogger("asyncrepl")
+
+#: The shell attribute that holds the :class:`ExtensionState` while asyncrepl is loaded.
+STATE_ATTRIBUTE = "_asyncrepl_state"
 
 
 @dataclass
@@ -29,6 +33,24 @@ class ExtensionState:
     undo: list[Callable[[], None]] = field(default_factory=list)
 
 
+def session_of(shell: Any) -> Session:
+    """The :class:`Session` of a shell that loaded asyncrepl.
+
+    :param shell: an IPython shell.
+    """
+    state: ExtensionState = getattr(shell, STATE_ATTRIBUTE)
+    return state.session
+
+
+def settings_of(shell: Any) -> AsyncREPL:
+    """The :class:`AsyncREPL` settings of a shell that loaded asyncrepl.
+
+    :param shell: an IPython shell.
+    """
+    state: ExtensionState = getattr(shell, STATE_ATTRIBUTE)
+    return state.settings
+
+
 def note(session: Session, incident: Incident) -> None:
     """Journal ``incident`` under the cell that runs now."""
     session.journal.add(
@@ -38,10 +60,9 @@ def note(session: Session, incident: Incident) -> None:
 
 def explainable(exc: BaseException) -> bool:
     """Whether ``%explain`` has something to say about ``exc``."""
-    try:
-        from asyncrepl.explain import explain_exception
-    except ImportError:
-        return False
+    # The explanations are imported with the first error, not at start-up.
+    from asyncrepl.explain import explain_exception
+
     try:
         return explain_exception(exc) is not None
     except Exception:

@@ -16,9 +16,10 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 from traitlets import Float, Int
 
 from asyncrepl.instrument.snapshot import TaskIds, snapshot_tasks
+from asyncrepl.ipython.output import show
+from asyncrepl.ipython.state import session_of
 from asyncrepl.records import TaskInfo
 from asyncrepl.render.html import HtmlView, block_view
-from asyncrepl.render.printer import print_fragments
 from asyncrepl.render.tasks import render_task_detail, render_task_tree, tasks_table_view
 from asyncrepl.session import Session
 
@@ -244,17 +245,7 @@ class TasksMagics(Magics):
             view = self.board.answer(args.task, args.all, args.tree, args.cancel, width=width)
         except LookupError as exc:
             raise UsageError(str(exc)) from None
-        self._show(view)
-
-    def _show(self, view: HtmlView) -> None:
-        """HTML in Jupyter (``display`` picks ``_repr_html_``), coloured text in a terminal."""
-        if type(self.shell).__name__ == "ZMQInteractiveShell":
-            from IPython.display import display
-
-            show: Callable[[HtmlView], None] = display  # IPython's display is untyped
-            show(view)
-        else:
-            print_fragments(view.fragments)
+        show(self.shell, view, lambda: view.fragments)
 
 
 def load_ipython_extension(shell: Any) -> None:
@@ -262,6 +253,4 @@ def load_ipython_extension(shell: Any) -> None:
 
     :param shell: the shell that loaded asyncrepl.
     """
-    from asyncrepl.ipython.extension import session_of
-
     shell.register_magics(TasksMagics(shell, session=session_of(shell)))

@@ -15,8 +15,9 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
+from asyncrepl.ipython.output import show
+from asyncrepl.ipython.state import session_of, settings_of
 from asyncrepl.records import Timeline
-from asyncrepl.render.html import HtmlView
 from asyncrepl.render.printer import print_fragments
 from asyncrepl.render.timeline import task_label
 from asyncrepl.render.timeline_html import EXPORT_KINDS, ExportError, export_timeline, timeline_view
@@ -73,15 +74,14 @@ def select_timeline(session: Session, request: TimelineRequest) -> tuple[Timelin
     start, end, scope = _window(session, request)
     timeline: Timeline = recorder.timeline(start, end)
     if request.tasks:
-        ids = _task_ids(timeline, request.tasks, scope)
-        timeline = recorder.timeline(start, end, ids)
+        timeline = timeline.only(_task_ids(timeline, request.tasks, scope))
         scope += f", task{'s' * (len(request.tasks) > 1)} {', '.join(request.tasks)}"
     else:
         # The REPL's own tasks (the prompt, a kernel's machinery) were not created by any
         # user code: leave them out, so the chart shows the cells and what they started.
         shown = [t.id for t in timeline.tasks if t.is_cell or t.created_at is not None]
         if len(shown) < len(timeline.tasks):
-            timeline = recorder.timeline(start, end, shown)
+            timeline = timeline.only(shown)
     changes: dict[str, Any] = {}
     if request.threshold is not None:
         changes["threshold"] = request.threshold
@@ -205,26 +205,16 @@ class TimelineMagics(Magics):
         except (ScopeError, ExportError) as exc:
             raise UsageError(str(exc)) from None
         width = shutil.get_terminal_size().columns
-        self._show(timeline_view(found, width=width, scope=scope))
+        view = timeline_view(found, width=width, scope=scope)
+        show(self.shell, view, lambda: view.fragments)
         if written is not None:
             print_fragments([("", f"Wrote {EXPORT_KINDS[written.suffix.lower()]}: {written}")])
 
     def _threshold(self) -> float | None:
         try:
-            from asyncrepl.ipython.extension import settings_of
-
             return float(settings_of(self.shell).blocking_threshold)
         except AttributeError:  # constructed by hand, without the extension
             return None
-
-    def _show(self, view: HtmlView) -> None:
-        """The picture in Jupyter (``display`` picks ``_repr_html_``), text in a terminal."""
-        if type(self.shell).__name__ == "ZMQInteractiveShell":
-            from IPython.display import display
-
-            display(view)  # type: ignore[no-untyped-call]  # IPython is untyped
-        else:
-            print_fragments(view.fragments)
 
 
 def load_ipython_extension(shell: Any) -> None:
@@ -232,6 +222,4 @@ def load_ipython_extension(shell: Any) -> None:
 
     :param shell: the shell that loaded asyncrepl.
     """
-    from asyncrepl.ipython.extension import session_of
-
     shell.register_magics(TimelineMagics(shell, session=session_of(shell)))

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from asyncrepl.ipython.state import ExtensionState, explainable, note
-from asyncrepl.records import BlockReport
+from asyncrepl.records import BlockReport, Incident, IncidentKind
 from asyncrepl.render.printer import print_fragments
-from asyncrepl.session import Incident, IncidentKind
 from asyncrepl.shell.task_failures import TaskFailureReporter
 
 __all__ = ["start_watching"]
@@ -37,10 +36,8 @@ def _install_reporter(state: ExtensionState) -> None:
 def _install_recorder(state: ExtensionState) -> None:
     if not state.settings.record:
         return
-    try:
-        from asyncrepl.instrument.recorder import Recorder
-    except ImportError:
-        return
+    from asyncrepl.instrument.recorder import Recorder
+
     recorder = Recorder(
         capacity=state.settings.recorder_steps,
         finished_limit=state.settings.finished_tasks,

@@ -7,10 +7,11 @@ import ast
 
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 
+from asyncrepl.durations import format_duration
 from asyncrepl.records import BlockReport
 from asyncrepl.render.hints import EXPLAIN_HINT
 
-__all__ = ["format_seconds", "render_block", "render_still_blocked"]
+__all__ = ["render_block", "render_still_blocked"]
 
 _CPU_FIX = (
     "run it in a thread with `await asyncio.to_thread(function, ...)`,\n"
@@ -23,14 +24,6 @@ _ASYNCIO_FIX = (
 )
 
 
-def format_seconds(seconds: float) -> str:
-    """``"1.00 s"``; one decimal from ten seconds on.
-
-    :param seconds: a duration.
-    """
-    return f"{seconds:.2f} s" if seconds < 10 else f"{seconds:.1f} s"
-
-
 def render_block(report: BlockReport, *, explain_hint: bool = False) -> StyleAndTextTuples:
     """The report of one block, after it ended (``report.still_blocked`` is False).
 
@@ -39,7 +32,7 @@ def render_block(report: BlockReport, *, explain_hint: bool = False) -> StyleAnd
     """
     if report.still_blocked:
         return render_still_blocked(report)
-    took = format_seconds(report.duration)
+    took = format_duration(report.duration)
     fragments: StyleAndTextTuples = [
         ("class:ar.warn", "⚠ "),
         ("class:ar.warn", f"The event loop was blocked for {took} "),
@@ -61,7 +54,7 @@ def render_still_blocked(report: BlockReport) -> StyleAndTextTuples:
 
     :param report: an interim report (``still_blocked`` True).
     """
-    so_far = format_seconds(report.duration)
+    so_far = format_duration(report.duration)
     fragments: StyleAndTextTuples = [
         ("class:ar.warn", "⏳ "),
         ("class:ar.warn", f"Event loop blocked for {so_far} so far: "),

@@ -10,7 +10,7 @@ from prompt_toolkit.formatted_text import StyleAndTextTuples
 from asyncrepl.analysis.catalogue import RULES
 from asyncrepl.records import Finding
 
-__all__ = ["refusal_text", "render_finding", "render_findings", "render_refusal"]
+__all__ = ["refusal_text", "render_finding", "render_findings"]
 
 _INDENT = "    "
 
@@ -83,8 +83,3 @@ def refusal_text(count: int) -> str:
         f"✋ Not run: this cell has {calls} and `%blocking` is `strict`. "
         "Fix it, or run `%blocking warn` and run the cell again."
     )
-
-
-def render_refusal(count: int) -> StyleAndTextTuples:
-    """:func:`refusal_text` as formatted text."""
-    return [("class:ar.error", refusal_text(count))]

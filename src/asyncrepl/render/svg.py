@@ -8,12 +8,12 @@ from collections.abc import Iterable, Sequence
 
 from prompt_toolkit.formatted_text import fragment_list_to_text
 
+from asyncrepl.durations import format_duration
 from asyncrepl.records import TaskInfo, TaskState, Timeline
 from asyncrepl.render.timeline import (
     GLYPHS,
     axis_ticks,
     choose_rows,
-    format_duration,
     format_tick,
     lifetime,
     render_summary,

@@ -8,12 +8,12 @@ from collections.abc import Sequence
 
 from prompt_toolkit.formatted_text import StyleAndTextTuples, fragment_list_to_text
 
+from asyncrepl.durations import format_duration
 from asyncrepl.instrument.snapshot import is_library_location
 from asyncrepl.records import Location, Suspension, TaskInfo, TaskState
 from asyncrepl.render.html import HtmlView, block_view, html_table
 
 __all__ = [
-    "format_seconds",
     "order_tasks",
     "render_task_detail",
     "render_task_tree",
@@ -47,22 +47,6 @@ _STATE_STYLE = {
     TaskState.FAILED: "class:ar.error",
     TaskState.CANCELLED: "class:ar.warn",
 }
-
-
-def format_seconds(seconds: float) -> str:
-    """``40 µs``, ``0.4 ms``, ``12 ms``, ``2.1 s``, ``3 min 20 s``.
-
-    :param seconds: a duration.
-    """
-    if seconds < 0.0001:
-        return f"{seconds * 1e6:.0f} µs"
-    if seconds < 0.01:
-        return f"{seconds * 1000:.1f} ms"
-    if seconds < 1:
-        return f"{seconds * 1000:.0f} ms"
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    return f"{int(seconds // 60)} min {int(seconds % 60)} s"
 
 
 def where_suspended(info: TaskInfo) -> Location | None:
@@ -113,7 +97,7 @@ def _row(info: TaskInfo, now: float | None, recorded: bool) -> list[StyleAndText
         return [("", text if recorded else "-")]
 
     end = info.ended if info.ended is not None else now
-    age = format_seconds(end - info.created) if end is not None and recorded else "-"
+    age = format_duration(end - info.created) if end is not None and recorded else "-"
     where = where_suspended(info) if info.frames else info.created_at
     return [
         [("class:ar.dim", str(info.id))],
@@ -123,7 +107,7 @@ def _row(info: TaskInfo, now: float | None, recorded: bool) -> list[StyleAndText
         _location(where) if not info.state.finished else [("class:ar.dim", "-")],
         _status(info, cell_mark=True),
         [("", age)],
-        number(format_seconds(info.run_time)),
+        number(format_duration(info.run_time)),
         number(str(info.steps)),
     ]
 
@@ -305,9 +289,9 @@ def render_task_detail(
     out += _line("parent", _refs(parent, known) if recorded else unknown)
     if recorded:
         end = info.ended if info.ended is not None else now
-        age = f"{format_seconds(end - info.created)} old, " if end is not None else ""
+        age = f"{format_duration(end - info.created)} old, " if end is not None else ""
         steps = f"{info.steps} step{'' if info.steps == 1 else 's'}"
-        ran = f"{age}ran {format_seconds(info.run_time)} on the loop in {steps}"
+        ran = f"{age}ran {format_duration(info.run_time)} on the loop in {steps}"
         out += _line("time", [("", ran)])
     out += _line("awaits tasks", _refs(info.awaiting_ids, known))
     awaited_by = [other.id for other in others if info.id in other.awaiting_ids]

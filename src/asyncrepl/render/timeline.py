@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 
+from asyncrepl.durations import format_duration
 from asyncrepl.records import (
     BUSY_LOOP,
     BlockReport,
@@ -25,7 +26,6 @@ __all__ = [
     "TimelineSummary",
     "axis_ticks",
     "choose_rows",
-    "format_duration",
     "format_tick",
     "lifetime",
     "render_summary",
@@ -96,22 +96,6 @@ class TimelineSummary:
     def saved(self) -> float:
         """Seconds concurrency saved over running the same tasks one after another."""
         return max(self.serial - self.concurrent, 0.0)
-
-
-def format_duration(seconds: float) -> str:
-    """``35 µs``, ``0.4 ms``, ``12 ms``, ``0.61 s``, ``2.1 s``.
-
-    :param seconds: a duration.
-    """
-    if seconds < 0.001:
-        return f"{seconds * 1e6:.0f} µs"
-    if seconds < 0.01:
-        return f"{seconds * 1000:.1f} ms"
-    if seconds < 0.1:
-        return f"{seconds * 1000:.0f} ms"
-    if seconds < 10:
-        return f"{seconds:.2g} s" if seconds < 1 else f"{seconds:.1f} s"
-    return f"{seconds:.0f} s"
 
 
 def task_label(task: TaskInfo) -> str:

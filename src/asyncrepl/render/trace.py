@@ -7,8 +7,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from asyncrepl.durations import format_duration
 from asyncrepl.records import Suspension, Timeline
-from asyncrepl.render.timeline import format_duration, lifetime, steps_by_task, task_label
+from asyncrepl.render.timeline import lifetime, steps_by_task, task_label
 
 __all__ = ["PID", "trace_events", "trace_json", "wait_text"]
 

@@ -8,6 +8,7 @@ import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from asyncrepl.records import Incident, IncidentKind
 from asyncrepl.render.hints import (
     describe_task,
     render_asyncio_run_note,
@@ -15,7 +16,6 @@ from asyncrepl.render.hints import (
     render_unawaited,
 )
 from asyncrepl.render.printer import print_fragments
-from asyncrepl.session import Incident, IncidentKind
 
 __all__ = ["CellHooks"]
 

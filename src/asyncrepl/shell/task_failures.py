@@ -8,11 +8,10 @@ import logging
 from collections.abc import Callable, Coroutine, Generator
 from typing import Any
 
-from asyncrepl.records import LocationLabeler
+from asyncrepl.records import Incident, IncidentKind, LocationLabeler
 from asyncrepl.render.hints import render_explain_hint
 from asyncrepl.render.printer import print_fragments
 from asyncrepl.render.task_errors import render_loop_error, render_task_failure
-from asyncrepl.session import Incident, IncidentKind
 
 __all__ = ["TaskFailureReporter"]
 

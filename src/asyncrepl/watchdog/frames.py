@@ -9,16 +9,13 @@ import dis
 import inspect
 import itertools
 import linecache
-import os
-import site
 import sys
-import sysconfig
 import types
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from asyncrepl.instrument import loopclass
-from asyncrepl.instrument.sites import is_boundary
+from asyncrepl.instrument.sites import is_boundary, is_user_file, site_location
 from asyncrepl.records import Location, LocationLabeler
 
 __all__ = [
@@ -44,19 +41,9 @@ _MISSING = object()
 _RUN_ONCE = loopclass.ORIGINAL["_run_once"].__code__
 
 
-def _library_dirs() -> tuple[str, ...]:
-    paths = sysconfig.get_paths()
-    dirs = {paths.get(key, "") for key in ("stdlib", "platstdlib", "purelib", "platlib")}
-    dirs.update(getattr(site, "getsitepackages", list)())  # absent in old virtualenvs
-    dirs.add(site.getusersitepackages())
-    dirs.add(os.path.dirname(os.__file__))
-    dirs.add(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # asyncrepl itself
-    return tuple(os.path.join(os.path.realpath(d), "") for d in dirs if d)
-
-
 class UserFiles:
-    """Decides, once per filename, whether code is the user's: not the standard library, not
-    an installed package, not asyncrepl; REPL cells (known to the labeler) always are.
+    """Decides, once per filename, whether code is the user's (:func:`is_user_file`); REPL
+    cells (known to the labeler) always are.
 
     :param labeler: turns cell filenames into ``<cell 3>``.
     """
@@ -64,7 +51,6 @@ class UserFiles:
     def __init__(self, labeler: LocationLabeler) -> None:
         self.labeler = labeler
         self._known: dict[str, bool] = {}
-        self._library = _library_dirs()
 
     def __call__(self, filename: str) -> bool:
         known = self._known.get(filename)
@@ -73,15 +59,7 @@ class UserFiles:
         return known
 
     def _decide(self, filename: str) -> bool:
-        if self.labeler(filename) is not None:
-            return True
-        if filename.startswith("<"):  # exec'd code is the user's; frozen modules are not
-            return not filename.startswith("<frozen")
-        path = os.path.realpath(filename)
-        parts = path.split(os.sep)
-        if "site-packages" in parts or "dist-packages" in parts:
-            return False
-        return not path.startswith(self._library)
+        return self.labeler(filename) is not None or is_user_file(filename)
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,27 +149,13 @@ def frame_facts(states: list[FrameState], index: int, user: UserFiles) -> FrameF
 
 
 def make_location(code: types.CodeType, lineno: int, labeler: LocationLabeler) -> Location:
-    """A :class:`Location` for line ``lineno`` of ``code``.
+    """A :class:`Location` for line ``lineno`` of ``code``, labelled as the recorder labels.
 
     :param code: the frame's code object.
     :param lineno: the line.
     :param labeler: turns cell filenames into ``<cell 3>``.
     """
-    filename = code.co_filename
-    name = labeler(filename) or _short_path(filename)
-    function = "" if code.co_name == "<module>" else code.co_qualname
-    source = linecache.getline(filename, lineno).strip()
-    return Location(filename, lineno, f"{name}:{lineno}", source, function)
-
-
-def _short_path(filename: str) -> str:
-    if filename.startswith("<"):
-        return filename
-    try:
-        relative = os.path.relpath(filename)
-    except ValueError:  # another drive on Windows
-        return os.path.basename(filename)
-    return relative if not relative.startswith("..") else os.path.basename(filename)
+    return site_location((code.co_filename, lineno, code.co_qualname), labeler)
 
 
 def call_span(code: types.CodeType, lasti: int) -> str:

@@ -3,9 +3,8 @@ which line the time went to, the call there, the code (``AR201``/``AR202``) and 
 
 from __future__ import annotations
 
-import ast
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import TypeVar
 
@@ -102,30 +101,11 @@ def fix_call(qualname: str, call: str) -> str:
     """
     if not call:
         return ""
-    catalogue_fix = _catalogue()
-    if catalogue_fix is not None:
-        try:
-            return catalogue_fix(qualname, call)
-        except Exception:
-            log.exception("asyncrepl: the catalogue could not fix %r", call)
-    return _thread_fix(call)
+    # The catalogue is imported with the first report, not when the watchdog starts.
+    from asyncrepl.analysis.catalogue import fix_for
 
-
-def _catalogue() -> Callable[[str, str], str] | None:
     try:
-        from asyncrepl.analysis.catalogue import fix_for
-    except ImportError:
-        return None
-    return fix_for
-
-
-def _thread_fix(call: str) -> str:
-    try:
-        node = ast.parse(call, mode="eval").body
-    except SyntaxError:
+        return fix_for(qualname, call)
+    except Exception:
+        log.exception("asyncrepl: the catalogue could not fix %r", call)
         return ""
-    if not isinstance(node, ast.Call):
-        return ""
-    args = [ast.unparse(node.func), *map(ast.unparse, node.args)]
-    args += [ast.unparse(keyword) for keyword in node.keywords]
-    return f"await asyncio.to_thread({', '.join(args)})"
