@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -191,3 +192,26 @@ def test_magic_registered_as_the_extension_does_uses_its_settings(
         assert capsys.readouterr().out.splitlines()[-1].startswith("blocking: off")
     finally:
         settings.blocking = before
+
+
+def test_noqa_silences_a_finding_in_a_cell(
+    checked: tuple[Any, Session, AsyncREPL], capsys: pytest.CaptureFixture[str]
+) -> None:
+    ip, session, _ = checked
+    run(ip, "import time\nasync def tick():\n    time.sleep(1)  # noqa: AR101\n")
+    run(ip, "import time\nasync def tock():\n    time.sleep(1)  # noqa\n")
+    assert capsys.readouterr().out == ""
+    assert len(session.journal) == 0
+    run(ip, "import time\nasync def tuck():\n    time.sleep(1)  # noqa: AR102\n")
+    assert "line 3: AR101" in capsys.readouterr().out
+
+
+def test_a_cell_too_deep_to_analyse_says_so(
+    checked: tuple[Any, Session, AsyncREPL], capsys: pytest.CaptureFixture[str]
+) -> None:
+    ip, _, _ = checked
+    terms = " + ".join(["n"] * 2000)
+    run(ip, f"import time\nasync def deep(n):\n    time.sleep(1)\n    return {terms}\n")
+    out = capsys.readouterr().out
+    # Either the walk reaches the call, or the cell is said to be unchecked: never silence.
+    assert "line 3: AR101" in out or re.search(r"<cell \d+> was not checked: nested too deep", out)
