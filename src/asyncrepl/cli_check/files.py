@@ -81,7 +81,7 @@ def _walk(
         path = folder / entry.name
         if config.excluded(path):
             continue
-        shown_entry = os.path.join(shown, entry.name)
+        shown_entry = entry.name if shown in (".", "./") else os.path.join(shown, entry.name)
         try:
             # Symlinked folders are not followed (a link to a parent would never end).
             if entry.is_dir(follow_symlinks=False):
@@ -95,9 +95,12 @@ def _walk(
 def decode_source(data: bytes) -> str:
     """Python source from its bytes, in the encoding its coding line or BOM names.
 
-    :raises SyntaxError: for an unknown encoding; :raises UnicodeDecodeError: for bad bytes.
+    :raises ValueError: for an unknown encoding or bytes that are not in it.
     """
-    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as error:  # its line number would point at no line of code
+        raise ValueError(error.msg) from None
     return data.decode(encoding)
 
 
