@@ -160,3 +160,13 @@ def test_a_command_line_mistake_is_one_line_and_exit_2(
     assert result.status == 2
     [line] = result.err.splitlines()
     assert message in line
+
+
+def test_hidden_folders_are_not_searched_but_a_file_named_in_one_is_read(
+    tmp_path: Path, check: Callable[..., Run]
+) -> None:
+    write(tmp_path, ".github/scripts/ci.py", BLOCKING)
+    write(tmp_path, ".venv/lib/x.py", BLOCKING)
+    assert check(".") == Run(0, "All checks passed: 0 files.\n", "")
+    assert check(".github/scripts/ci.py").out.startswith(".github/scripts/ci.py:4:5: AR101")
+    assert check(".venv/lib/x.py").out == "All checks passed: 0 files.\n"  # excluded by default

@@ -15,9 +15,27 @@ from asyncrepl.analysis import RULES
 
 __all__ = ["Config", "ConfigError", "Selection", "find_config", "load_config", "parse_codes"]
 
-#: ruff's default exclusions, and ``.*``: hidden folders (``.git``, ``.venv``, ``.tox`` ...).
+#: ruff's default exclusions, and ``__pycache__``. (Folders whose names start with a dot are
+#: not searched either, see :mod:`asyncrepl.cli_check.files`, but a file named in one is read.)
 DEFAULT_EXCLUDE = (
-    ".*",
+    ".bzr",
+    ".direnv",
+    ".eggs",
+    ".git",
+    ".git-rewrite",
+    ".hg",
+    ".ipynb_checkpoints",
+    ".mypy_cache",
+    ".nox",
+    ".pants.d",
+    ".pyenv",
+    ".pytest_cache",
+    ".pytype",
+    ".ruff_cache",
+    ".svn",
+    ".tox",
+    ".venv",
+    ".vscode",
     "__pycache__",
     "__pypackages__",
     "_build",

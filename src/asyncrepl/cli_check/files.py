@@ -83,9 +83,11 @@ def _walk(
             continue
         shown_entry = entry.name if shown in (".", "./") else os.path.join(shown, entry.name)
         try:
-            # Symlinked folders are not followed (a link to a parent would never end).
+            # Symlinked folders are not followed (a link to a parent would never end), nor
+            # hidden ones (.git, .venv, an editor's backups) unless named.
             if entry.is_dir(follow_symlinks=False):
-                yield from _walk(shown_entry, path, fixed, cache)
+                if not entry.name.startswith("."):
+                    yield from _walk(shown_entry, path, fixed, cache)
             elif entry.name.endswith(SUFFIXES) and stat.S_ISREG(entry.stat().st_mode):
                 yield Target(shown_entry, path, config)
         except OSError as error:  # a dangling symlink, a file gone since the listing

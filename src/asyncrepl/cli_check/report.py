@@ -128,52 +128,38 @@ def _sarif(found: list[Reported], problems: list[Problem]) -> dict[str, object]:
         }
         for code in codes
     ]
-    results = []
-    for reported in found:
-        f = reported.finding
-        prefix = "" if reported.cell is None else f"cell {reported.cell}, line {f.line}: "
-        results.append(
-            {
-                "ruleId": f.code,
-                "ruleIndex": codes.index(f.code),
-                "level": "error",
-                "message": {"text": prefix + f.message},
-                "locations": [
-                    {
-                        "physicalLocation": {
-                            "artifactLocation": {"uri": _uri(reported.shown)},
-                            "region": {
-                                "startLine": f.line,
-                                "startColumn": f.col + 1,
-                                "endColumn": f.end_col + 1,
-                            },
-                        }
-                    }
-                ],
-            }
-        )
     notifications = [
         {"level": "error", "message": {"text": p.text}, "locations": [_file_location(p.shown)]}
         for p in problems
     ]
-    return {
-        "version": "2.1.0",
-        "$schema": _SARIF_SCHEMA,
-        "runs": [
-            {
-                "tool": {"driver": {"name": "asyncrepl", "rules": rules}},
-                "columnKind": "unicodeCodePoints",
-                "results": results,
-                "invocations": [
-                    {
-                        "executionSuccessful": not problems,
-                        "toolExecutionNotifications": notifications,
-                    }
-                ],
-            }
+    run = {
+        "tool": {"driver": {"name": "asyncrepl", "rules": rules}},
+        "columnKind": "unicodeCodePoints",
+        "results": [_sarif_result(r, codes.index(r.finding.code)) for r in found],
+        "invocations": [
+            {"executionSuccessful": not problems, "toolExecutionNotifications": notifications}
         ],
+    }
+    return {"version": "2.1.0", "$schema": _SARIF_SCHEMA, "runs": [run]}
+
+
+def _sarif_result(reported: Reported, index: int) -> dict[str, object]:
+    f = reported.finding
+    prefix = "" if reported.cell is None else f"cell {reported.cell}, line {f.line}: "
+    location = _file_location(reported.shown)
+    location["physicalLocation"]["region"] = {
+        "startLine": f.line,
+        "startColumn": f.col + 1,
+        "endColumn": f.end_col + 1,
+    }
+    return {
+        "ruleId": f.code,
+        "ruleIndex": index,
+        "level": "error",
+        "message": {"text": prefix + f.message},
+        "locations": [location],
     }
 
 
-def _file_location(shown: str) -> dict[str, object]:
+def _file_location(shown: str) -> dict[str, dict[str, object]]:
     return {"physicalLocation": {"artifactLocation": {"uri": _uri(shown)}}}
