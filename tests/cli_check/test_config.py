@@ -167,6 +167,8 @@ def test_hidden_folders_are_not_searched_but_a_file_named_in_one_is_read(
 ) -> None:
     write(tmp_path, ".github/scripts/ci.py", BLOCKING)
     write(tmp_path, ".venv/lib/x.py", BLOCKING)
-    assert check(".") == Run(0, "All checks passed: 0 files.\n", "")
+    assert check(".") == Run(
+        0, "All checks passed: 0 files.\n", "asyncrepl check: no Python files or notebooks found\n"
+    )
     assert check(".github/scripts/ci.py").out.startswith(".github/scripts/ci.py:4:5: AR101")
     assert check(".venv/lib/x.py").out == "All checks passed: 0 files.\n"  # excluded by default

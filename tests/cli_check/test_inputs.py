@@ -139,6 +139,7 @@ def test_notebook_cells(tmp_path: Path, check: Callable[..., Run]) -> None:
         "nb.ipynb",
         notebook(
             ("markdown", "# Title\n\nsome `time.sleep(1)` text"),
+            ("code", "x = 1\n"),
             ("code", ["import time\n", "def helper():\n", "    time.sleep(1)\n"]),
             (
                 "code",
@@ -152,10 +153,10 @@ def test_notebook_cells(tmp_path: Path, check: Callable[..., Run]) -> None:
     result = check(".")
     assert result.status == 1
     assert [line.split(" AR")[0] for line in result.out.splitlines()] == [
-        "nb.ipynb:cell 3:6:5:",
-        "nb.ipynb:cell 5:4:5:",
+        "nb.ipynb:cell 4:6:5:",
+        "nb.ipynb:cell 6:4:5:",
     ]
-    assert "AR101 `helper()` calls `time.sleep(1)`" in result.out
+    assert "AR101 `helper()` calls `time.sleep(1)` (cell 3, line 3), which" in result.out
 
 
 def test_notebook_cell_that_does_not_parse(tmp_path: Path, check: Callable[..., Run]) -> None:

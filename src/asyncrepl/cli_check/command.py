@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import re
 import sys
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from asyncrepl.cli_check.config import (
     parse_codes,
 )
 from asyncrepl.cli_check.files import Problem, Target, decode_source, find_targets, read_source
-from asyncrepl.cli_check.notebooks import NotebookError, notebook_source
+from asyncrepl.cli_check.notebooks import NotebookError, NotebookSource, notebook_source
 from asyncrepl.cli_check.report import (
     FORMATS,
     Reported,
@@ -31,6 +32,8 @@ from asyncrepl.cli_check.report import (
 from asyncrepl.records import Finding
 
 __all__ = ["main_check"]
+
+_HELPER_LINE = re.compile(r"` \(line (\d+)\), which")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -85,6 +88,8 @@ def main_check(argv: list[str]) -> int:
     if problems:
         _error(f"{len(problems)} file{'s' if len(problems) > 1 else ''} could not be checked")
         return 2
+    if not files:
+        _error("no Python files or notebooks found")
     if not found and args.format in ("text", "github"):
         out.write(clean_line(files) + "\n")
     return 1 if found else 0
@@ -169,11 +174,19 @@ def _check_notebook(
     for finding in check_source(notebook.source, shown):
         if finding.code in codes:
             cell, line = notebook.locate(finding.line)
-            found.append(Reported(shown, _moved(finding, line), cell))
+            found.append(Reported(shown, _moved(finding, line, notebook), cell))
 
 
-def _moved(finding: Finding, line: int) -> Finding:
-    return dataclasses.replace(finding, line=line)
+def _moved(finding: Finding, line: int, notebook: NotebookSource) -> Finding:
+    """The finding at its line in its cell; a helper's line in the message (``calls
+    `time.sleep(1)` (line 3), which ...``) becomes that helper's cell and line too."""
+
+    def in_cell(match: re.Match[str]) -> str:
+        cell, inner = notebook.locate(int(match.group(1)))
+        return f"` (cell {cell}, line {inner}), which"
+
+    message = _HELPER_LINE.sub(in_cell, finding.message, count=1)
+    return dataclasses.replace(finding, line=line, message=message)
 
 
 def _error(text: str) -> None:
