@@ -31,7 +31,7 @@ def test_finding_in_text_format_exits_1(tmp_path: Path, capsys: pytest.CaptureFi
 
 def test_clean_file_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main_check([str(write(tmp_path, "ok.py", CLEAN))]) == 0
-    assert capsys.readouterr().out == ""
+    assert capsys.readouterr().out == "All checks passed: 1 file.\n"
 
 
 def test_folders_are_searched_for_python_files(

@@ -71,3 +71,20 @@ def test_the_transcript(arip: Any, capsys: pytest.CaptureFixture[str]) -> None:
     ):
         assert line in transcript, line
         assert line in out, line
+
+
+def test_the_check_settings_example_is_a_valid_configuration(tmp_path: Path) -> None:
+    from asyncrepl.cli_check.config import load_config
+
+    (toml,) = blocks("toml")
+    (tmp_path / "pyproject.toml").write_text(toml, encoding="utf-8")
+    config = load_config(tmp_path / "pyproject.toml")
+    assert config.selection.select == ("AR1",)
+    assert "generated" in config.exclude
+
+
+def test_the_pre_commit_example_names_the_hook_the_repository_defines() -> None:
+    (yaml,) = blocks("yaml")
+    hooks = (Path(__file__).resolve().parents[1] / ".pre-commit-hooks.yaml").read_text()
+    (hook_id,) = re.findall(r"- id: (\S+)", yaml)
+    assert re.findall(r"^- id: (\S+)$", hooks, re.MULTILINE) == [hook_id]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from asyncrepl.analysis import check_source
+from asyncrepl.analysis import IncompleteCheck, check_source
 
 
 def only(source: str) -> tuple[str, str, str]:
@@ -104,9 +104,10 @@ def test_findings_come_in_line_order_without_duplicates() -> None:
     assert [f.line for f in check_source(source)] == [3, 5]
 
 
-def test_deeply_nested_code_is_skipped_not_crashed() -> None:
+def test_code_too_deep_to_walk_is_an_incomplete_check_not_a_clean_one() -> None:
     sum_of_many = " + ".join(f"time.sleep({n})" for n in range(900))
-    assert check_source(f"import time\nasync def f():\n    return {sum_of_many}\n") == []
+    with pytest.raises(IncompleteCheck, match="nested too deeply to analyse"):
+        check_source(f"import time\nasync def f():\n    return {sum_of_many}\n")
     too_deep = " + ".join(f"time.sleep({n})" for n in range(100_000))
     with pytest.raises(SyntaxError, match="too deeply nested"):
         check_source(f"import time\nasync def f():\n    return {too_deep}\n")

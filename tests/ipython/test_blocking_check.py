@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from IPython.core.error import UsageError
 
-from asyncrepl.ipython.blocking_check import BlockingMagics, install
+from asyncrepl.ipython.blocking_check import BlockingCheck, BlockingMagics, install
 from asyncrepl.ipython.extension import cell_labeler
 from asyncrepl.ipython.settings import AsyncREPL
 from asyncrepl.records import IncidentKind
@@ -192,3 +192,31 @@ def test_magic_registered_as_the_extension_does_uses_its_settings(
         assert capsys.readouterr().out.splitlines()[-1].startswith("blocking: off")
     finally:
         settings.blocking = before
+
+
+def test_noqa_silences_a_finding_in_a_cell(
+    checked: tuple[Any, Session, AsyncREPL], capsys: pytest.CaptureFixture[str]
+) -> None:
+    ip, session, _ = checked
+    run(ip, "import time\nasync def tick():\n    time.sleep(1)  # noqa: AR101\n")
+    run(ip, "import time\nasync def tock():\n    time.sleep(1)  # noqa\n")
+    assert capsys.readouterr().out == ""
+    assert len(session.journal) == 0
+    run(ip, "import time\nasync def tuck():\n    time.sleep(1)  # noqa: AR102\n")
+    assert "line 3: AR101" in capsys.readouterr().out
+
+
+def test_a_cell_too_deep_to_analyse_says_so(
+    checked: tuple[Any, Session, AsyncREPL], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The check itself, not run_cell: IPython's own AST transformers would hit the recursion
+    # limit on such a cell too, and unregister themselves from the shared test shell.
+    ip, session, settings = checked
+    terms = " + ".join(["n"] * 2000)
+    source = f"import time\nasync def deep(n):\n    time.sleep(1)\n    return {terms}\n"
+    found = BlockingCheck(ip, session, settings).check(7, source, source)
+    out = capsys.readouterr().out
+    # Either the walk reaches the call, or the cell is said to be unchecked: never silence.
+    assert [f.code for f in found] == ["AR101"] or out == (
+        "⚠ <cell 7> was not checked: nested too deeply to analyse.\n"
+    )

@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from asyncrepl.analysis.catalogue import RULES, RuleInfo, describe_call, fix_for
-from asyncrepl.analysis.checker import check_source
+from asyncrepl.analysis.checker import IncompleteCheck, check_source
 
-__all__ = ["RULES", "RuleInfo", "check_source", "describe_call", "fix_for"]
+__all__ = ["RULES", "IncompleteCheck", "RuleInfo", "check_source", "describe_call", "fix_for"]

@@ -6,21 +6,50 @@ from __future__ import annotations
 import ast
 import inspect
 import os
+import re
 import textwrap
 import warnings
 from collections.abc import Mapping
 from typing import Any
 
 from asyncrepl.analysis.fixes import call_text, char_col, duration, fix_code
+from asyncrepl.analysis.noqa import unsuppressed
 from asyncrepl.analysis.rules import RULE_CLASSES
 from asyncrepl.analysis.scope import FuncRef, LiveRef, Scope, Unit, function_scope
 from asyncrepl.analysis.walker import Hit, Walker
 from asyncrepl.records import Finding, LocationLabeler
 
-__all__ = ["check_source"]
+__all__ = ["IncompleteCheck", "check_source", "source_lines"]
 
 #: How many calls deep a helper is followed (a coroutine calls f, f calls g, g calls h).
 MAX_DEPTH = 3
+
+#: The line breaks of Python's tokenizer. ``str.splitlines`` also breaks at a form feed,
+#: U+2028 and others, which would shift every line after one against ``ast``'s numbers.
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+class IncompleteCheck(Exception):
+    """The source parsed, but could not be analysed to its end (code nested deeper than
+    Python's stack allows a walk). Raised instead of returning what was found so far: a
+    partial result would read as "clean" and hide the calls after the point it stopped.
+
+    :param filename: as given to :func:`check_source`; :param reason: why, in words.
+    """
+
+    def __init__(self, filename: str, reason: str) -> None:
+        super().__init__(f"{filename}: {reason}")
+        self.filename = filename
+        self.reason = reason
+
+
+def source_lines(source: str) -> tuple[str, ...]:
+    """The lines of ``source`` as ``ast`` numbers them (only ``\\n``, ``\\r\\n`` and ``\\r`` end a
+    line), without their line breaks."""
+    lines = _LINE_BREAK.split(source)
+    if lines[-1] == "":
+        lines.pop()
+    return tuple(lines)
 
 
 def check_source(
@@ -30,7 +59,8 @@ def check_source(
     *,
     labeler: LocationLabeler | None = None,
 ) -> list[Finding]:
-    """Find the calls in ``source`` that would block the event loop, in line order.
+    """Find the calls in ``source`` that would block the event loop, in line order. Findings on
+    a line whose ``# noqa`` comment names their code (or no code) are left out.
 
     :param source: a REPL cell (after IPython's transformations) or a whole module.
     :param filename: the name shown in findings, ``"<cell 3>"`` or a path.
@@ -38,6 +68,7 @@ def check_source(
         to follow functions defined in earlier cells; None for a file on its own.
     :param labeler: turns a live function's filename into ``"<cell 2>"`` for messages.
     :raises SyntaxError: when ``source`` does not parse (or is nested too deeply to).
+    :raises IncompleteCheck: when it parses but cannot be analysed to its end.
     """
     with warnings.catch_warnings():
         # Python warns about the source itself (an invalid escape ...) when it compiles it;
@@ -47,16 +78,17 @@ def check_source(
             tree = ast.parse(source, filename=filename)
         except RecursionError:
             raise SyntaxError("too deeply nested to parse", (filename, 1, 1, "")) from None
-    unit = Unit(filename, filename, tuple(source.splitlines()), namespace=namespace)
+    unit = Unit(filename, filename, source_lines(source), namespace=namespace)
     checker = _Checker(labeler)
     scope = Scope(None, namespace=namespace)
     try:
         # First bind every module-level name, so that a coroutine may call a helper below.
         Walker(unit, scope, checker.summary, on_loop=False, discover=False).walk(tree.body)
         hits = Walker(unit, scope, checker.summary, on_loop=False).walk(tree.body)
+        findings = _findings(hits, unit.lines)
     except RecursionError:
-        return []  # code nested deeper than Python's stack allows a walk: nothing to say
-    return _findings(hits, unit.lines)
+        raise IncompleteCheck(filename, "nested too deeply to analyse") from None
+    return unsuppressed(findings, source)
 
 
 class _Checker:
@@ -116,7 +148,7 @@ class _Checker:
         unit = Unit(
             filename,
             label,
-            tuple(text.splitlines()),
+            source_lines(text),
             offset=start - 1,
             namespace=value.__globals__,
         )

@@ -95,7 +95,7 @@ class BlockingCheck:
         :param cell: its execution count; :param raw: as typed; :param transformed: as run.
         """
         # Imported on the first cell, not at start-up.
-        from asyncrepl.analysis import check_source
+        from asyncrepl.analysis import IncompleteCheck, check_source
         from asyncrepl.render.findings import render_findings
 
         try:
@@ -107,6 +107,10 @@ class BlockingCheck:
             )
         except SyntaxError:
             return []  # IPython reports it
+        except IncompleteCheck as error:
+            # Saying nothing would read as "no blocking calls here".
+            print_fragments([("", f"⚠ <cell {cell}> was not checked: {error.reason}.")])
+            return []
         if findings:
             print_fragments(render_findings(findings))
         for finding in findings:
