@@ -89,14 +89,16 @@ def test_recursive_helpers_end() -> None:
     assert finding.code == "AR101" and finding.line == 8
 
 
-def test_helpers_are_followed_three_calls_deep_only() -> None:
-    chain = "import time\ndef h4():\n    time.sleep(1)\n"
-    chain += "def h3():\n    h4()\ndef h2():\n    h3()\ndef h1():\n    h2()\n"
-    assert [f.line for f in check_source(chain + "async def f():\n    h2()\n")] == [11]
-    assert check_source(chain + "async def f():\n    h1()\n") == []
-    # h3 seen too deep through h1 is still followed when a coroutine calls it directly.
-    both = chain + "async def f():\n    h1()\nasync def g():\n    h3()\n"
-    assert [f.line for f in check_source(both)] == [13]
+def test_helpers_are_followed_as_deep_as_the_code_goes() -> None:
+    chain = "import time\ndef h12():\n    time.sleep(1)\n"
+    chain += "".join(f"def h{n}():\n    h{n + 1}()\n" for n in range(11, 0, -1))
+    end = chain.count("\n")
+    [finding] = check_source(chain + "async def f():\n    h1()\n")
+    assert (finding.line, finding.code) == (end + 2, "AR101")
+    assert "`time.sleep(1)` (line 3)" in finding.message
+    # Each helper is read once: h5 summarised through h1 is the same when called directly.
+    both = chain + "async def f():\n    h1()\nasync def g():\n    h5()\n"
+    assert [f.line for f in check_source(both)] == [end + 2, end + 4]
 
 
 def test_findings_come_in_line_order_without_duplicates() -> None:

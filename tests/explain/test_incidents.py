@@ -29,6 +29,17 @@ def test_a_real_finding_of_the_static_check() -> None:
     assert found.where is not None and found.where.source == "time.sleep(1)"
 
 
+def test_a_task_not_kept_is_explained_as_one_the_loop_may_collect() -> None:
+    from asyncrepl.analysis import check_source
+
+    source = "import asyncio\nasync def main():\n    asyncio.create_task(work())\n"
+    (finding,) = check_source(source, "<cell>")
+    found = explain_incident(Incident(IncidentKind.FINDING, finding, cell=2, source=source))
+    assert found is not None and found.key == "task-garbage-collected"
+    assert found.title.startswith("AR114 task-not-kept: ")
+    assert found.code == "    task = asyncio.create_task(work())"
+
+
 def test_finding_without_the_analysis_catalogue_still_explains() -> None:
     finding = Finding(
         "AR199",

@@ -49,12 +49,12 @@ def _known(qualname: str) -> str:
     return ""
 
 
-def describe_call(qualname: str, call_source: str) -> RuleInfo | None:
-    """The rule for a call seen blocking at run time, or None when it is not catalogued.
+def describe_call(qualname: str) -> RuleInfo | None:
+    """The rule for a call seen blocking at run time, or None when it is not catalogued
+    (:func:`fix_for` gives the fix from the call as written).
 
     :param qualname: the called function, ``"time.sleep"``, ``"requests.api.get"`` or
         ``"_thread.lock.acquire"`` (real module paths are understood).
-    :param call_source: the call as written, ``"time.sleep(1)"`` (for the fix).
     """
     name = _known(qualname)
     cls = rule_for(name) if name else None

@@ -21,8 +21,10 @@ from asyncrepl.records import Finding, LocationLabeler
 
 __all__ = ["IncompleteCheck", "check_source", "source_lines"]
 
-#: How many calls deep a helper is followed (a coroutine calls f, f calls g, g calls h).
-MAX_DEPTH = 3
+#: How many calls deep a helper is followed. Each helper is summarised once (per set of
+#: parameters left false), so the cost is bounded by the code's size, not by this depth; the
+#: bound only keeps a walk within Python's stack.
+MAX_DEPTH = 24
 
 #: The line breaks of Python's tokenizer. ``str.splitlines`` also breaks at a form feed,
 #: U+2028 and others, which would shift every line after one against ``ast``'s numbers.
@@ -96,13 +98,11 @@ class _Checker:
 
     def __init__(self, labeler: LocationLabeler | None) -> None:
         self.labeler = labeler
-        self._memo: dict[tuple[int, int], list[Hit]] = {}
+        self._memo: dict[tuple[int, frozenset[str]], list[Hit]] = {}
         self._depth = 0
 
-    def summary(self, func: FuncRef | LiveRef) -> list[Hit]:
-        # The depth is part of the key: a summary cut short deep down must not be reused for
-        # a direct call of the same helper.
-        key = (id(func.node) if isinstance(func, FuncRef) else id(func.value), self._depth)
+    def summary(self, func: FuncRef | LiveRef, falsy: frozenset[str]) -> list[Hit]:
+        key = (id(func.node) if isinstance(func, FuncRef) else id(func.value), falsy)
         if key in self._memo:
             return self._memo[key]
         if self._depth >= MAX_DEPTH:
@@ -110,19 +110,20 @@ class _Checker:
         self._memo[key] = []  # a recursive helper sees itself as clean
         self._depth += 1
         try:
-            found = self._summarise(func)
+            found = self._summarise(func, falsy)
         finally:
             self._depth -= 1
         self._memo[key] = found
         return found
 
-    def _summarise(self, func: FuncRef | LiveRef) -> list[Hit]:
+    def _summarise(self, func: FuncRef | LiveRef, falsy: frozenset[str]) -> list[Hit]:
         if isinstance(func, LiveRef):
             parsed = self._parse_live(func.value)
             if parsed is None:
                 return []
             func = parsed
-        walker = Walker(func.unit, function_scope(func), self.summary, on_loop=True, discover=False)
+        scope = function_scope(func, falsy)
+        walker = Walker(func.unit, scope, self.summary, on_loop=True, discover=False)
         node = func.node
         return walker.walk(node.body if isinstance(node.body, list) else [ast.Expr(node.body)])
 

@@ -98,6 +98,18 @@ def duration(qualname: str, call: ast.expr) -> str:
     return "" if seconds is None else f" (up to {_seconds(seconds)})"
 
 
+#: Calls that read a file only when given one: the first positional argument that can name it.
+_CERTIFICATE_FILES = {
+    "ssl.create_default_context": 1,
+    "ssl.SSLContext().load_verify_locations": 0,
+    "ssl.SSLContext().load_cert_chain": 0,
+}
+
+
+def _none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
 def _false(node: ast.expr | None) -> bool:
     return isinstance(node, ast.Constant) and node.value in (False, 0)
 
@@ -106,6 +118,12 @@ def is_nonblocking(qualname: str, call: ast.Call) -> bool:
     """Whether the arguments make a blocking method return at once:
     ``acquire(blocking=False)``, ``get(block=False)``, ``wait(0)``, ``result(timeout=0)``."""
     method = qualname.rsplit(".", 1)[-1]
+    if qualname in _CERTIFICATE_FILES:
+        # A context made or loaded from data in memory reads no file.
+        position = _CERTIFICATE_FILES[qualname]
+        files = [_keyword(call, "cafile"), _keyword(call, "capath"), _keyword(call, "certfile")]
+        files += call.args[position:]
+        return not any(node is not None and not _none(node) for node in files)
     if _false(_keyword(call, "timeout")):
         return True
     if method == "acquire":
@@ -144,6 +162,8 @@ def fix_code(style: str, qualname: str, node: ast.expr, lines: Sequence[str]) ->
         return f"await asyncio.sleep({', '.join(args)})"
     if style == "await":
         return f"await {written}"
+    if style == "keep":
+        return f"task = {written}"
     if style == "await-arg":
         return f"await {args[0]}" if node.args else ""
     if qualname == "concurrent.futures.Future().result" and isinstance(node.func, ast.Attribute):

@@ -9,8 +9,10 @@ import types
 from typing import Any
 
 __all__ = [
+    "ATTRIBUTES",
     "COROUTINE_FUNCTIONS",
     "COROUTINE_METHOD_NAMES",
+    "LIST_OF",
     "OFFLOAD_FUNCTIONS",
     "OFFLOAD_METHOD_NAMES",
     "RETURNS",
@@ -18,12 +20,35 @@ __all__ = [
     "live_name",
 ]
 
+#: Prefix of a list of objects of one kind: ``"list of:threading.Thread()"``.
+LIST_OF = "list of:"
+
+_FILE_TYPES = ("TextIOWrapper", "BufferedReader", "BufferedWriter", "BufferedRandom", "FileIO")
+_PATH_TYPES = ("Path", "PurePath", "PosixPath", "WindowsPath")
 _DBAPI_MODULES = ("sqlite3", "psycopg2", "psycopg", "pymysql", "mysql.connector")
 _CLIENTS = {
     "requests.Session": "requests.Session()",
     "requests.session": "requests.Session()",
     "httpx.Client": "httpx.Client()",
-    "urllib3.PoolManager": "urllib3.PoolManager()",
+    "httpx2.Client": "httpx2.Client()",
+    **{
+        f"urllib3.{kind}": "urllib3.PoolManager()"
+        for kind in (
+            "PoolManager",
+            "ProxyManager",
+            "HTTPConnectionPool",
+            "HTTPSConnectionPool",
+            "connection_from_url",
+            "proxy_from_url",
+            "connectionpool.ConnectionPool",
+            "connectionpool.HTTPConnectionPool",
+            "connectionpool.HTTPSConnectionPool",
+            "poolmanager.PoolManager",
+            "poolmanager.ProxyManager",
+            "request.RequestMethods",
+            "_request_methods.RequestMethods",
+        )
+    },
     "http.client.HTTPConnection": "http.client.HTTPConnection()",
     "http.client.HTTPSConnection": "http.client.HTTPConnection()",
     "redis.Redis": "redis.Redis()",
@@ -35,17 +60,51 @@ _CLIENTS = {
 #: A call (by qualified name) -> the object it returns, named as the checker names instances.
 RETURNS: dict[str, str] = {
     **_CLIENTS,
-    "open": "open()",
-    "io.open": "open()",
-    "os.popen": "open()",
-    "pathlib.Path().open": "open()",
-    "pathlib.Path": "pathlib.Path()",
-    "pathlib.Path.home": "pathlib.Path()",
-    "pathlib.Path.cwd": "pathlib.Path()",
-    "pathlib.PurePath": "pathlib.Path()",
-    "pathlib.Path().resolve": "pathlib.Path()",
-    "pathlib.Path().with_suffix": "pathlib.Path()",
-    "pathlib.Path().joinpath": "pathlib.Path()",
+    # Files: what opens one, and the types an annotation names one by.
+    **{
+        name: "open()"
+        for name in (
+            "open",
+            "io.open",
+            "io.open_code",
+            "os.fdopen",
+            "os.popen",
+            "pathlib.Path().open",
+            "tempfile.TemporaryFile",
+            "tempfile.NamedTemporaryFile",
+            *(f"io.{kind}" for kind in _FILE_TYPES),
+            *(f"typing.{kind}" for kind in ("IO", "TextIO", "BinaryIO")),
+        )
+    },
+    # Paths: what makes one (the ``/`` operator is in scope.resolve).
+    **{
+        name: "pathlib.Path()"
+        for name in (
+            *(f"pathlib.{kind}" for kind in _PATH_TYPES),
+            "pathlib.Path.home",
+            "pathlib.Path.cwd",
+            *(
+                f"pathlib.Path().{method}"
+                for method in [
+                    "resolve",
+                    "absolute",
+                    "expanduser",
+                    "with_name",
+                    "with_stem",
+                    "with_suffix",
+                    "joinpath",
+                    "relative_to",
+                    "readlink",
+                ]
+            ),
+        )
+    },
+    **{
+        f"pathlib.Path().{method}": f"{LIST_OF}pathlib.Path()"
+        for method in ("iterdir", "glob", "rglob")
+    },
+    "ssl.SSLContext": "ssl.SSLContext()",
+    "ssl.create_default_context": "ssl.SSLContext()",
     "socket.socket": "socket.socket()",
     "socket.create_connection": "socket.socket()",
     "socket.create_server": "socket.socket()",
@@ -102,6 +161,9 @@ RETURNS: dict[str, str] = {
     "asyncio.Semaphore": "asyncio.Semaphore()",
     "asyncio.Condition": "asyncio.Condition()",
 }
+
+#: An attribute (not a call) -> the object it is: ``Path(__file__).parent``.
+ATTRIBUTES: dict[str, str] = {"pathlib.Path().parent": "pathlib.Path()"}
 
 #: Coroutine functions: a bare call of one, as a statement, is a coroutine nobody awaits.
 COROUTINE_FUNCTIONS: frozenset[str] = frozenset(
@@ -197,7 +259,9 @@ _ALIASES: dict[str, str] = {
 }
 
 _INSTANCE_CLASSES = frozenset(
-    value[:-2] for value in RETURNS.values() if value.endswith("()") and "." in value
+    value[:-2]
+    for value in RETURNS.values()
+    if value.endswith("()") and "." in value and not value.startswith(LIST_OF)
 )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar, TypeVar
 
-__all__ = ["RULE_CLASSES", "Rule", "rule", "rule_for"]
+__all__ = ["RULE_CLASSES", "Rule", "call_rule", "rule", "rule_for"]
 
 #: Every registered rule class, by code, in code order.
 RULE_CLASSES: dict[str, type[Rule]] = {}
@@ -31,7 +31,8 @@ class Rule:
     """One finding code: data only. The checker finds the calls; the rule says what they mean.
 
     ``calls`` maps a qualified name (``"time.sleep"``, an instance method as
-    ``"requests.Session().get"``) to what the call does, in a few words; ``fix_style`` says
+    ``"requests.Session().get"``; every method of an object as ``"open().*"``, see
+    :data:`PURE_METHODS`) to what the call does, in a few words; ``fix_style`` says
     how :mod:`asyncrepl.analysis.fixes` rewrites the call (``"thread"``: in
     ``asyncio.to_thread``; ``"sleep"``; ``"await-arg"``; ``"await"``; ``"asyncio"``).
     """
@@ -83,12 +84,28 @@ class BlockingHTTP(Rule):
     calls: ClassVar[Mapping[str, str]] = {
         **_functions("requests", _HTTP_VERBS, "waits for an HTTP response"),
         **_methods("requests.Session", _HTTP_VERBS + " send", "waits for an HTTP response"),
-        **_functions("httpx", _HTTP_VERBS + " stream", "waits for an HTTP response"),
-        **_methods("httpx.Client", _HTTP_VERBS + " send stream", "waits for an HTTP response"),
+        **{
+            name: what
+            # httpx2 is the maintained continuation of httpx, with the same API.
+            for module in ("httpx", "httpx2")
+            for name, what in {
+                **_functions(module, _HTTP_VERBS + " stream", "waits for an HTTP response"),
+                **_methods(
+                    f"{module}.Client", _HTTP_VERBS + " send stream", "waits for an HTTP response"
+                ),
+                f"{module}.Client().close": "closes its connections",
+            }.items()
+        },
         **_functions("urllib.request", "urlopen urlretrieve", "waits for an HTTP response"),
         **_methods("http.client.HTTPConnection", "request getresponse connect", "waits on HTTP"),
         "urllib3.request": "waits for an HTTP response",
-        **_methods("urllib3.PoolManager", "request urlopen", "waits for an HTTP response"),
+        **_methods(
+            "urllib3.PoolManager",
+            "request urlopen request_encode_url request_encode_body",
+            "waits for an HTTP response",
+        ),
+        # A urllib3 pool's other methods reach the network too (connections, closing).
+        "urllib3.PoolManager().*": "waits on HTTP connections",
     }
 
 
@@ -131,6 +148,12 @@ class BlockingSubprocess(Rule):
         "os.system": "waits for a process to finish",
         "os.popen": "starts a process and reads it",
         **_functions("os", "wait waitpid wait3 wait4 waitid", "waits for a process to finish"),
+        **_functions(
+            "os",
+            "spawnl spawnle spawnlp spawnlpe spawnv spawnve spawnvp spawnvpe",
+            "starts a process (and with os.P_WAIT waits for it)",
+        ),
+        **_functions("os", "posix_spawn posix_spawnp", "starts a process"),
     }
 
 
@@ -142,15 +165,49 @@ class BlockingFile(Rule):
     why = f"Reading and writing files waits for the disk, and meanwhile it {_WHY_LOOP}."
     fix = "text = await asyncio.to_thread(path.read_text)"
     calls: ClassVar[Mapping[str, str]] = {
-        "open": "opens a file",
-        "io.open": "opens a file",
-        **_methods("open", "read readline readlines write writelines", "does file I/O"),
+        **{name: "opens a file" for name in ("open", "io.open", "io.open_code", "os.fdopen")},
+        **_functions("tempfile", "TemporaryFile NamedTemporaryFile mkstemp", "creates a file"),
+        **_functions("tempfile", "TemporaryDirectory mkdtemp", "creates a folder"),
+        # Every method of a file object reads, writes, flushes or closes it.
+        "open().*": "does file I/O",
         **_methods(
             "pathlib.Path",
             "read_text read_bytes write_text write_bytes open",
             "does file I/O",
         ),
-        **_functions("shutil", "copy copy2 copyfile copytree move rmtree", "copies files"),
+        **_methods(
+            "pathlib.Path",
+            "stat lstat exists is_file is_dir is_symlink is_mount iterdir glob rglob walk "
+            "resolve readlink owner group samefile mkdir touch unlink rmdir rename replace "
+            "chmod lchmod symlink_to hardlink_to",
+            "waits for the file system",
+        ),
+        **_functions(
+            "os",
+            "stat lstat listdir scandir walk remove unlink rmdir removedirs mkdir makedirs "
+            "rename renames replace chmod chown symlink link readlink access truncate",
+            "waits for the file system",
+        ),
+        **_functions(
+            "os.path",
+            "exists lexists isfile isdir islink ismount getsize getmtime getatime getctime "
+            "realpath samefile",
+            "waits for the file system",
+        ),
+        **_functions(
+            "shutil",
+            "copy copy2 copyfile copytree copyfileobj copymode copystat move rmtree "
+            "make_archive unpack_archive disk_usage chown which",
+            "copies, moves or reads files",
+        ),
+        # An SSL context reads its certificates from files (create_default_context only with
+        # a cafile or capath: see fixes.is_nonblocking).
+        "ssl.create_default_context": "reads certificate files",
+        **_methods(
+            "ssl.SSLContext",
+            "load_cert_chain load_verify_locations load_dh_params",
+            "reads certificate files",
+        ),
     }
 
 
@@ -320,9 +377,50 @@ class UnawaitedCoroutine(Rule):
     }
 
 
+@rule
+class TaskNotKept(Rule):
+    code = "AR114"
+    slug = "task-not-kept"
+    title = "A task started and not kept"
+    why = (
+        "The event loop keeps only a weak reference to a task: when nothing else refers to it, "
+        "the task can be garbage-collected before it finishes, and its errors are never seen."
+    )
+    fix = "task = asyncio.create_task(work())  # keep it and await it, or use a TaskGroup"
+    fix_style = "keep"
+    calls: ClassVar[Mapping[str, str]] = {}
+    messages: ClassVar[Mapping[str, str]] = {
+        "call": "`{call}` starts a task and drops it: it can be garbage-collected mid-flight.",
+        "helper": "`{call}` starts a task and drops it: it can be garbage-collected mid-flight.",
+    }
+
+
+#: Methods of objects with an ``"().*"`` entry that never wait (they answer from memory).
+PURE_METHODS = frozenset(
+    {"fileno", "isatty", "readable", "writable", "seekable", "detach", "connection_from_url"}
+)
+
+
+def call_rule(qualname: str) -> tuple[type[Rule], str] | None:
+    """The rule that names ``qualname`` and what the call does, or None.
+
+    :param qualname: ``"time.sleep"``, ``"open().read"`` ...
+    """
+    cls = _BY_CALL.get(qualname)
+    if cls is not None:
+        return cls, cls.calls[qualname]
+    kind, dot, method = qualname.rpartition("().")
+    if not dot or "." in method or method in PURE_METHODS or method.startswith("_"):
+        return None
+    key = f"{kind}().*"
+    cls = _BY_CALL.get(key)
+    return None if cls is None else (cls, cls.calls[key])
+
+
 def rule_for(qualname: str) -> type[Rule] | None:
     """The rule whose ``calls`` name ``qualname``, or None."""
-    return _BY_CALL.get(qualname)
+    found = call_rule(qualname)
+    return None if found is None else found[0]
 
 
 _BY_CALL: dict[str, type[Rule]] = {name: cls for cls in RULE_CLASSES.values() for name in cls.calls}

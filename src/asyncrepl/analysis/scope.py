@@ -10,7 +10,15 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from asyncrepl.analysis.library import RETURNS, live_name
+from asyncrepl.analysis.library import (
+    ATTRIBUTES,
+    COROUTINE_FUNCTIONS,
+    LIST_OF,
+    OFFLOAD_FUNCTIONS,
+    RETURNS,
+    live_name,
+)
+from asyncrepl.analysis.rules import RULE_CLASSES
 
 __all__ = [
     "LIST_OF",
@@ -22,6 +30,7 @@ __all__ = [
     "Ref",
     "Scope",
     "Unit",
+    "annotated",
     "attribute",
     "bound_names",
     "element_of",
@@ -103,6 +112,22 @@ Ref = str | FuncRef | ClassRef | InstanceRef | LiveRef | _Unknown
 
 _BUILTINS = frozenset(dir(builtins))
 
+#: The top-level modules the checker knows calls of. A name the source never binds can only
+#: be a module it forgot to import (or imports with ``*``): ``httpx.get(url)`` with no import.
+_MODULES = (
+    frozenset(
+        name.split(".", 1)[0]
+        for name in (
+            *(call for cls in RULE_CLASSES.values() for call in cls.calls),
+            *RETURNS,
+            *COROUTINE_FUNCTIONS,
+            *OFFLOAD_FUNCTIONS,
+        )
+        if "." in name and "()" not in name.split(".", 1)[0]
+    )
+    - _BUILTINS
+)
+
 
 class Scope:
     """Names bound in one function (or the module), looked up like Python does.
@@ -123,6 +148,12 @@ class Scope:
         self.local_names = local_names or set()
         self.namespace: Mapping[str, Any] | None = namespace if parent is None else parent.namespace
         self.names: dict[str, Ref] = {}
+        #: Names with a declared type (an annotation): what they hold whatever is assigned.
+        self.declared: dict[str, Ref] = {}
+        #: Parameters with no annotation (what they are used as tells what they are).
+        self.untyped: frozenset[str] = frozenset()
+        #: Parameters a call left at a false default (``None``): ``if host:`` is not taken.
+        self.falsy: frozenset[str] = frozenset()
 
     def lookup(self, name: str) -> Ref | None:
         scope: Scope | None = self
@@ -134,7 +165,9 @@ class Scope:
             scope = scope.parent
         if self.namespace is not None and name in self.namespace:
             return live_ref(self.namespace[name], self.namespace)
-        return name if name in _BUILTINS else None
+        if name in _BUILTINS or (name in _MODULES and self.namespace is None):
+            return name
+        return None
 
     def bind(self, name: str, ref: Ref | None) -> None:
         self.names[name] = UNKNOWN if ref is None else ref
@@ -172,7 +205,8 @@ class _Instance:
 def attribute(ref: Ref | None, name: str) -> Ref | None:
     """``ref.name``."""
     if isinstance(ref, str):
-        return f"{ref}.{name}"
+        qualname = f"{ref}.{name}"
+        return ATTRIBUTES.get(qualname, qualname)
     if isinstance(ref, InstanceRef | ClassRef):
         cls = ref.cls if isinstance(ref, InstanceRef) else ref
         if name in cls.methods:
@@ -202,8 +236,9 @@ def resolve(node: ast.expr, scope: Scope) -> Ref | None:
     if isinstance(node, ast.Call):
         return instance_of(resolve(node.func, scope))
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
-        left = resolve(node.left, scope)
-        return left if left == "pathlib.Path()" else None
+        # ``Path(__file__).parent / "data.json"``, or a string on the left of a path.
+        sides = (resolve(node.left, scope), resolve(node.right, scope))
+        return "pathlib.Path()" if "pathlib.Path()" in sides else None
     if isinstance(node, ast.Await):
         return resolve(node.value, scope)
     if isinstance(node, ast.ListComp | ast.List | ast.Tuple | ast.Set):
@@ -215,10 +250,6 @@ def resolve(node: ast.expr, scope: Scope) -> Ref | None:
     return None
 
 
-#: Prefix of a list of objects of one kind: ``"list of:threading.Thread()"``.
-LIST_OF = "list of:"
-
-
 def element_of(ref: Ref | None) -> Ref | None:
     """What iterating over ``ref`` gives, when it is a list of one known kind."""
     if isinstance(ref, str) and ref.startswith(LIST_OF):
@@ -226,18 +257,60 @@ def element_of(ref: Ref | None) -> Ref | None:
     return None
 
 
-def function_scope(func: FuncRef) -> Scope:
+def annotated(annotation: ast.expr, scope: Scope) -> Ref | None:
+    """What a value of the annotated type is: ``f: io.TextIOWrapper`` is a file, and so is
+    ``Optional[TextIOWrapper]``, ``TextIOWrapper | None`` and ``"TextIOWrapper"``."""
+    node = annotation
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        try:
+            node = ast.parse(node.value.strip(), mode="eval").body
+        except SyntaxError:
+            return None
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        kinds = [side for side in (node.left, node.right) if not _is_none(side)]
+        return annotated(kinds[0], scope) if len(kinds) == 1 else None
+    if isinstance(node, ast.Subscript):
+        outer = node.value.attr if isinstance(node.value, ast.Attribute) else None
+        outer = node.value.id if isinstance(node.value, ast.Name) else outer
+        inner = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        if outer == "Optional" or outer == "Annotated":
+            return annotated(inner[0], scope)
+        kinds = [kind for kind in inner if not _is_none(kind)]
+        return annotated(kinds[0], scope) if outer == "Union" and len(kinds) == 1 else None
+    return instance_of(resolve(node, scope))
+
+
+def _is_none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def function_scope(func: FuncRef, falsy: frozenset[str] = frozenset()) -> Scope:
     """The scope of a call of ``func``: its parameters (``self`` bound for a method, an
-    annotated parameter as an instance of its annotation) and its other local names."""
+    annotated parameter as an instance of its annotation) and its other local names.
+
+    :param falsy: parameters the call leaves at a false default (kept only while the body
+        never assigns them).
+    """
     node = func.node
     body = node.body if isinstance(node.body, list) else []
-    scope = Scope(func.scope, bound_names(body, node.args))
+    assigned = bound_names(body)
+    scope = Scope(func.scope, assigned | {arg.arg for arg in _all_args(node.args)})
     params = [*node.args.posonlyargs, *node.args.args]
     if func.self_ref is not None and params and not isinstance(node, ast.Lambda):
         scope.bind(params[0].arg, func.self_ref)
+    untyped = set()
     for arg in [*params, *node.args.kwonlyargs]:
-        if arg.annotation is not None and arg.arg not in scope.names:
-            scope.bind(arg.arg, instance_of(resolve(arg.annotation, func.scope)))
+        if arg.arg in scope.names:
+            continue
+        if arg.annotation is None:
+            untyped.add(arg.arg)
+            continue
+        kind = annotated(arg.annotation, func.scope)
+        scope.bind(arg.arg, kind)
+        if kind is not None:
+            scope.declared[arg.arg] = kind
+    scope.untyped = frozenset(untyped - assigned)
+    scope.falsy = falsy - assigned
     return scope
 
 

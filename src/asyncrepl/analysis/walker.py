@@ -16,7 +16,7 @@ from asyncrepl.analysis.library import (
     OFFLOAD_METHOD_NAMES,
 )
 from asyncrepl.analysis.patterns import awaits, big_range, done_names, is_name, method_name
-from asyncrepl.analysis.rules import rule_for
+from asyncrepl.analysis.rules import call_rule
 from asyncrepl.analysis.scope import (
     UNKNOWN,
     ClassRef,
@@ -26,9 +26,9 @@ from asyncrepl.analysis.scope import (
     Ref,
     Scope,
     Unit,
+    annotated,
     element_of,
     function_scope,
-    instance_of,
     resolve,
 )
 
@@ -40,6 +40,13 @@ _LOCK_TYPES = frozenset(
     for kind in ("Lock", "RLock", "Semaphore", "BoundedSemaphore", "Condition")
 )
 _CLIENT_SOCKET = "socket.socket()"
+#: Socket methods no other common object has: an untyped parameter they are called on is a
+#: socket (unless the call is awaited: then it is an async object's coroutine method).
+_SOCKET_ONLY = frozenset({"recv", "recv_into", "recvfrom", "recvfrom_into", "sendall", "sendto"})
+#: Calls that start a task the loop holds only weakly.
+_TASK_STARTERS = frozenset(
+    {"asyncio.create_task", "asyncio.ensure_future", "asyncio.AbstractEventLoop().create_task"}
+)
 
 
 #: Nodes with no call inside: a walk never needs to enter them.
@@ -75,8 +82,9 @@ class Hit:
     via: Hit | None = None
 
 
-#: Summarises what calling a function would hit (the checker memoises and limits depth).
-HelperSummary = Callable[[FuncRef | LiveRef], list[Hit]]
+#: Summarises what calling a function would hit, given the parameters the call leaves at a
+#: false default (the checker memoises each summary).
+HelperSummary = Callable[[FuncRef | LiveRef, frozenset[str]], list[Hit]]
 
 
 class Walker(ast.NodeVisitor):
@@ -105,6 +113,11 @@ class Walker(ast.NodeVisitor):
         self.cls: ClassRef | None = None
         self._done: set[str] = set()
         self._nonblocking: set[str] = set()
+        #: Names bound to what a reported call returned (``f = open(p)``): one problem, one
+        #: finding, so ``f.read()`` is not reported again.
+        self._reported: set[str] = set()
+        #: Calls written under ``await`` (a coroutine method, whatever the receiver is).
+        self._awaited: set[int] = set()
 
     # -- bodies ------------------------------------------------------------------------
 
@@ -149,17 +162,15 @@ class Walker(ast.NodeVisitor):
 
     # -- definitions -------------------------------------------------------------------
 
-    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
-        func = FuncRef(node, self.scope, self.unit, self._method_self(node))
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        # A method's body does not see its class's names: it looks up the module's.
+        outer = self.scope.parent if self.cls is not None and self.scope.parent else self.scope
+        func = FuncRef(node, outer, self.unit, self._method_self(node))
         self.scope.bind(node.name, func)
         if self.discover:
-            self._walk_function(func)  # only to find the async defs inside
+            self._walk_function(func)  # for a sync def, only to find the async defs inside
 
-    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
-        func = FuncRef(node, self.scope, self.unit, self._method_self(node))
-        self.scope.bind(node.name, func)
-        if self.discover:
-            self._walk_function(func)
+    visit_AsyncFunctionDef = visit_FunctionDef
 
     def _method_self(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> Ref | None:
         cls = self.cls
@@ -179,7 +190,7 @@ class Walker(ast.NodeVisitor):
             elif isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
                 # A dataclass field: ``session: requests.Session`` is a Session on instances.
                 ref = resolve(item.value, self.scope) if item.value is not None else None
-                ref = ref or instance_of(resolve(item.annotation, self.scope))
+                ref = ref or annotated(item.annotation, self.scope)
                 cls.attrs[item.target.id] = ref or UNKNOWN
         for found in ast.walk(node):
             if isinstance(found, ast.Assign) and len(found.targets) == 1:
@@ -221,21 +232,35 @@ class Walker(ast.NodeVisitor):
         if node.value is not None:
             self._assign_value(node.value)
         if isinstance(node.target, ast.Name):
+            name = node.target.id
+            kind = annotated(node.annotation, self.scope)
+            if kind is None:
+                self.scope.declared.pop(name, None)
+            else:
+                self.scope.declared[name] = kind
             ref = resolve(node.value, self.scope) if node.value is not None else None
-            self.scope.bind(
-                node.target.id, ref or instance_of(resolve(node.annotation, self.scope))
-            )
+            self._bind_name(name, ref or kind, node.value)
 
     def _assign_value(self, value: ast.expr) -> None:
         if not isinstance(value, ast.Lambda):
             self.visit(value)  # a lambda runs when it is called, not here
+
+    def _bind_name(self, name: str, ref: Ref | None, value: ast.expr | None) -> None:
+        """Bind ``name``; an assignment the checker cannot follow keeps a declared type."""
+        if ref is None or ref is UNKNOWN:
+            ref = self.scope.declared.get(name)
+        self.scope.bind(name, ref)
+        if value is not None and self.hits and self.hits[-1].node is value:
+            self._reported.add(name)
+        else:
+            self._reported.discard(name)
 
     def _bind_target(self, target: ast.expr, value: ast.expr | None) -> None:
         if isinstance(target, ast.Name):
             if isinstance(value, ast.Lambda):
                 self.scope.bind(target.id, FuncRef(value, self.scope, self.unit))
             else:
-                self.scope.bind(target.id, resolve(value, self.scope) if value else None)
+                self._bind_name(target.id, resolve(value, self.scope) if value else None, value)
         elif isinstance(target, ast.Tuple | ast.List):
             parts = self._unpacked(value, len(target.elts))
             for item, part in zip(target.elts, parts, strict=True):
@@ -298,12 +323,39 @@ class Walker(ast.NodeVisitor):
 
     def visit_If(self, node: ast.If) -> None:
         self.visit(node.test)
+        taken = self._branch_taken(node.test)
         done = done_names(node.test)
         added = done - self._done
         self._done |= added
-        self.walk(node.body)
+        if taken is not False:
+            self.walk(node.body)
         self._done -= added
-        self.walk(node.orelse)
+        if taken is not True:
+            self.walk(node.orelse)
+
+    def _branch_taken(self, test: ast.expr) -> bool | None:
+        """Whether ``test`` is true, when it asks about a parameter the call left at a false
+        default: ``if host:`` and ``if host is not None:`` are not taken, ``if not host:`` is."""
+        falsy = self.scope.falsy
+        if not falsy:
+            return None
+        if isinstance(test, ast.Name):
+            return False if test.id in falsy else None
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            inner = self._branch_taken(test.operand)
+            return None if inner is None else not inner
+        if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+            return False if any(self._branch_taken(v) is False for v in test.values) else None
+        if (
+            isinstance(test, ast.Compare)
+            and len(test.ops) == 1
+            and isinstance(test.left, ast.Name)
+            and test.left.id in falsy
+            and isinstance(test.comparators[0], ast.Constant)
+            and test.comparators[0].value is None
+        ):
+            return {ast.Is: None, ast.IsNot: False}.get(type(test.ops[0]))
+        return None
 
     # -- scopes inside expressions -----------------------------------------------------
 
@@ -340,11 +392,20 @@ class Walker(ast.NodeVisitor):
 
     def visit_Expr(self, node: ast.Expr) -> None:
         call = node.value
-        if self.coroutine and isinstance(call, ast.Call) and self._makes_coroutine(call):
-            self._hit("AR113", "", "", call)
-            self.generic_visit(call)
-            return
+        if self.coroutine and isinstance(call, ast.Call):
+            if self._makes_coroutine(call):
+                self._hit("AR113", "", "", call)
+                self.generic_visit(call)
+                return
+            if resolve(call.func, self.scope) in _TASK_STARTERS:
+                self.generic_visit(call)
+                self._hit("AR114", "", "", call)
+                return
         self.visit(call)
+
+    def visit_Await(self, node: ast.Await) -> None:
+        self._awaited.add(id(node.value))
+        self.visit(node.value)
 
     def _makes_coroutine(self, call: ast.Call) -> bool:
         callee = resolve(call.func, self.scope)
@@ -372,7 +433,21 @@ class Walker(ast.NodeVisitor):
             self.visit(node.func)
         self._note_nonblocking(node)
         if self.on_loop:
-            self._check_call(node, callee)
+            self._check_call(node, callee or self._socket_param(node))
+
+    def _socket_param(self, node: ast.Call) -> Ref | None:
+        """``sock.recv(1024)`` on an untyped parameter: a socket's method."""
+        func = node.func
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr in _SOCKET_ONLY
+            and isinstance(func.value, ast.Name)
+            and func.value.id in self.scope.untyped
+            and func.value.id not in self.scope.names
+            and id(node) not in self._awaited
+        ):
+            return f"{_CLIENT_SOCKET}.{func.attr}"
+        return None
 
     def _offloads(self, node: ast.Call, callee: Ref | None) -> bool:
         if isinstance(callee, str) and callee in OFFLOAD_FUNCTIONS:
@@ -397,7 +472,7 @@ class Walker(ast.NodeVisitor):
         elif isinstance(callee, FuncRef | LiveRef):
             if isinstance(callee, FuncRef) and callee.is_async:
                 return
-            inner = self.summary(callee)
+            inner = self.summary(callee, _left_false(node, callee))
             if inner:
                 first = inner[0]
                 self.hits.append(replace(first, node=node, unit=self.unit, via=first))
@@ -405,11 +480,14 @@ class Walker(ast.NodeVisitor):
             self._hit("AR111", "", "asyncio.AbstractEventLoop().run_until_complete", node)
 
     def _check_named_call(self, node: ast.Call, qualname: str) -> None:
-        rule = rule_for(qualname)
-        if rule is not None:
+        found = call_rule(qualname)
+        if found is not None:
             if is_nonblocking(qualname, node) or self._known_ready(node, qualname):
                 return
-            self._hit(rule.code, rule.calls[qualname], qualname, node)
+            receiver = node.func.value if isinstance(node.func, ast.Attribute) else None
+            if isinstance(receiver, ast.Name) and receiver.id in self._reported:
+                return  # the call that made it is reported already
+            self._hit(found[0].code, found[1], qualname, node)
         elif qualname in _CONSUMERS and node.args and big_range(node.args[0]):
             self._hit("AR112", "is a long computation with no await", qualname, node)
 
@@ -423,3 +501,28 @@ class Walker(ast.NodeVisitor):
 
     def _hit(self, code: str, what: str, qualname: str, node: ast.expr) -> None:
         self.hits.append(Hit(code, what, qualname, node, self.unit))
+
+
+def _left_false(call: ast.Call, callee: FuncRef | LiveRef) -> frozenset[str]:
+    """The parameters ``call`` leaves false: omitted with a false default (``None``, ``False``,
+    ``0``, ``""``) or given one as a literal."""
+    if not isinstance(callee, FuncRef) or any(isinstance(a, ast.Starred) for a in call.args):
+        return frozenset()
+    if any(k.arg is None for k in call.keywords):
+        return frozenset()
+    node = callee.node
+    args = node.args
+    positional = [*args.posonlyargs, *args.args]
+    skip = 1 if callee.self_ref is not None and not isinstance(node, ast.Lambda) else 0
+    given = dict(zip((a.arg for a in positional[skip:]), call.args, strict=False))
+    given.update((k.arg, k.value) for k in call.keywords if k.arg)
+    defaults = [
+        *zip(positional[len(positional) - len(args.defaults) :], args.defaults, strict=True),
+        *((a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d),
+    ]
+    values = {arg.arg: default for arg, default in defaults} | given
+    return frozenset(
+        name
+        for name, value in values.items()
+        if isinstance(value, ast.Constant) and not value.value
+    )

@@ -16,7 +16,7 @@ async def read_config():
 
 async def read_with_method():
     f = open("data.txt")  # AR105
-    data = f.read()  # AR105
+    data = f.read()  # one problem, one finding: the open above
     f.close()
     return data
 
