@@ -12,7 +12,7 @@ __all__ = ["banner", "embed", "main"]
 USAGE = """\
 usage: asyncrepl [--no-banner] [IPython options]    the REPL
        asyncrepl run [--export trace.json] SCRIPT.py [ARGS]
-       asyncrepl check PATH... [--format json]
+       asyncrepl check PATH... [--format text|json|github|sarif]
 
 An asyncio REPL on IPython: every cell runs on one event loop that keeps running
 while the prompt waits, so `await` works at the top level and tasks go on in
@@ -22,8 +22,9 @@ commands:
   run [--export PATH] SCRIPT.py [ARGS]
                         run a script under the loop recorder and the blocking
                         detector, then print its timeline (PATH: .json .svg .html)
-  check PATH...         find calls that block the event loop in files and
-                        folders (exit 1 when something is found)
+  check PATH...         find calls that block the event loop in files, folders
+                        and notebooks (exit 1 when something is found); see
+                        asyncrepl check --help
 
 options:
   -h, --help            show this help and exit

@@ -163,11 +163,13 @@ def test_notebook_cell_that_does_not_parse(tmp_path: Path, check: Callable[..., 
     write(
         tmp_path,
         "nb.ipynb",
-        notebook(("code", "def (:\n"), ("code", BLOCKING)),
+        notebook(("code", "def (:\n"), ("code", BLOCKING), ("code", "x = (\n")),
     )
     result = check("nb.ipynb")
     assert result.status == 2
     assert "asyncrepl check: nb.ipynb:cell 1:1:" in result.err and "cannot parse" in result.err
+    assert "asyncrepl check: nb.ipynb:cell 3:1:" in result.err
+    assert "asyncrepl check: 1 file could not be checked" in result.err
     assert result.out == f"nb.ipynb:cell 2:4:5: {SLEEP}\n"
 
 

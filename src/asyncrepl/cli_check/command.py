@@ -86,7 +86,8 @@ def main_check(argv: list[str]) -> int:
     else:
         out.write(render_report(found, problems, args.format))
     if problems:
-        _error(f"{len(problems)} file{'s' if len(problems) > 1 else ''} could not be checked")
+        failed = len({p.shown for p in problems})  # a notebook may have several broken cells
+        _error(f"{failed} file{'s' if failed > 1 else ''} could not be checked")
         return 2
     if not files:
         _error("no Python files or notebooks found")
@@ -120,7 +121,8 @@ def _check_all(
         try:
             data = read_source(target.path)
         except OSError as error:
-            problems.append(Problem(target.shown, f"{target.shown}: cannot read: {error}"))
+            reason = error.strerror or str(error)
+            problems.append(Problem(target.shown, f"{target.shown}: cannot read: {reason}"))
             continue
         _check_one(target, data, selection, found, problems)
     return found, problems, files

@@ -212,7 +212,11 @@ def find_config(folder: Path, cache: dict[Path, Config]) -> Config:
     if folder in cache:
         return cache[folder]
     candidate = folder / "pyproject.toml"
-    table = _tool_table(candidate) if candidate.is_file() else None
+    try:
+        present = candidate.is_file()
+    except OSError:  # a folder that may not be searched: what it holds cannot apply
+        present = False
+    table = _tool_table(candidate) if present else None
     if table is not None:
         found = load_config(candidate, table)
     elif folder.parent == folder:

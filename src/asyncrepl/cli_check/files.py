@@ -70,13 +70,13 @@ def find_targets(
 def _walk(
     shown: str, folder: Path, fixed: Config | None, cache: dict[Path, Config]
 ) -> Iterator[Target | Problem]:
-    config = fixed or find_config(folder, cache)
     try:
         with os.scandir(folder) as listing:
             entries = sorted(listing, key=lambda e: e.name)
     except OSError as error:
         yield Problem(shown, f"{shown}: cannot read folder: {error.strerror}")
         return
+    config = fixed or find_config(folder, cache)
     for entry in entries:
         path = folder / entry.name
         if config.excluded(path):
