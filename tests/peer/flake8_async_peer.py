@@ -57,7 +57,9 @@ REVIEWED: dict[tuple[str, int], str] = {
         ("async232_asyncio.py", line): _OPEN_UNMARKED
         for line in (107, 112, 117, 122, 126, 131, 212, 219)
     },
-    ("async232_asyncio.py", 248): "`self.x: TextIOWrapper = open('')` in __init__: the method "
+    ("async232_asyncio.py", 248): "class attribute `x: TextIOWrapper`: the method reads a file "
+    "(the peer's own comment: 'should error')",
+    ("async232_asyncio.py", 256): "`self.x: TextIOWrapper = open('')` in __init__: the method "
     "reads a file (the peer's own comment: 'should error')",
     ("async232_asyncio.py", 264): "return_textiowrapper() opens a file: a helper's blocking call",
 }

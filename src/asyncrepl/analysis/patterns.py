@@ -37,10 +37,12 @@ def awaits(body: list[ast.stmt]) -> bool:
 
 
 def done_names(test: ast.expr) -> set[str]:
-    """Names known done where ``test`` is true: ``if fut.done():``, ``if a.done() and ...``."""
+    """Names known done where ``test`` is true: ``if fut.done():``, ``if a.done() and ...``
+    (a ``.done()`` under ``or`` or ``not`` says nothing)."""
+    parts = test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) else [test]
     return {
         n.func.value.id
-        for n in ast.walk(test)
+        for n in parts
         if isinstance(n, ast.Call)
         and isinstance(n.func, ast.Attribute)
         and n.func.attr == "done"

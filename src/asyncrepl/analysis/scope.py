@@ -38,6 +38,7 @@ __all__ = [
     "instance_of",
     "live_ref",
     "resolve",
+    "statements",
 ]
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
@@ -90,7 +91,46 @@ class ClassRef:
     scope: Scope
     unit: Unit
     methods: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = field(default_factory=dict)
-    attrs: dict[str, Ref] = field(default_factory=dict)
+    _attrs: dict[str, Ref] | None = None
+
+    @property
+    def attrs(self) -> dict[str, Ref]:
+        """What its attributes hold: class-level assignments and dataclass fields, then
+        ``self.x = ...`` in its methods. Read when first asked (most classes never are), by
+        then with every module-level name bound."""
+        if self._attrs is None:
+            self._attrs = _class_attrs(self.node, self.scope)
+        return self._attrs
+
+
+def _class_attrs(node: ast.ClassDef, scope: Scope) -> dict[str, Ref]:
+    attrs: dict[str, Ref] = {}
+    for item in node.body:
+        if isinstance(item, ast.Assign) and len(item.targets) == 1:
+            if isinstance(item.targets[0], ast.Name):
+                attrs[item.targets[0].id] = resolve(item.value, scope) or UNKNOWN
+        elif isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
+            # A dataclass field: ``session: requests.Session`` is a Session on instances.
+            ref = resolve(item.value, scope) if item.value is not None else None
+            attrs[item.target.id] = ref or annotated(item.annotation, scope) or UNKNOWN
+    value: ast.expr | None
+    kind: ast.expr | None
+    for found in statements(node.body, nested=True):
+        if isinstance(found, ast.Assign) and len(found.targets) == 1:
+            target, value, kind = found.targets[0], found.value, None
+        elif isinstance(found, ast.AnnAssign):
+            target, value, kind = found.target, found.value, found.annotation
+        else:
+            continue
+        if (
+            isinstance(target, ast.Attribute)
+            and isinstance(target.value, ast.Name)
+            and target.value.id == "self"
+        ):
+            ref = resolve(value, scope) if value is not None else None
+            ref = ref or (annotated(kind, scope) if kind is not None else None)
+            attrs.setdefault(target.attr, ref or UNKNOWN)
+    return attrs
 
 
 @dataclass(frozen=True, eq=False)
@@ -326,25 +366,38 @@ def bound_names(body: list[ast.stmt], args: ast.arguments | None = None) -> set[
     names: set[str] = set()
     if args is not None:
         names.update(arg.arg for arg in _all_args(args))
+    for stmt in statements(body, nested=False):
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(stmt.name)
+        elif isinstance(stmt, ast.Import | ast.ImportFrom):
+            names.update((a.asname or a.name).split(".")[0] for a in stmt.names)
+        names.update(handler.name for handler in getattr(stmt, "handlers", ()) if handler.name)
+        for target in _targets(stmt):
+            if isinstance(target, ast.Name):
+                names.add(target.id)
+            else:
+                names.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+    return names
+
+
+def statements(body: list[ast.stmt], *, nested: bool) -> Iterator[ast.stmt]:
+    """Every statement in ``body`` and in the blocks under it, without entering expressions
+    (a fraction of the nodes ``ast.walk`` visits).
+
+    :param nested: also the statements of the functions and classes defined there.
+    """
     stack: list[ast.stmt] = list(body)
     while stack:
         stmt = stack.pop()
-        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            names.add(stmt.name)
+        yield stmt
+        if not nested and isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             continue
-        if isinstance(stmt, ast.Import | ast.ImportFrom):
-            names.update((a.asname or a.name).split(".")[0] for a in stmt.names)
-        for target in _targets(stmt):
-            names.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
         for part in ("body", "orelse", "finalbody"):
             stack.extend(getattr(stmt, part, ()))
         for handler in getattr(stmt, "handlers", ()):
-            if handler.name:
-                names.add(handler.name)
             stack.extend(handler.body)
         for case in getattr(stmt, "cases", ()):
             stack.extend(case.body)
-    return names
 
 
 def _targets(stmt: ast.stmt) -> list[ast.expr]:

@@ -7,6 +7,7 @@ import ast
 import inspect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from typing import Any
 
 from asyncrepl.analysis.fixes import is_nonblocking
 from asyncrepl.analysis.library import (
@@ -15,7 +16,7 @@ from asyncrepl.analysis.library import (
     OFFLOAD_FUNCTIONS,
     OFFLOAD_METHOD_NAMES,
 )
-from asyncrepl.analysis.patterns import awaits, big_range, done_names, is_name, method_name
+from asyncrepl.analysis.patterns import awaits, big_range, done_names, method_name
 from asyncrepl.analysis.rules import call_rule
 from asyncrepl.analysis.scope import (
     UNKNOWN,
@@ -30,6 +31,7 @@ from asyncrepl.analysis.scope import (
     element_of,
     function_scope,
     resolve,
+    statements,
 )
 
 __all__ = ["Hit", "Walker"]
@@ -49,8 +51,20 @@ _TASK_STARTERS = frozenset(
 )
 
 
+def _kinds(*bases: type) -> frozenset[type]:
+    """Every node class under ``bases`` (so a visit tests ``type(node) in ...``, a set lookup,
+    instead of ``isinstance`` against a tuple)."""
+    found: set[type] = set()
+    stack = list(bases)
+    while stack:
+        kind = stack.pop()
+        found.add(kind)
+        stack.extend(kind.__subclasses__())
+    return frozenset(found)
+
+
 #: Nodes with no call inside: a walk never needs to enter them.
-_LEAVES = (
+_LEAVES = _kinds(
     ast.Name,
     ast.Constant,
     ast.expr_context,
@@ -59,10 +73,11 @@ _LEAVES = (
     ast.unaryop,
     ast.cmpop,
     ast.alias,
+    ast.arguments,
 )
-
-#: Node class -> the name of its visitor method, so each visit skips building the name.
-_VISITORS: dict[type, str] = {}
+_EXPRESSIONS = _kinds(ast.expr)
+#: The fields that hold statements: all a walk off the loop enters.
+_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
 
 
 @dataclass(frozen=True, eq=False)
@@ -124,18 +139,23 @@ class Walker(ast.NodeVisitor):
     def visit(self, node: ast.AST) -> None:
         """Off the loop only statements matter (they bind names and hold the async defs):
         skipping expressions there keeps a module with huge literals fast."""
-        if isinstance(node, _LEAVES):
+        kind = type(node)
+        if kind in _LEAVES or (kind in _EXPRESSIONS and not self.on_loop):
             return
-        if self.on_loop or not isinstance(node, ast.expr):
-            kind = type(node)
-            name = _VISITORS.get(kind)
-            if name is None:
-                name = _VISITORS[kind] = f"visit_{kind.__name__}"
-            getattr(self, name, self.generic_visit)(node)
+        _DISPATCH.get(kind, Walker.generic_visit)(self, node)
 
     def generic_visit(self, node: ast.AST) -> None:
-        for child in ast.iter_child_nodes(node):
-            self.visit(child)
+        """The children (on the loop), or only the blocks of statements (off it)."""
+        visit = self.visit
+        for field in node._fields if self.on_loop else _BLOCKS:
+            value = getattr(node, field, None)
+            if type(value) is list:
+                for item in value:
+                    # Names and constants are most nodes: skip them without a call.
+                    if type(item) not in _LEAVES and isinstance(item, ast.AST):
+                        visit(item)
+            elif type(value) not in _LEAVES and isinstance(value, ast.AST):
+                visit(value)
 
     def walk(self, body: Iterable[ast.stmt]) -> list[Hit]:
         for stmt in body:
@@ -167,8 +187,17 @@ class Walker(ast.NodeVisitor):
         outer = self.scope.parent if self.cls is not None and self.scope.parent else self.scope
         func = FuncRef(node, outer, self.unit, self._method_self(node))
         self.scope.bind(node.name, func)
-        if self.discover:
-            self._walk_function(func)  # for a sync def, only to find the async defs inside
+        # A sync def is walked only to find the async defs inside: most have none.
+        if self.discover and (func.is_async or self._holds_async_def(node)):
+            self._walk_function(func)
+
+    def _holds_async_def(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+        """Whether an ``async def`` is written inside ``node``. The text is asked first: a
+        search in C over the lines, where most functions end the question."""
+        lines = self.unit.lines[node.lineno : node.end_lineno]
+        if "async" not in "\n".join(lines):
+            return False
+        return any(isinstance(s, ast.AsyncFunctionDef) for s in statements(node.body, nested=True))
 
     visit_AsyncFunctionDef = visit_FunctionDef
 
@@ -185,27 +214,10 @@ class Walker(ast.NodeVisitor):
         for item in node.body:
             if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
                 cls.methods[item.name] = item
-            elif isinstance(item, ast.Assign) and len(item.targets) == 1:
-                self._class_attr(cls, item.targets[0], item.value, self.scope)
-            elif isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
-                # A dataclass field: ``session: requests.Session`` is a Session on instances.
-                ref = resolve(item.value, self.scope) if item.value is not None else None
-                ref = ref or annotated(item.annotation, self.scope)
-                cls.attrs[item.target.id] = ref or UNKNOWN
-        for found in ast.walk(node):
-            if isinstance(found, ast.Assign) and len(found.targets) == 1:
-                target = found.targets[0]
-                if isinstance(target, ast.Attribute) and is_name(target.value, "self"):
-                    cls.attrs.setdefault(target.attr, resolve(found.value, self.scope) or UNKNOWN)
         if self.discover:
             child = self._child(Scope(self.scope, set()), on_loop=False, coroutine=False)
             child.cls = cls
             self.hits += child.walk(node.body)
-
-    @staticmethod
-    def _class_attr(cls: ClassRef, target: ast.expr, value: ast.expr, scope: Scope) -> None:
-        if isinstance(target, ast.Name):
-            cls.attrs[target.id] = resolve(value, scope) or UNKNOWN
 
     # -- bindings ----------------------------------------------------------------------
 
@@ -526,3 +538,11 @@ def _left_false(call: ast.Call, callee: FuncRef | LiveRef) -> frozenset[str]:
         for name, value in values.items()
         if isinstance(value, ast.Constant) and not value.value
     )
+
+
+#: Node class -> its visitor (``Walker.visit_Call``), or the generic visit.
+_DISPATCH: dict[type, Callable[[Walker, Any], None]] = {
+    kind: getattr(Walker, f"visit_{kind.__name__}")
+    for kind in _kinds(ast.AST)
+    if hasattr(Walker, f"visit_{kind.__name__}")
+}
