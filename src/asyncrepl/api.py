@@ -14,7 +14,6 @@ import logging
 import os
 import shutil
 import threading
-import time
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -189,7 +188,6 @@ def _start_watchdog(
 
 
 def _stop_watchdog(dog: Any) -> None:
-    """Stop it after its next look: a block that ended just now (the script's last step, say)
-    is reported then, and ``stop()`` drops a block it has not reported yet."""
-    time.sleep(2 * float(getattr(dog, "poll_interval", 0.0)))
+    """Stop it now: its last look reports a block that ended since the one before (the
+    script's last step, say), so the exit never waits for its next look."""
     dog.stop()
