@@ -171,6 +171,31 @@ class Recorder:
         self._sweep()
 
     @property
+    def capacity(self) -> int:
+        """How many ring entries are kept for each loop (``%config AsyncREPL.recorder_steps``).
+        Setting it resizes the rings now: the newest entries stay, the run time and step
+        counts of tasks whose entries are dropped stay counted."""
+        return self._capacity
+
+    @capacity.setter
+    def capacity(self, capacity: int) -> None:
+        if capacity < 1:
+            raise ValueError(f"capacity must be at least 1 entry, not {capacity}")
+        self._capacity = capacity
+        for log in self._all_logs():
+            log.resize(capacity)
+
+    @property
+    def finished_limit(self) -> int:
+        """How many finished tasks are remembered (``%config AsyncREPL.finished_tasks``).
+        Lowering it forgets the oldest at once; raising it keeps more from now on."""
+        return self.book.limit
+
+    @finished_limit.setter
+    def finished_limit(self, limit: int) -> None:
+        self.book.limit = limit
+
+    @property
     def loop(self) -> asyncio.AbstractEventLoop | None:
         """The loop being recorded, None when detached."""
         return self._loop

@@ -122,6 +122,19 @@ class StepRing:
         self._start_bytes[8 * at : 8 * (at + count)] = struct.pack(f"{count}d", *starts)
         self._who_bytes[4 * at : 4 * (at + count)] = struct.pack(f"{count}i", *whos)
 
+    def resized(self, capacity: int) -> StepRing:
+        """A ring of ``capacity`` holding the newest entries of this one, numbered as here.
+
+        :param capacity: how many entries the new ring keeps at most.
+        """
+        ring = StepRing(capacity)
+        lo = max(self.oldest, self.written - capacity)
+        ring.written = lo
+        ring.extend(
+            self._column(self.starts, lo, self.written), self._column(self.whos, lo, self.written)
+        )
+        return ring
+
     def at(self, n: int) -> tuple[float, int]:
         """Entry number ``n``: ``(start, who)``."""
         i = n % self.capacity

@@ -322,6 +322,21 @@ class TaskBook:
             )
         self._keep(record)
 
+    @property
+    def limit(self) -> int:
+        """How many finished tasks are kept."""
+        return self._limit
+
+    @limit.setter
+    def limit(self, limit: int) -> None:
+        if limit < 0:
+            raise ValueError(f"finished_limit must be 0 or more, not {limit}")
+        self._limit = limit
+        while len(self.finished) > limit:  # the oldest go first
+            gone = self.finished.popleft()
+            if self.by_id.get(gone.id) is gone:
+                del self.by_id[gone.id]
+
     def _keep(self, record: TaskRecord) -> None:
         """Into the finished history; the oldest leaves it (and the book) once it is full."""
         if len(self.finished) >= self._limit:

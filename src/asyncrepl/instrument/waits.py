@@ -155,6 +155,21 @@ class WaitLog:
             self._put(0, flat[first * _FIELDS :])
         self.written += count
 
+    def resized(self, capacity: int) -> WaitLog:
+        """A log of ``capacity`` holding the newest waits of this one, numbered as here.
+
+        :param capacity: how many waits the new log keeps at most.
+        """
+        log = WaitLog(capacity)
+        lo = max(self.written - len(self), self.written - capacity)
+        flat: list[float | int] = []
+        for n in range(lo, self.written):
+            at = (n % self.capacity) * _FIELDS
+            flat += self.values[at : at + _FIELDS]
+        log.written = lo
+        log.extend(flat)
+        return log
+
     def _put(self, at: int, flat: list[float | int]) -> None:
         start = at * BYTES_PER_WAIT
         self._bytes[start : start + 8 * len(flat)] = struct.pack(f"{len(flat)}d", *flat)

@@ -138,6 +138,17 @@ class LoopLog:
             starts.clear()
             whos.clear()
 
+    def resize(self, capacity: int) -> None:
+        """Keep at most ``capacity`` ring entries from now on (the newest stay; those dropped
+        are counted into their tasks' totals first).
+
+        :param capacity: ring entries; the ring of waits takes an eighth of it.
+        """
+        with self.lock:
+            self._count(self.ring.written - capacity)
+            self.ring = self.ring.resized(capacity)
+            self.waits = self.waits.resized(max(1, capacity // WAITS_SHARE))
+
     def _count(self, upto: int, next_start: float | None = None) -> None:
         """Add ring entries up to ``upto`` (exclusive) to their tasks' totals. The newest
         entry ends where ``next_start`` (the next entry, not in the ring yet) begins."""
