@@ -56,3 +56,23 @@ def test_capacity_at_run_time_keeps_the_newest_and_every_count() -> None:
     first = {t.id for t in spins}
     counted = {info.id: info.steps for info in rec.finished() if info.id in first}
     assert counted == dict.fromkeys(first, 201)
+
+
+def test_the_chart_says_what_the_recorder_dropped() -> None:
+    from asyncrepl.api import recording
+
+    async def main() -> None:
+        await asyncio.gather(*(spin(10) for _ in range(2000)))
+
+    with recording(capacity=8000) as rec:
+        asyncio.run(main())
+    text = rec.render(width=100)
+    assert "2000 tasks" in text  # every task of the window is counted, remembered or not
+    assert "tasks finished too long ago to be remembered by name." in text
+    dropped = [line for line in text.splitlines() if "were dropped" in line]
+    assert len(dropped) == 1 and dropped[0].startswith("Steps before ")
+    assert "keeps the last 8,000 entries of a loop (recorder_steps)" in dropped[0]
+
+    with recording() as whole:
+        asyncio.run(main())
+    assert "were dropped" not in whole.render(width=100)

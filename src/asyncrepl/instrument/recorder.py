@@ -392,8 +392,22 @@ class Recorder:
                     ended=last[task_id],
                 )
             notes = (f"{len(missing)} tasks finished too long ago to be remembered by name.",)
+        notes += self._dropped_notes(start)
         tasks = tuple(infos[key] for key in sorted(infos))
         return Timeline(start=start, end=end, tasks=tasks, steps=steps, notes=notes)
+
+    def _dropped_notes(self, start: float) -> tuple[str, ...]:
+        """A line for each loop whose ring no longer holds steps from ``start`` on."""
+        notes = []
+        for log in self._all_logs():
+            oldest = log.ring.oldest_start()
+            if log.ring.oldest > 0 and oldest is not None and oldest > start:
+                notes.append(
+                    f"Steps before {oldest - start:.3g} s into this window were dropped: the "
+                    f"recorder keeps the last {log.ring.capacity:,} entries of a loop "
+                    "(recorder_steps)."
+                )
+        return tuple(notes)
 
     def current_step(self) -> tuple[float, AnyTask | None] | None:
         """The step running on the loop now: its start and its task (None for a plain

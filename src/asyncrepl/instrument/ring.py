@@ -36,7 +36,8 @@ EAGER = -(2**31)
 
 
 def resumed(who: int) -> int:
-    """The entry that continues the step of ``who`` (a task id, or CALLBACK)."""
+    """The entry that continues the step of ``who`` (a task id, or CALLBACK); given such an
+    entry, the task id it continues (the mapping is its own inverse)."""
     return -who - 2
 
 
@@ -48,7 +49,7 @@ def task_of(who: int) -> int | None:
         return None
     if who == EAGER:
         return CALLBACK
-    return -who - 2
+    return resumed(who)
 
 
 class StepRing:
