@@ -89,10 +89,7 @@ def _check(script: Path, options: argparse.Namespace) -> str:
     if not script.is_file():
         return f"cannot find `{script}`: give the path of a Python file."
     if not math.isfinite(options.threshold) or options.threshold <= 0:
-        return (
-            f"`--threshold {options.threshold}` must be a number of seconds above 0 "
-            "(say 0.1)."
-        )
+        return f"`--threshold {options.threshold}` must be a number of seconds above 0 (say 0.1)."
     if options.export:
         try:
             check_export_path(options.export)

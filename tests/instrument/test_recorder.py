@@ -372,16 +372,23 @@ class _OwnHandleLoop(asyncio.SelectorEventLoop):
         return handle
 
 
-def test_an_unwatchable_loop_gives_a_one_line_reason() -> None:
+def test_a_loop_with_handles_of_its_own_is_recorded_through_its_tasks() -> None:
+    # It used to be refused with a reason; now its tasks time their own steps, and one line
+    # says what that leaves out.
     asyncio_own = asyncio_methods()
     loop = _OwnHandleLoop()
     try:
         rec = Recorder()
-        reason = rec.attach(loop)
-        assert reason is not None and "\n" not in reason
-        assert "cannot record" in reason and "_OwnHandleLoop" in reason
-        assert rec.loop is None and asyncio_methods() == asyncio_own
-        assert loop.run_until_complete(ticker(2)) == 2  # nothing broke
+        assert rec.attach(loop) is None and rec.loop is loop
+        assert loop.run_until_complete(loop.create_task(ticker(2))) == 2
+        rec.detach()
+        timeline = rec.timeline()
+        (note,) = timeline.notes
+        assert "\n" not in note and "_OwnHandleLoop" in note
+        assert "times each task's steps from the task itself" in note
+        (task,) = [t for t in timeline.tasks if t.coro == "ticker"]
+        assert [s.task_id for s in timeline.steps].count(task.id) == 3
+        assert asyncio_methods() == asyncio_own
     finally:
         loop.close()
 

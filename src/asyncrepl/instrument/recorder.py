@@ -15,6 +15,7 @@ from types import CodeType
 from typing import Any
 
 from asyncrepl.instrument import install
+from asyncrepl.instrument.corosteps import can_watch
 from asyncrepl.instrument.hooks import Instrument, Instruments
 from asyncrepl.instrument.ring import CALLBACK, EAGER, IDLE, task_of
 from asyncrepl.instrument.sites import line_at, site_location
@@ -115,7 +116,7 @@ class Recorder:
         """
         if loop is self._loop:
             return None
-        reason = install.unwatchable_reason(loop)
+        reason = _why_not(loop)
         if reason is not None:
             return reason
         if self._loop is not None:
@@ -133,14 +134,14 @@ class Recorder:
         :param loop: the loop, running or not.
         :returns: None when recording, else one line saying why the loop cannot be watched.
         """
-        reason = install.unwatchable_reason(loop)
+        reason = _why_not(loop)
         if reason is not None:
             return reason
         with self._lock:
             log = self._logs.get(loop)
             if log is None:
                 log = self._logs[loop] = LoopLog(loop, self, self._capacity)
-            reason = install.watch(loop, log)
+            reason = log.start(by_tasks=install.unwatchable_reason(loop) is not None)
         if reason is None and not loop.is_closed():
             for task in sorted(asyncio.all_tasks(loop), key=_creation_order):
                 self._ensure(task)
@@ -166,7 +167,7 @@ class Recorder:
         log = self._logs.get(loop)
         if log is None or not log.watched:
             return
-        install.unwatch(loop, log)
+        log.stop()
         log.catch_up()
         self._sweep()
 
@@ -392,13 +393,14 @@ class Recorder:
                     ended=last[task_id],
                 )
             notes = (f"{len(missing)} tasks finished too long ago to be remembered by name.",)
-        notes += self._dropped_notes(start)
+        notes += self._log_notes(start)
         tasks = tuple(infos[key] for key in sorted(infos))
         return Timeline(start=start, end=end, tasks=tasks, steps=steps, notes=notes)
 
-    def _dropped_notes(self, start: float) -> tuple[str, ...]:
-        """A line for each loop whose ring no longer holds steps from ``start`` on."""
-        notes = []
+    def _log_notes(self, start: float) -> tuple[str, ...]:
+        """A line for each loop whose ring no longer holds steps from ``start`` on, and for
+        each loop whose record lacks something (a loop that is not asyncio's)."""
+        notes = [log.note for log in self._all_logs() if log.note is not None]
         for log in self._all_logs():
             oldest = log.ring.oldest_start()
             if log.ring.oldest > 0 and oldest is not None and oldest > start:
@@ -491,6 +493,15 @@ class Recorder:
         everything that has ended into the tasks' totals."""
         for log in self._all_logs():
             log.catch_up()
+
+
+def _why_not(loop: asyncio.AbstractEventLoop) -> str | None:
+    """Why ``loop`` cannot be recorded at all, or None: a loop whose round cannot be watched
+    is still recorded through its tasks, if it takes a task factory."""
+    reason = install.unwatchable_reason(loop)
+    if reason is None or (isinstance(loop, asyncio.AbstractEventLoop) and can_watch(loop)):
+        return None
+    return reason
 
 
 def _merged(windows: list[StepColumns]) -> StepColumns:

@@ -2,7 +2,10 @@
 ``asyncio.run``, ``asyncio.Runner``, a policy of its own, ``loop_factory=``, a thread per loop),
 and a policy or factory can be replaced under us; but every asyncio loop runs through
 ``BaseEventLoop.run_forever`` (``run_until_complete`` calls it), in the thread that runs it.
-So, while someone listens, that public method first tells the listeners."""
+So, while someone listens, that public method first tells the listeners. A loop that is not
+asyncio's (uvloop) has a run_forever of its own, compiled; ``uvloop.run`` and
+``asyncio.run`` with uvloop's policy start it through ``asyncio.Runner.run``, which tells the
+listeners of such a loop before it makes the main task."""
 
 from __future__ import annotations
 
@@ -22,17 +25,30 @@ LoopStarted = Callable[[asyncio.AbstractEventLoop], None]
 
 _LOOP_CLASS: Any = base_events.BaseEventLoop
 _ORIGINAL = _LOOP_CLASS.__dict__["run_forever"]
+_RUNNER: Any = asyncio.Runner
+_RUNNER_RUN = _RUNNER.__dict__["run"]
 _listeners: list[LoopStarted] = []
 _lock = threading.Lock()
 
 
 def _run_forever(self: Any) -> None:
+    _tell(self)
+    _ORIGINAL(self)
+
+
+def _tell(loop: asyncio.AbstractEventLoop) -> None:
     for listener in tuple(_listeners):
         try:
-            listener(self)
+            listener(loop)
         except Exception:  # our bug: the loop runs anyway, unrecorded
             log.exception("asyncrepl: could not start recording a loop")
-    _ORIGINAL(self)
+
+
+def _runner_run(self: Any, coro: Any, **kwargs: Any) -> Any:
+    loop = self.get_loop()  # made now if not yet, as run() would
+    if not isinstance(loop, _LOOP_CLASS):  # asyncio's own loops are told in run_forever
+        _tell(loop)
+    return _RUNNER_RUN(self, coro, **kwargs)
 
 
 def listen(listener: LoopStarted) -> Callable[[], None]:
@@ -46,6 +62,8 @@ def listen(listener: LoopStarted) -> Callable[[], None]:
         _listeners.append(listener)
         if _LOOP_CLASS.__dict__["run_forever"] is _ORIGINAL:
             _LOOP_CLASS.run_forever = _run_forever
+        if _RUNNER.__dict__["run"] is _RUNNER_RUN:
+            _RUNNER.run = _runner_run
 
     def stop() -> None:
         with _lock:
@@ -53,5 +71,7 @@ def listen(listener: LoopStarted) -> Callable[[], None]:
                 _listeners.remove(listener)
             if not _listeners and _LOOP_CLASS.__dict__["run_forever"] is _run_forever:
                 _LOOP_CLASS.run_forever = _ORIGINAL
+            if not _listeners and _RUNNER.__dict__["run"] is _runner_run:
+                _RUNNER.run = _RUNNER_RUN
 
     return stop

@@ -12,7 +12,7 @@ import logging
 import threading
 from typing import Any, Protocol
 
-from asyncrepl.instrument import install
+from asyncrepl.instrument import corosteps, install
 from asyncrepl.instrument.hooks import Instruments
 from asyncrepl.instrument.ring import CALLBACK, EAGER, IDLE, StepRing, resumed, task_of
 from asyncrepl.instrument.rounds import Stage
@@ -87,8 +87,39 @@ class LoopLog:
         # Ring entries come from the loop's thread; a query from another thread counts them
         # too: one at a time.
         self.lock = threading.Lock()
+        #: True when the loop's tasks time their own steps (a loop that is not asyncio's).
+        self.by_tasks = False
 
     # -- watching ----------------------------------------------------------------------
+
+    def start(self, *, by_tasks: bool = False) -> str | None:
+        """Start recording the loop: through its round (:mod:`install`), or, ``by_tasks``,
+        through its task factory (:mod:`corosteps`, for a loop that is not asyncio's).
+
+        :param by_tasks: use the task factory.
+        :returns: None when recording, else why not, in one line.
+        """
+        self.by_tasks = by_tasks
+        if by_tasks:
+            corosteps.watch(self.loop, self.link(self.loop), self._made_here)
+            return None
+        return install.watch(self.loop, self)
+
+    def stop(self) -> None:
+        """Stop recording the loop (what was recorded stays)."""
+        if self.by_tasks:
+            corosteps.unwatch(self.loop)
+            self.unlink()
+        else:
+            install.unwatch(self.loop, self)
+
+    @property
+    def note(self) -> str | None:
+        """What this log cannot hold, in one line, or None."""
+        if not self.by_tasks:
+            return None
+        kind = type(self.loop)
+        return corosteps.MISSING.format(kind=f"{kind.__module__}.{kind.__qualname__}")
 
     def link(self, loop: asyncio.AbstractEventLoop) -> Stage:
         if self.stage is None or not self.stage.open:
@@ -104,6 +135,8 @@ class LoopLog:
     @property
     def watched(self) -> bool:
         """Whether the loop is still watched for this log."""
+        if self.by_tasks:
+            return corosteps.watching(self.loop)
         return self in install.watchers_of(self.loop)
 
     def fail(self) -> None:
@@ -114,7 +147,7 @@ class LoopLog:
         log.exception("asyncrepl: the loop recorder failed and is switched off")
         if self.stage is not None:  # what this round staged may be half-written: drop it
             self.stage.clear()
-        install.unwatch(self.loop, self)
+        self.stop()
 
     # -- the rings ---------------------------------------------------------------------
 
@@ -264,6 +297,16 @@ class LoopLog:
         book.add_new(task, coro, side.now(), where, parent_id)
         if side.instruments.tasks:
             self._tell_instruments(task, parent)
+
+    def _made_here(
+        self, task: AnyTask, coro: object, parent: AnyTask | None, where: Site | None
+    ) -> int:
+        """A task made by the loop's task factory (:mod:`corosteps`): its id."""
+        if type(task) is Task and self.side.book.lookup(id(task)) is None:
+            self.task_made(task, coro, parent, where)
+            return task._asyncrepl_id
+        record = self._note_created(task, coro, parent, where, self.side.now())
+        return record.id
 
     def _tell_instruments(self, task: AnyTask, parent: AnyTask | None) -> None:
         instruments = self.side.instruments
