@@ -47,6 +47,8 @@ _TASKS: Any = (asyncio.Task, getattr(asyncio.tasks, "_PyTask", asyncio.Task))
 #: Handles whose ``_run`` is asyncio's plain one, which the round does itself; any other
 #: (3.14's ``_ThreadSafeHandle`` takes a lock in it) runs through its own ``_run``.
 _HANDLE, _TIMER = events.Handle, events.TimerHandle
+#: The only other handle asyncio's own loop makes (3.14+, for call_soon_threadsafe).
+_LOCKED: Any = getattr(events, "_ThreadSafeHandle", None)
 _DEBUG_ARG = sys.version_info >= (3, 13)  # _format_callback_source(..., debug=) since 3.13
 #: asyncio's own limits for a round (the same names in 3.11 to 3.13).
 _MAX_TIMEOUT: float = getattr(base_events, "MAXIMUM_SELECT_TIMEOUT", 24 * 3600)
@@ -379,6 +381,7 @@ def make_round(loop: Any, stages: tuple[Stage, ...]) -> Callable[[], None]:
     plain_kinds: set[type] = set()  # callback types seen that never belong to a task
     several = len(stages) > 1
     call_whats = CALL_WHATS
+    locked = _LOCKED
 
     def run_once() -> None:
         nonlocal step_type
@@ -448,9 +451,8 @@ def make_round(loop: Any, stages: tuple[Stage, ...]) -> Callable[[], None]:
                 except Exception:
                     broken = True
                 args = handle._args
-                runs = type(handle)
-                if runs is not _HANDLE and runs is not _TIMER:
-                    handle._run()  # a handle with a _run of its own: as asyncio runs it
+                if locked is not None and type(handle) is locked:
+                    handle._run()  # it takes its lock, and checks _cancelled under it
                     continue
                 try:  # as Handle._run does, but without a starred call when it can (5x quicker)
                     if not args:  # a task's step
