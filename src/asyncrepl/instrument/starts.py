@@ -5,7 +5,7 @@ and a policy or factory can be replaced under us; but every asyncio loop runs th
 So, while someone listens, that public method first tells the listeners. A loop that is not
 asyncio's (uvloop) has a run_forever of its own, compiled; ``uvloop.run`` and
 ``asyncio.run`` with uvloop's policy start it through ``asyncio.Runner.run``, which tells the
-listeners of such a loop before it makes the main task."""
+listeners (of any loop) before it makes the main task."""
 
 from __future__ import annotations
 
@@ -45,9 +45,9 @@ def _tell(loop: asyncio.AbstractEventLoop) -> None:
 
 
 def _runner_run(self: Any, coro: Any, **kwargs: Any) -> Any:
-    loop = self.get_loop()  # made now if not yet, as run() would
-    if not isinstance(loop, _LOOP_CLASS):  # asyncio's own loops are told in run_forever
-        _tell(loop)
+    # Told before run() makes the main task, so that the recorder makes it (and knows it
+    # as its own: a task made before is only adopted); run_forever tells again, harmlessly.
+    _tell(self.get_loop())  # the loop is made now if not yet, as run() would
     return _RUNNER_RUN(self, coro, **kwargs)
 
 
