@@ -259,3 +259,26 @@ def test_loops_in_threads_and_a_policy_of_the_scripts_own(tmp_path: Path) -> Non
     assert "failed" not in done.stderr and "Nothing ran" not in done.stderr, done.stderr
     assert "main (Task-" in done.stderr
     assert "27 tasks" in done.stderr  # 9 loops x 3 workers ran concurrently
+
+
+def test_the_main_task_is_remembered_among_thousands(tmp_path: Path) -> None:
+    # asyncio.run makes its main task before the loop runs: the recorder must see the loop
+    # first, or the main task, noted as done before its children are freed, dropped out of
+    # the history of finished tasks and was drawn as "Task #1".
+    script(
+        tmp_path,
+        "many.py",
+        """\
+        import asyncio
+
+        async def main():
+            coroutines = [asyncio.sleep(0) for _ in range(5000)]
+            await asyncio.sleep(0)
+            await asyncio.gather(*coroutines)
+
+        asyncio.run(main())
+        """,
+    )
+    done = run(tmp_path, "--threshold", "0.02", "many.py")
+    assert done.returncode == 0, done.stderr
+    assert "\nmain (Task-1) " in done.stderr and "Task #1 " not in done.stderr
