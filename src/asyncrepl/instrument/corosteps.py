@@ -12,8 +12,7 @@ import collections.abc
 from collections.abc import Callable, Generator
 from typing import Any
 
-from asyncrepl.instrument.ring import IDLE
-from asyncrepl.instrument.rounds import STAGE_LIMIT, Stage
+from asyncrepl.instrument.rounds import Stage, idle_all
 from asyncrepl.instrument.sites import Site, add_boundary, caller_site
 from asyncrepl.instrument.tasks import Task
 
@@ -46,7 +45,7 @@ class StepTimer:
         try:
             return self.coro.send(value)
         finally:
-            _ended(stage)
+            idle_all((stage,))
 
     def throw(self, *args: Any) -> Any:
         stage = self.stage
@@ -55,7 +54,7 @@ class StepTimer:
         try:
             return self.coro.throw(*args)
         finally:
-            _ended(stage)
+            idle_all((stage,))
 
     def __next__(self) -> Any:
         return self.send(None)
@@ -77,13 +76,6 @@ class StepTimer:
 collections.abc.Coroutine.register(StepTimer)
 add_boundary(StepTimer.send.__code__)
 add_boundary(StepTimer.throw.__code__)
-
-
-def _ended(stage: Stage) -> None:
-    stage.starts.append(stage.clock())
-    stage.whos.append(IDLE)
-    if len(stage.starts) > STAGE_LIMIT:
-        stage.flush()
 
 
 class _Watch:

@@ -14,7 +14,7 @@ import threading
 from asyncio import events
 from typing import Any
 
-from asyncrepl.instrument.rounds import Stage, begin_all, end_all
+from asyncrepl.instrument.rounds import Stage, begin_all, idle_all
 from asyncrepl.instrument.sites import add_boundary
 
 __all__ = ["follow", "following", "leave"]
@@ -31,11 +31,11 @@ def _run(self: Any) -> None:
     if not stages:
         _ORIGINAL(self)
         return
-    task = begin_all(stages, self)
+    begin_all(stages, self)
     try:
         _ORIGINAL(self)
     finally:
-        end_all(stages, task, idle=True)
+        idle_all(stages)
 
 
 add_boundary(_run.__code__)

@@ -16,7 +16,6 @@ from typing import Any
 
 from asyncrepl.instrument import install
 from asyncrepl.instrument.corosteps import can_watch
-from asyncrepl.instrument.hooks import Instrument, Instruments
 from asyncrepl.instrument.ring import CALLBACK, EAGER, IDLE, task_of
 from asyncrepl.instrument.sites import line_at, site_location
 from asyncrepl.instrument.tasklog import TaskBook, TaskRecord, live_state
@@ -99,8 +98,6 @@ class Recorder:
         self._clock = clock
         #: every task recorded, live and finished, of all the loops.
         self.book = TaskBook(finished_limit, clock, labeler)
-        #: the plug-ins told about steps and tasks (see :meth:`add_instrument`).
-        self.instruments = Instruments()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._logs: dict[asyncio.AbstractEventLoop, LoopLog] = {}  # every loop recorded
         self._lock = threading.Lock()  # loops start in several threads at once
@@ -204,20 +201,6 @@ class Recorder:
     def now(self) -> float:
         """The recorder's clock."""
         return self._clock()
-
-    def add_instrument(self, instrument: Instrument) -> None:
-        """Tell ``instrument`` what happens on the loop from now on.
-
-        :param instrument: an :class:`~asyncrepl.instrument.hooks.Instrument`.
-        """
-        self.instruments.add(instrument)
-
-    def remove_instrument(self, instrument: Instrument) -> None:
-        """Stop telling ``instrument``.
-
-        :param instrument: one added with :meth:`add_instrument`.
-        """
-        self.instruments.remove(instrument)
 
     # -- tasks -------------------------------------------------------------------------
 
@@ -435,10 +418,7 @@ class Recorder:
         return self.book.lookup(id(task)) or self._first_seen(task)
 
     def _first_seen(self, task: AnyTask) -> TaskRecord:
-        record = self.book.register(task, self._clock())
-        if self.instruments.wants("task_created"):
-            self.instruments.call("task_created", task, None)
-        return record
+        return self.book.register(task, self._clock())
 
     def _finish(
         self, record: TaskRecord, task: AnyTask, end: float, name: str | None = None
@@ -446,8 +426,6 @@ class Recorder:
         if name is not None:
             record.name = name
         self.book.finish(record, task, end)
-        if self.instruments.tasks:
-            self.instruments.call("task_done", task)
 
     def _finished_info(self, record: TaskRecord) -> TaskInfo:
         if record.info is None:

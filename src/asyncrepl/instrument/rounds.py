@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from types import CoroutineType, MethodType
 from typing import Any
 
-from asyncrepl.instrument.hooks import Instruments
 from asyncrepl.instrument.ring import CALLBACK, IDLE
 from asyncrepl.instrument.sites import add_boundary
 from asyncrepl.instrument.waits import (
@@ -33,7 +32,7 @@ __all__ = [
     "Stage",
     "begin_all",
     "callback_task",
-    "end_all",
+    "idle_all",
     "make_round",
     "report_callback_error",
     "round_misfit",
@@ -73,7 +72,6 @@ class Stage:
     #: moves staged entries and waits to the rings: ``store(starts, whos, waits)``; empties
     #: the lists.
     store: Callable[[list[float], list[int], list[float | int]], None]
-    instruments: Instruments
     #: our own code failed: log it once and stop recording (the loop goes on).
     fail: Callable[[], None]
     starts: list[float] = field(default_factory=list)  #: when each staged entry started
@@ -100,13 +98,6 @@ class Stage:
         self.whos.append(who)
         if task is not None:
             self.note_wake(task, handle, start, who)
-        if self.instruments.steps:
-            self.instruments.call("step_started", task, start)
-
-    def end(self, task: Any) -> None:
-        """The step of ``task`` ended."""
-        if self.instruments.steps:
-            self.instruments.call("step_ended", task, self.clock())
 
     def note_wake(self, task: Any, handle: Any, start: float, who: int) -> None:
         """If ``handle`` (one of ``task``'s callbacks) wakes it, the future it waited for
@@ -218,8 +209,8 @@ def _warn_slow(handle: Any, took: float) -> None:
     )
 
 
-def begin_all(stages: tuple[Stage, ...], handle: Any) -> Any:
-    """Tell each stage that ``handle`` starts; returns its task (None: a plain callback).
+def begin_all(stages: tuple[Stage, ...], handle: Any) -> None:
+    """Tell each stage that ``handle`` starts.
 
     :param stages: the recorders' stages.
     :param handle: the handle about to run.
@@ -230,38 +221,34 @@ def begin_all(stages: tuple[Stage, ...], handle: Any) -> Any:
             stage.begin(task, handle)
         except Exception:
             stage.fail()
-    return task
 
 
-def end_all(stages: tuple[Stage, ...], task: Any, *, idle: bool = False) -> None:
-    """Tell each stage that the step of ``task`` ended (with ``idle``, also note the loop
-    idle from now on, which is how the ``Handle._run`` wrapper ends a step).
+def idle_all(stages: tuple[Stage, ...]) -> None:
+    """Note in each stage that the step running has ended and the loop is idle, and move
+    the entries to the ring if many are staged (how the ``Handle._run`` wrapper ends a
+    step; the round notes idleness only when the loop turns to waiting).
 
     :param stages: the recorders' stages.
-    :param task: what :func:`begin_all` returned.
-    :param idle: add an idle entry, and move the entries to the ring if many are staged.
     """
     for stage in stages:
         try:
-            stage.end(task)
-            if idle:
-                stage.starts.append(stage.clock())
-                stage.whos.append(IDLE)
-                if len(stage.starts) > STAGE_LIMIT:
-                    stage.flush()
+            stage.starts.append(stage.clock())
+            stage.whos.append(IDLE)
+            if len(stage.starts) > STAGE_LIMIT:
+                stage.flush()
         except Exception:
             stage.fail()
 
 
 def _run_handles(loop: Any, stages: tuple[Stage, ...], count: int) -> None:
-    """Run ``count`` ready handles the careful way: every stage, step hooks, debug mode's
+    """Run ``count`` ready handles the careful way: every stage, debug mode's
     slow-callback warning. Used when the fast path in :func:`make_round` does not apply."""
     ready = loop._ready
     for _ in range(count):
         handle = ready.popleft()
         if handle._cancelled:
             continue
-        task = begin_all(stages, handle)
+        begin_all(stages, handle)
         debug, began = loop._debug, 0.0
         try:
             if debug:
@@ -275,7 +262,6 @@ def _run_handles(loop: Any, stages: tuple[Stage, ...], count: int) -> None:
         finally:
             if debug:
                 loop._current_handle = None
-        end_all(stages, task)
 
 
 def _run_handle(handle: Any) -> None:
@@ -365,7 +351,7 @@ def round_misfit(loop: Any, asyncio_round: Any) -> str | None:
 
 
 def make_round(loop: Any, stages: tuple[Stage, ...]) -> Callable[[], None]:
-    """The recording ``_run_once`` for ``loop``. With one stage and no step hooks, outside
+    """The recording ``_run_once`` for ``loop``. With one stage, outside
     debug mode, the handles run in a flat loop that only reads the clock and appends.
 
     :param loop: an asyncio ``BaseEventLoop`` whose round is asyncio's own.
@@ -375,7 +361,7 @@ def make_round(loop: Any, stages: tuple[Stage, ...]) -> Callable[[], None]:
     popleft = ready.popleft
     report = report_callback_error
     stage = stages[0]
-    clock, task_id, instruments = stage.clock, stage.task_id, stage.instruments
+    clock, task_id = stage.clock, stage.task_id
     add_start, add_who, add_waits = stage.starts.append, stage.whos.append, stage.waits.extend
     step_type: type = Stage  # learnt at the first step: the type of the C Task's step
     plain_kinds: set[type] = set()  # callback types seen that never belong to a task
@@ -389,7 +375,7 @@ def make_round(loop: Any, stages: tuple[Stage, ...]) -> Callable[[], None]:
         count = len(ready)
         broken = False
         try:
-            if several or instruments.steps or loop._debug:
+            if several or loop._debug:
                 _run_handles(loop, stages, count)
                 count = 0
             for _ in range(count):

@@ -13,7 +13,6 @@ import threading
 from typing import Any, Protocol
 
 from asyncrepl.instrument import corosteps, install
-from asyncrepl.instrument.hooks import Instruments
 from asyncrepl.instrument.ring import CALLBACK, EAGER, IDLE, StepRing, resumed, task_of
 from asyncrepl.instrument.rounds import Stage
 from asyncrepl.instrument.sites import Site
@@ -40,8 +39,6 @@ class RecorderSide(Protocol):
 
     #: every task the recorder knows, shared by its loops' logs.
     book: TaskBook
-    #: the recorder's instruments.
-    instruments: Instruments
 
     def now(self) -> float:
         """The recorder's clock."""
@@ -124,7 +121,7 @@ class LoopLog:
     def link(self, loop: asyncio.AbstractEventLoop) -> Stage:
         if self.stage is None or not self.stage.open:
             side = self.side
-            self.stage = Stage(side.now, side.task_id, self.store, side.instruments, self.fail)
+            self.stage = Stage(side.now, side.task_id, self.store, self.fail)
         return self.stage
 
     def unlink(self) -> None:
@@ -280,8 +277,6 @@ class LoopLog:
             # A user's factory made it: no note comes when it is freed, so one when it ends
             # (else it would be taken for destroyed, unnamed, when it is collected).
             task.add_done_callback(self._ended)
-        if side.instruments.tasks:
-            self._tell_instruments(task, parent)
         return record
 
     def task_made(
@@ -295,8 +290,6 @@ class LoopLog:
         if parent is not None:
             parent_id = (book.lookup(id(parent)) or side.task_record(parent)).id
         book.add_new(task, coro, side.now(), where, parent_id)
-        if side.instruments.tasks:
-            self._tell_instruments(task, parent)
 
     def _made_here(
         self, task: AnyTask, coro: object, parent: AnyTask | None, where: Site | None
@@ -307,12 +300,6 @@ class LoopLog:
             return task._asyncrepl_id
         record = self._note_created(task, coro, parent, where, self.side.now())
         return record.id
-
-    def _tell_instruments(self, task: AnyTask, parent: AnyTask | None) -> None:
-        instruments = self.side.instruments
-        instruments.call("task_created", task, parent)
-        if instruments.wants("task_done"):
-            task.add_done_callback(self._ended)
 
     def adopt(self, task: AnyTask) -> None:
         """``task`` was there before the loop was recorded: if it is not asyncrepl's, note
@@ -326,8 +313,7 @@ class LoopLog:
             task.add_done_callback(self._ended)
 
     def _ended(self, task: AnyTask) -> None:
-        """A done callback (on a task that is not asyncrepl's, or while an instrument wants
-        ``task_done`` at once): note its name and outcome."""
+        """A done callback on a task that is not asyncrepl's: note its name and outcome."""
         self.side.task_finished(task)
 
     def _staged(self, at: int) -> bool:
