@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -178,3 +179,108 @@ def test_sys_exit_with_a_message(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert sys.path == saved
     err = capsys.readouterr().err
     assert err.startswith("bye now\n") and "Nothing ran on the event loop in bye.py." in err
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "0", "-1", "-inf"])
+def test_a_threshold_must_be_a_finite_number_above_zero(tmp_path: Path, value: str) -> None:
+    script(tmp_path, "mark.py", "open('ran', 'w').close()\n")
+    done = run(tmp_path, f"--threshold={value}", "mark.py")
+    assert done.returncode == 2
+    assert done.stderr == (
+        f"asyncrepl run: `--threshold {float(value)}` must be a number of seconds above 0 "
+        "(say 0.1).\n"
+    )
+    assert not (tmp_path / "ran").exists()
+
+
+def test_exit_does_not_wait_for_the_watchdogs_next_look(tmp_path: Path) -> None:
+    path = script(tmp_path, "quick.py", "import asyncio\nasyncio.run(asyncio.sleep(0.01))\n")
+    began = time.perf_counter()
+    done = run(tmp_path, "--threshold", "60", path.name)
+    assert done.returncode == 0, done.stderr
+    assert time.perf_counter() - began < 10  # it waited 30 s (half the threshold) before
+
+
+def test_ctrl_c_during_the_report_stops_it_quietly(tmp_path: Path) -> None:
+    # The script's last act: a Ctrl-C, delivered once the recording has ended and the report
+    # of its 400,000 steps is being drawn.
+    script(
+        tmp_path,
+        "busy.py",
+        """\
+        import asyncio, os, signal, sys, threading
+
+        async def spin():
+            for _ in range(50_000):
+                await asyncio.sleep(0)
+
+        async def main():
+            await asyncio.gather(*(spin() for _ in range(8)))
+
+        asyncio.run(main())
+        print("script done", flush=True)
+        threading.Timer(0.05, os.kill, (os.getpid(), signal.SIGINT)).start()
+        sys.exit(3)
+        """,
+    )
+    done = run(tmp_path, "busy.py")
+    assert done.stdout == "script done\n"
+    assert done.returncode == 3
+    assert "Traceback" not in done.stderr and "KeyboardInterrupt" not in done.stderr
+
+
+def test_loops_in_threads_and_a_policy_of_the_scripts_own(tmp_path: Path) -> None:
+    script(
+        tmp_path,
+        "threads.py",
+        """\
+        import asyncio, threading
+
+        class Policy(asyncio.DefaultEventLoopPolicy):
+            pass
+
+        async def work(n):
+            for _ in range(5):
+                await asyncio.sleep(0.001)
+            return n
+
+        async def main(n):
+            return await asyncio.gather(*(work(n) for _ in range(3)))
+
+        asyncio.set_event_loop_policy(Policy())
+        threads = [threading.Thread(target=asyncio.run, args=(main(n),)) for n in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        asyncio.run(main(8))
+        """,
+    )
+    done = run(tmp_path, "threads.py")
+    assert done.returncode == 0
+    assert "failed" not in done.stderr and "Nothing ran" not in done.stderr, done.stderr
+    assert "main (Task-" in done.stderr
+    assert "27 tasks" in done.stderr  # 9 loops x 3 workers ran concurrently
+
+
+def test_the_main_task_is_remembered_among_thousands(tmp_path: Path) -> None:
+    # asyncio.run makes its main task before the loop runs: the recorder must see the loop
+    # first, or the main task, noted as done before its children are freed, dropped out of
+    # the history of finished tasks and was drawn as "Task #1".
+    script(
+        tmp_path,
+        "many.py",
+        """\
+        import asyncio
+
+        async def main():
+            coroutines = [asyncio.sleep(0) for _ in range(5000)]
+            await asyncio.sleep(0)
+            await asyncio.gather(*coroutines)
+
+        asyncio.run(main())
+        """,
+    )
+    done = run(tmp_path, "--threshold", "0.02", "many.py")
+    assert done.returncode == 0, done.stderr
+    assert "\nmain (Task-1) " in done.stderr and "Task #1 " not in done.stderr

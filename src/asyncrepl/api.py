@@ -14,7 +14,6 @@ import logging
 import os
 import shutil
 import threading
-import time
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any, TextIO
 
 from prompt_toolkit.formatted_text import fragment_list_to_text
 
+from asyncrepl.instrument import starts
 from asyncrepl.instrument.recorder import Recorder
 from asyncrepl.records import BlockReport, Timeline
 from asyncrepl.render.printer import print_fragments
@@ -116,15 +116,17 @@ def recording(
     watch_blocking: bool = False,
     on_block: Callable[[BlockReport], None] | None = None,
 ) -> Iterator[Recording]:
-    """Record every asyncio event loop this thread runs inside the block.
+    """Record every asyncio event loop that runs inside the block, in any thread.
 
     A loop that already runs (``with recording(): await main()`` inside a coroutine) is
-    recorded at once; each loop made in the block, as ``asyncio.run`` makes one, from its
-    start. Loops made with ``asyncio.run(..., loop_factory=...)`` are not seen.
+    recorded at once; every loop that starts in the block from its start, however it was
+    made (``asyncio.run``, ``asyncio.Runner``, a policy or ``loop_factory`` of the
+    program's own), each in its own ring. The watchdog and the "loop" of the recorder are
+    this thread's.
 
     :param threshold: seconds above which a step counts as blocking the loop.
-    :param capacity: how many ring entries to keep, each a step or the loop waiting
-        (older ones are dropped first).
+    :param capacity: how many ring entries to keep for each loop, each a step or the loop
+        waiting (older ones are dropped first).
     :param watch_blocking: also run the blocking-call watchdog on this thread's loops: its
         reports (the line and the call that blocked) go into the timeline's ``blocks``.
     :param on_block: called from the watchdog's thread with each report as it comes.
@@ -137,20 +139,37 @@ def recording(
         running = None
     if running is not None:
         result.reason = recorder.attach(running)
-    policy = asyncio.get_event_loop_policy()
-    follower = _FollowingPolicy(policy, recorder, result)
-    asyncio.set_event_loop_policy(follower)
+    stop_listening = starts.listen(_Follower(recorder, result, threading.get_ident()))
     if watch_blocking:
         result.watchdog = _start_watchdog(recorder, threshold, on_block)
     try:
         yield result
     finally:
         result.end = recorder.now()
+        stop_listening()
         if result.watchdog is not None:
             _stop_watchdog(result.watchdog)
-        if asyncio.get_event_loop_policy() is follower:
-            asyncio.set_event_loop_policy(policy)
         recorder.detach()
+
+
+class _Follower:
+    """Told of each loop that starts: this thread's becomes the recorder's loop (when the one
+    before has stopped), the others' are followed."""
+
+    def __init__(self, recorder: Recorder, result: Recording, thread: int) -> None:
+        self.recorder = recorder
+        self.result = result
+        self.thread = thread
+
+    def __call__(self, loop: asyncio.AbstractEventLoop) -> None:
+        current = self.recorder.loop
+        mine = threading.get_ident() == self.thread
+        if mine and (current is None or current is loop or not current.is_running()):
+            reason = self.recorder.attach(loop)
+        else:
+            reason = self.recorder.follow(loop)
+        if reason is not None:
+            self.result.reason = reason
 
 
 def _start_watchdog(
@@ -169,44 +188,6 @@ def _start_watchdog(
 
 
 def _stop_watchdog(dog: Any) -> None:
-    """Stop it after its next look: a block that ended just now (the script's last step, say)
-    is reported then, and ``stop()`` drops a block it has not reported yet."""
-    time.sleep(2 * float(getattr(dog, "poll_interval", 0.0)))
+    """Stop it now: its last look reports a block that ended since the one before (the
+    script's last step, say), so the exit never waits for its next look."""
     dog.stop()
-
-
-class _FollowingPolicy(asyncio.AbstractEventLoopPolicy):
-    """The event loop policy of the block: the one that was there, plus recording each new
-    loop. It forwards everything else, so the loop and child watcher it keeps stay the same."""
-
-    def __init__(
-        self, inner: asyncio.AbstractEventLoopPolicy, recorder: Recorder, result: Recording
-    ) -> None:
-        self.inner = inner
-        self.recorder = recorder
-        self.result = result
-
-    def new_event_loop(self) -> asyncio.AbstractEventLoop:
-        return self._follow(self.inner.new_event_loop())
-
-    def get_event_loop(self) -> asyncio.AbstractEventLoop:
-        # Before 3.12 this may make a loop itself, without new_event_loop above.
-        return self._follow(self.inner.get_event_loop())
-
-    def set_event_loop(self, loop: asyncio.AbstractEventLoop | None) -> None:
-        self.inner.set_event_loop(loop)
-
-    def get_child_watcher(self) -> Any:
-        return self.inner.get_child_watcher()  # type: ignore[attr-defined, unused-ignore]
-
-    def set_child_watcher(self, watcher: Any) -> None:
-        self.inner.set_child_watcher(watcher)  # type: ignore[attr-defined, unused-ignore]
-
-    def _follow(self, loop: asyncio.AbstractEventLoop) -> asyncio.AbstractEventLoop:
-        current = self.recorder.loop
-        # One loop at a time: a loop still running (in another thread) keeps the recorder.
-        if current is not loop and (current is None or not current.is_running()):
-            reason = self.recorder.attach(loop)
-            if reason is not None:
-                self.result.reason = reason
-        return loop

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import os
 import runpy
 import shutil
@@ -48,10 +49,20 @@ def main_run(argv: list[str]) -> int:
     if problem:
         _say(f"asyncrepl run: {problem}")
         return 2
-    with recording(threshold=options.threshold, watch_blocking=True, on_block=_show_block) as rec:
-        rec.scope = script.name
-        status = _run_script(script, options.args)
-    _report(rec, script, options.export)
+    status: int | None = None
+    try:
+        with recording(
+            threshold=options.threshold, watch_blocking=True, on_block=_show_block
+        ) as rec:
+            rec.scope = script.name
+            status = _run_script(script, options.args)
+        _report(rec, script, options.export)
+    except KeyboardInterrupt:
+        if status is None:
+            raise
+        # Ctrl-C while the report is drawn: the person has seen enough. Stop quietly, with
+        # the script's own exit status.
+        sys.stderr.write("\n")
     return status
 
 
@@ -77,8 +88,8 @@ def _check(script: Path, options: argparse.Namespace) -> str:
     """What stops the run before it starts, in one line, or ``""``."""
     if not script.is_file():
         return f"cannot find `{script}`: give the path of a Python file."
-    if options.threshold <= 0:
-        return f"`--threshold {options.threshold}` must be above 0 seconds."
+    if not math.isfinite(options.threshold) or options.threshold <= 0:
+        return f"`--threshold {options.threshold}` must be a number of seconds above 0 (say 0.1)."
     if options.export:
         try:
             check_export_path(options.export)

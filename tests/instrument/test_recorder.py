@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 
-from asyncrepl.instrument.hooks import Instrument
 from asyncrepl.instrument.recorder import Recorder
 from asyncrepl.records import TaskState
 
@@ -198,18 +197,19 @@ def test_plain_callbacks_are_steps_of_task_zero() -> None:
 
 
 def test_ring_wraps_and_keeps_the_newest_steps() -> None:
-    all_starts: list[float] = []
-
-    class Starts(Instrument):
-        def step_started(self, task: asyncio.Task[Any] | None, t: float) -> None:
-            all_starts.append(t)
-
     rec = Recorder(capacity=6)
-    rec.add_instrument(Starts())
     run(rec, ticker(20))
     kept = rec.steps()
     assert 2 <= len(kept) <= 5  # six entries: steps, and the loop waiting between rounds
-    assert [s.start for s in kept] == all_starts[-len(kept) :]
+    whole = Recorder()
+    run(whole, ticker(20))
+
+    def names(recorder: Recorder) -> list[str]:
+        named = {t.id: t.name for t in recorder.timeline().tasks}
+        return [named.get(s.task_id, "callback") for s in recorder.steps()]
+
+    assert names(rec) == names(whole)[-len(kept) :]
+    assert kept[-1].end == max(s.end for s in kept)  # the newest are kept
     assert rec.steps(start=kept[1].start) == kept[1:]
     # the steps the ring no longer holds still count in the task's totals
     main = next(t for t in rec.finished() if t.name == "main")
@@ -258,23 +258,6 @@ def test_no_task_is_kept_alive() -> None:
     gc.collect()
     assert refs[0]() is None
     assert "short-lived" in [t.name for t in rec.finished()]
-
-
-def test_a_raising_instrument_is_removed_and_logged_once(caplog: Any) -> None:
-    calls: list[int] = []
-
-    class Broken(Instrument):
-        def step_ended(self, task: asyncio.Task[Any] | None, t: float) -> None:
-            calls.append(1)
-            raise RuntimeError("instrument bug")
-
-    rec = Recorder()
-    rec.add_instrument(Broken())
-    with caplog.at_level(logging.ERROR, logger="asyncrepl"):
-        assert run(rec, ticker(5)) == 5
-    assert calls == [1]
-    assert len([r for r in caplog.records if "switched off" in r.getMessage()]) == 1
-    assert len(rec.steps()) >= 6  # the recorder itself went on
 
 
 def test_our_own_failure_never_breaks_the_loop(caplog: Any) -> None:
@@ -373,16 +356,23 @@ class _OwnHandleLoop(asyncio.SelectorEventLoop):
         return handle
 
 
-def test_an_unwatchable_loop_gives_a_one_line_reason() -> None:
+def test_a_loop_with_handles_of_its_own_is_recorded_through_its_tasks() -> None:
+    # It used to be refused with a reason; now its tasks time their own steps, and one line
+    # says what that leaves out.
     asyncio_own = asyncio_methods()
     loop = _OwnHandleLoop()
     try:
         rec = Recorder()
-        reason = rec.attach(loop)
-        assert reason is not None and "\n" not in reason
-        assert "cannot record" in reason and "_OwnHandleLoop" in reason
-        assert rec.loop is None and asyncio_methods() == asyncio_own
-        assert loop.run_until_complete(ticker(2)) == 2  # nothing broke
+        assert rec.attach(loop) is None and rec.loop is loop
+        assert loop.run_until_complete(loop.create_task(ticker(2))) == 2
+        rec.detach()
+        timeline = rec.timeline()
+        (note,) = timeline.notes
+        assert "\n" not in note and "_OwnHandleLoop" in note
+        assert "times each task's steps from the task itself" in note
+        (task,) = [t for t in timeline.tasks if t.coro == "ticker"]
+        assert [s.task_id for s in timeline.steps].count(task.id) == 3
+        assert asyncio_methods() == asyncio_own
     finally:
         loop.close()
 

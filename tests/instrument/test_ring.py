@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from asyncrepl.instrument.ring import CALLBACK, EAGER, IDLE, StepRing, resumed, task_of
+from asyncrepl.instrument.ring import (
+    CALLBACK,
+    EAGER,
+    FIRST_SIZE,
+    IDLE,
+    StepRing,
+    resumed,
+    task_of,
+)
 from asyncrepl.records import Step
 
 
@@ -92,3 +100,17 @@ def test_who_an_entry_runs() -> None:
 def test_capacity_must_be_positive() -> None:
     with pytest.raises(ValueError, match="capacity must be at least 1"):
         StepRing(0)
+
+
+def test_the_ring_starts_small_and_grows_to_its_capacity() -> None:
+    capacity = 3 * FIRST_SIZE + 10
+    ring = StepRing(capacity)
+    assert len(ring.whos) == FIRST_SIZE  # a short recording takes little memory
+    count = (capacity + 1000) // 2  # wraps once by 1000 entries, in batches of 999
+    ring = filled(capacity, count, batch=999)
+    assert len(ring.whos) == capacity and ring.written == 2 * count
+    steps = ring.window()
+    assert len(steps) == capacity // 2 and steps[-1] == Step(
+        count, 10.0 * (count - 1), 10.0 * (count - 1) + 5
+    )
+    assert steps[0].task_id == count - len(steps) + 1

@@ -1,7 +1,12 @@
-"""Watching a loop: its recording round (which runs every step), its task factory, and
-what its create_task tells the recorders, kept per loop and reached through the methods
-:mod:`~asyncrepl.instrument.loopclass` puts on asyncio's loop class. Several recorders may
-watch one loop; the last one to leave takes the patches out."""
+"""Recording a loop needs every step it runs and every task it makes, and asyncio has no
+hook for either; meanwhile several recorders may watch one loop, the program may set a task
+factory of its own (which must still run), and a loop class may run its callbacks its own
+way. So each watched loop has one owner, a ``_LoopPatch`` in :data:`loopclass.watched` (the
+one registry): it holds the loop's watchers, its recording round (or, where that round's
+private seams do not fit, the ``Handle._run`` wrapper of
+:mod:`~asyncrepl.instrument.handlerun`), and the task factory that tells every watcher about
+new tasks and calls the user's; :mod:`~asyncrepl.instrument.loopclass` routes asyncio's loop
+methods to it. The last watcher to leave takes the patches out."""
 
 from __future__ import annotations
 
@@ -13,8 +18,8 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any, Protocol
 
-from asyncrepl.instrument import loopclass
-from asyncrepl.instrument.rounds import Stage, make_round
+from asyncrepl.instrument import handlerun, loopclass
+from asyncrepl.instrument.rounds import Stage, make_round, round_misfit
 from asyncrepl.instrument.sites import Site, caller_site
 from asyncrepl.instrument.tasks import Task, notes
 
@@ -90,6 +95,12 @@ class _LoopPatch:
         stock = loopclass.ORIGINAL["create_task"]
         own = stock if loopclass.is_stock(loop, "create_task") else type(loop).create_task
         self.create_task_code = getattr(own, "__code__", None)
+        #: why the recording round does not fit this loop (None: it does).
+        self.misfit: str | None = None
+        if not loopclass.is_stock(loop, "_run_once"):
+            self.misfit = "the loop runs its callbacks its own way"
+        else:
+            self.misfit = round_misfit(loop, loopclass.ORIGINAL["_run_once"])
 
     def set_original(self, factory: TaskFactory | None) -> None:
         """Set the task factory asyncio's create_task really calls."""
@@ -101,6 +112,7 @@ class _LoopPatch:
 
     def uninstall(self) -> None:
         self.round = self.made = None
+        handlerun.leave(self.loop)
         self.set_original(self.user_factory)
         loopclass.watched.pop(self.loop, None)
         if not loopclass.watched:
@@ -117,12 +129,17 @@ class _LoopPatch:
         return self.user_factory
 
     def relink(self) -> None:
-        """Give the loop a round that records into each watcher's stage, and the task
-        factory that tells them about new tasks."""
+        """Give the loop a round that records into each watcher's stage (or, where that
+        round does not fit, the ``Handle._run`` wrapper), and the task factory that tells
+        them about new tasks."""
         self.round = None
+        handlerun.leave(self.loop)
         if self.watchers:
             stages = tuple(watcher.link(self.loop) for watcher in self.watchers)
-            self.round = make_round(self.loop, stages)
+            if self.misfit is None:
+                self.round = make_round(self.loop, stages)
+            else:
+                handlerun.follow(self.loop, stages)
         self._choose_factory()
 
     def made_failed(self) -> None:
@@ -144,10 +161,11 @@ class _LoopPatch:
         (a user's factory might run the first step at once) and after."""
         watchers = tuple(self.watchers)
         user_factory = self.user_factory
-        if user_factory is None:
+        careful = user_factory is not None or bool(kwargs.get("eager_start"))
+        if not careful:
             task = Task(coro, loop=loop, **kwargs)
             tokens: tuple[object, ...] = (None,) * len(watchers)
-        else:
+        else:  # the task may run its first step at once
             tokens = tuple(_guarded(self, w, w.task_creating) for w in watchers)
             try:
                 task = self.make(user_factory, loop, coro, kwargs)
@@ -158,7 +176,7 @@ class _LoopPatch:
         parent = asyncio.current_task(loop)
         where = caller_site(1)
         name = None
-        if user_factory is not None and task.done():
+        if careful and task.done():
             name = self._eager_name(sys._getframe(1), kwargs)
         for watcher, token in zip(watchers, tokens, strict=True):
             try:
@@ -168,7 +186,9 @@ class _LoopPatch:
         return task
 
     @staticmethod
-    def make(factory: TaskFactory, loop: Any, coro: Any, kwargs: dict[str, Any]) -> Any:
+    def make(factory: TaskFactory | None, loop: Any, coro: Any, kwargs: dict[str, Any]) -> Any:
+        if factory is None:
+            return Task(coro, loop=loop, **kwargs)
         if factory is _EAGER_FACTORY:
             return Task(coro, loop=loop, **{"eager_start": True, **kwargs})
         return factory(loop, coro, **kwargs)
@@ -194,7 +214,11 @@ _ASYNCIO_CREATE_TASK = getattr(asyncio.tasks.create_task, "__code__", None)
 _DISPATCHED_CREATE_TASK = loopclass.dispatched_create_task_code
 
 
-_loops: dict[asyncio.AbstractEventLoop, _LoopPatch] = {}
+def _patch_of(loop: asyncio.AbstractEventLoop) -> _LoopPatch | None:
+    """The watched loop's patch: the one registry is :data:`loopclass.watched`."""
+    return loopclass.watched.get(loop)  # type: ignore[return-value]
+
+
 _EAGER_FACTORY = getattr(asyncio, "eager_task_factory", object())
 
 
@@ -217,7 +241,7 @@ def _switch_off(patch: _LoopPatch, watcher: Watcher, where: str) -> None:
 
 def _note_cancel(task: AnyTask, msg: Any) -> None:
     loop = task.get_loop()
-    patch = _loops.get(loop)
+    patch = _patch_of(loop)
     if patch is None:
         return
     by = asyncio.current_task(loop)
@@ -252,11 +276,6 @@ def unwatchable_reason(loop: asyncio.AbstractEventLoop) -> str | None:
             f"asyncrepl cannot record this event loop ({kind}): its callbacks are not asyncio "
             "Handles, so there are no step timings (%timeline); the rest works."
         )
-    if not loopclass.is_stock(loop, "_run_once"):
-        return (
-            f"asyncrepl cannot record this event loop ({kind}): it runs its callbacks its own "
-            "way, so there are no step timings (%timeline); the rest works."
-        )
     return None
 
 
@@ -270,9 +289,9 @@ def watch(loop: asyncio.AbstractEventLoop, watcher: Watcher) -> str | None:
     reason = unwatchable_reason(loop)
     if reason is not None:
         return reason
-    patch = _loops.get(loop)
+    patch = _patch_of(loop)
     if patch is None:
-        patch = _loops[loop] = _LoopPatch(loop)
+        patch = _LoopPatch(loop)
         patch.install()
     if watcher not in patch.watchers:
         patch.watchers.append(watcher)
@@ -287,16 +306,15 @@ def unwatch(loop: asyncio.AbstractEventLoop, watcher: Watcher) -> None:
     :param loop: a loop passed to :func:`watch`.
     :param watcher: the watcher passed with it.
     """
-    patch = _loops.get(loop)
+    patch = _patch_of(loop)
     if patch is None or watcher not in patch.watchers:
         return
     patch.watchers.remove(watcher)
     watcher.unlink()
     patch.relink()
     if not patch.watchers:
-        del _loops[loop]
         patch.uninstall()
-    if not _loops:
+    if not loopclass.watched:
         notes.cancel = None
 
 
@@ -305,5 +323,5 @@ def watchers_of(loop: asyncio.AbstractEventLoop) -> list[Watcher]:
 
     :param loop: any loop.
     """
-    patch = _loops.get(loop)
+    patch = _patch_of(loop)
     return list(patch.watchers) if patch is not None else []

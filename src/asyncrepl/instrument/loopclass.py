@@ -66,15 +66,17 @@ def _run_once(self: Any) -> None:
         hooks.round()
 
 
-def _create_task(self: Any, coro: Any, *, name: Any = None, context: Any = None) -> Any:
+def _create_task(self: Any, coro: Any, **kwargs: Any) -> Any:
     hooks = _get(self)
     made = hooks.made if hooks is not None else None
-    if made is None:
-        return ORIGINAL["create_task"](self, coro, name=name, context=context)
+    if made is None or not _USUAL_KWARGS.issuperset(kwargs):
+        # Anything else (a task factory, eager_start=, what a newer asyncio passes): asyncio's
+        # own create_task, with every argument as given; our task factory sees the task.
+        return ORIGINAL["create_task"](self, coro, **kwargs)
     # asyncio's create_task for a loop without a task factory, making an asyncrepl Task.
     if self._closed:
         raise RuntimeError("Event loop is closed")
-    task: Any = Task(coro, loop=self, name=name, context=context)
+    task: Any = Task(coro, loop=self, **kwargs)
     if task._source_traceback:  # debug mode: where create_task was called from
         del task._source_traceback[-1]
     try:
@@ -82,6 +84,10 @@ def _create_task(self: Any, coro: Any, *, name: Any = None, context: Any = None)
     except Exception:
         hooks.made_failed()  # type: ignore[union-attr]
     return task
+
+
+#: The keywords of ``create_task`` that the short path above handles as asyncio does.
+_USUAL_KWARGS = frozenset(("name", "context"))
 
 
 def _set_task_factory(self: Any, factory: TaskFactory | None) -> None:

@@ -4,7 +4,6 @@ whom it was created, each step the loop ran (start and end), and how it ended.""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
 import re
@@ -16,12 +15,12 @@ from types import CodeType
 from typing import Any
 
 from asyncrepl.instrument import install
-from asyncrepl.instrument.hooks import Instrument, Instruments
-from asyncrepl.instrument.ring import CALLBACK, EAGER, IDLE, StepRing, task_of
+from asyncrepl.instrument.corosteps import can_watch
+from asyncrepl.instrument.ring import CALLBACK, EAGER, IDLE, task_of
 from asyncrepl.instrument.sites import line_at, site_location
 from asyncrepl.instrument.tasklog import TaskBook, TaskRecord, live_state
-from asyncrepl.instrument.waits import UNKNOWN_PLACE, WaitLog, wait_words
-from asyncrepl.instrument.watcher import RecorderWatcher
+from asyncrepl.instrument.waits import UNKNOWN_PLACE, wait_words
+from asyncrepl.instrument.watcher import LoopLog
 from asyncrepl.records import (
     Location,
     LocationLabeler,
@@ -37,9 +36,6 @@ __all__ = ["Recorder", "TaskStats"]
 
 log = logging.getLogger("asyncrepl")
 
-#: The ring of waits holds this many times fewer than the ring of entries (a wait takes at
-#: least the callback that wakes the task and the step it wakes, and a round's end).
-WAITS_SHARE = 8
 AnyTask = asyncio.Task[Any]
 
 
@@ -72,15 +68,16 @@ class TaskStats:
 
 
 class Recorder:
-    """Records one event loop at a time. Steps go into a preallocated ring buffer (12 bytes a
-    step), and what a task waited for when woken into another (32 bytes a wait, an eighth
-    as many); finished tasks into a bounded history of copies; live tasks are held
-    weakly. Each
-    task's run time and step count are added up from the ring when asked, and before the
-    ring overwrites steps not yet counted.
+    """Records event loops: one loop it reports on (:attr:`loop`, where ``%tasks`` and the
+    watchdog look), and any others it follows at the same time, each in its own thread.
+    Each loop's steps go into its own ring buffer (12 bytes a step), and what a task waited
+    for when woken into another (32 bytes a wait, an eighth as many); finished tasks into
+    one bounded history of copies; live tasks are held weakly. Each task's run time and
+    step count are added up from the rings when asked, and before a ring overwrites steps
+    not yet counted.
 
-    :param capacity: how many ring entries to keep, each a step or the loop waiting between
-        rounds (allocated by :meth:`attach`; the default holds at least a million steps).
+    :param capacity: how many ring entries to keep for each loop, each a step or the loop
+        waiting between rounds (the default holds at least a million steps).
     :param finished_limit: how many finished tasks to remember.
     :param clock: a monotonic clock in seconds.
     :param labeler: turns a REPL cell's filename into ``<cell 3>``.
@@ -99,51 +96,102 @@ class Recorder:
         self.labeler = labeler
         self._capacity = capacity
         self._clock = clock
-        self._book = TaskBook(finished_limit, clock, labeler)
-        self._ring: StepRing | None = None
-        self._waits: WaitLog | None = None
-        self._instruments = Instruments()
-        self._counted = 0  # ring entries before this one are in their tasks' totals
+        #: every task recorded, live and finished, of all the loops.
+        self.book = TaskBook(finished_limit, clock, labeler)
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._watcher = RecorderWatcher(self)
-        self._attached_at: float | None = None
+        self._logs: dict[asyncio.AbstractEventLoop, LoopLog] = {}  # every loop recorded
+        self._lock = threading.Lock()  # loops start in several threads at once
 
     # -- watching ----------------------------------------------------------------------
 
     def attach(self, loop: asyncio.AbstractEventLoop) -> str | None:
-        """Start recording ``loop`` (leaving the loop recorded before, if any).
+        """Start recording ``loop`` and report on it (leaving the loop reported on before, if
+        any; the loops only followed stay followed).
 
         :param loop: the loop, running or not.
         :returns: None when recording, else one line saying why the loop cannot be watched.
         """
         if loop is self._loop:
             return None
-        reason = install.unwatchable_reason(loop)
+        reason = _why_not(loop)
         if reason is not None:
             return reason
-        self.detach()
-        if self._ring is None:
-            self._ring = StepRing(self._capacity)
-            self._waits = WaitLog(max(1, self._capacity // WAITS_SHARE))
-        reason = install.watch(loop, self._watcher)
+        if self._loop is not None:
+            self._leave(self._loop)
+            self._loop = None
+        reason = self.follow(loop)
+        if reason is None:
+            self._loop = loop
+        return reason
+
+    def follow(self, loop: asyncio.AbstractEventLoop) -> str | None:
+        """Record ``loop`` too, keeping the loops recorded already (a loop in another thread,
+        say). Safe to call from the loop's own thread while other loops run.
+
+        :param loop: the loop, running or not.
+        :returns: None when recording, else one line saying why the loop cannot be watched.
+        """
+        reason = _why_not(loop)
         if reason is not None:
             return reason
-        self._loop = loop
-        self._attached_at = self._clock()
-        for task in sorted(asyncio.all_tasks(loop), key=_creation_order):
-            self._ensure(task)
-        return None
+        with self._lock:
+            log = self._logs.get(loop)
+            if log is None:
+                log = self._logs[loop] = LoopLog(loop, self, self._capacity)
+            reason = log.start(by_tasks=install.unwatchable_reason(loop) is not None)
+        if reason is None and not loop.is_closed():
+            for task in sorted(asyncio.all_tasks(loop), key=_creation_order):
+                self._ensure(task)
+                log.adopt(task)
+        return reason
+
+    def following(self, loop: asyncio.AbstractEventLoop) -> bool:
+        """Whether ``loop`` is being recorded now.
+
+        :param loop: any loop.
+        """
+        log = self._logs.get(loop)
+        return log is not None and log.watched
 
     def detach(self) -> None:
-        """Stop recording; asyncio's own loop methods come back when no other recorder
-        needs them. What was recorded stays readable."""
-        loop = self._loop
-        if loop is None:
-            return
-        install.unwatch(loop, self._watcher)
-        self._catch_up()
-        self._sweep()
+        """Stop recording every loop; asyncio's own loop methods come back when no other
+        recorder needs them. What was recorded stays readable."""
+        for loop in list(self._logs):
+            self._leave(loop)
         self._loop = None
+
+    def _leave(self, loop: asyncio.AbstractEventLoop) -> None:
+        log = self._logs.get(loop)
+        if log is None or not log.watched:
+            return
+        log.stop()
+        log.catch_up()
+        self._sweep()
+
+    @property
+    def capacity(self) -> int:
+        """How many ring entries are kept for each loop (``%config AsyncREPL.recorder_steps``).
+        Setting it resizes the rings now: the newest entries stay, the run time and step
+        counts of tasks whose entries are dropped stay counted."""
+        return self._capacity
+
+    @capacity.setter
+    def capacity(self, capacity: int) -> None:
+        if capacity < 1:
+            raise ValueError(f"capacity must be at least 1 entry, not {capacity}")
+        self._capacity = capacity
+        for log in self._all_logs():
+            log.resize(capacity)
+
+    @property
+    def finished_limit(self) -> int:
+        """How many finished tasks are remembered (``%config AsyncREPL.finished_tasks``).
+        Lowering it forgets the oldest at once; raising it keeps more from now on."""
+        return self.book.limit
+
+    @finished_limit.setter
+    def finished_limit(self, limit: int) -> None:
+        self.book.limit = limit
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop | None:
@@ -154,21 +202,22 @@ class Recorder:
         """The recorder's clock."""
         return self._clock()
 
-    def add_instrument(self, instrument: Instrument) -> None:
-        """Tell ``instrument`` what happens on the loop from now on.
-
-        :param instrument: an :class:`~asyncrepl.instrument.hooks.Instrument`.
-        """
-        self._instruments.add(instrument)
-
-    def remove_instrument(self, instrument: Instrument) -> None:
-        """Stop telling ``instrument``.
-
-        :param instrument: one added with :meth:`add_instrument`.
-        """
-        self._instruments.remove(instrument)
-
     # -- tasks -------------------------------------------------------------------------
+
+    def task_record(self, task: AnyTask) -> TaskRecord:
+        """The task's record, made when the task is seen for the first time.
+
+        :param task: any task.
+        """
+        return self._ensure(task)
+
+    def task_finished(self, task: AnyTask, name: str | None = None) -> None:
+        """``task`` is done: note how it ended (once; later calls change nothing).
+
+        :param task: a done task.
+        :param name: its name, when it was named after it finished (an eager task).
+        """
+        self._finish(self._ensure(task), task, self._clock(), name)
 
     def task_id(self, task: AnyTask) -> int:
         """The task's id, stable for the recorder's life; a task seen for the first time
@@ -217,7 +266,7 @@ class Recorder:
         """
         self._catch_up()
         task_id = task if isinstance(task, int) else self.task_id(task)
-        waits = self._waits.of_task(task_id) if self._waits is not None else []
+        waits = sorted(wait for log in self._all_logs() for wait in log.waits.of_task(task_id))
         return self._suspensions((start, task_id, where, what) for start, where, what in waits)
 
     def with_waits(self, timeline: Timeline) -> Timeline:
@@ -228,7 +277,11 @@ class Recorder:
         """
         self._catch_up()
         ids = {task.id for task in timeline.tasks}
-        found = self._waits.between(timeline.start, timeline.end) if self._waits else []
+        found = sorted(
+            wait
+            for log in self._all_logs()
+            for wait in log.waits.between(timeline.start, timeline.end)
+        )
         waits = self._suspensions(wait for wait in found if wait[1] in ids)
         return dataclasses.replace(timeline, waits=tuple(waits))
 
@@ -237,7 +290,7 @@ class Recorder:
         found: list[Suspension] = []
         for start, task_id, where, what in waits:
             if (task_id, where) not in places:
-                record = self._book.by_id.get(task_id)
+                record = self.book.by_id.get(task_id)
                 code = record.code if record is not None else None
                 places[task_id, where] = self._wait_location(code, where)
             words = wait_words(what, self._name(what))
@@ -252,7 +305,7 @@ class Recorder:
 
     def _name(self, task_id: int) -> str | None:
         """A task's name, live or remembered; None when forgotten (or not a task id)."""
-        record = self._book.by_id.get(task_id) if task_id > 0 else None
+        record = self.book.by_id.get(task_id) if task_id > 0 else None
         if record is None:
             return None
         task = record.ref() if record.ref is not None else None
@@ -262,7 +315,7 @@ class Recorder:
         """The recently finished tasks, oldest first (at most ``finished_limit``)."""
         self._catch_up()
         self._sweep()
-        infos = [self._finished_info(record) for record in self._book.finished]
+        infos = [self._finished_info(record) for record in self.book.finished]
         return sorted(infos, key=lambda info: info.ended or 0.0)
 
     # -- steps -------------------------------------------------------------------------
@@ -280,9 +333,11 @@ class Recorder:
         :param task_ids: only the steps of these tasks (0: plain callbacks).
         """
         self._catch_up()
-        if self._ring is None:
-            return StepColumns()
-        return self._ring.window(start, end, task_ids)
+        windows = [log.ring.window(start, end, task_ids) for log in self._all_logs()]
+        windows = [window for window in windows if window.task_ids]
+        if len(windows) < 2:
+            return windows[0] if windows else StepColumns()
+        return _merged(windows)
 
     def timeline(
         self,
@@ -301,8 +356,10 @@ class Recorder:
         end = self._clock() if end is None else end
         steps = self.steps(start, end, task_ids)
         if start is None:
-            oldest = self._ring.oldest_start() if self._ring is not None else None
-            start = min(x for x in (oldest, self._attached_at, end) if x is not None)
+            logs = self._all_logs()
+            oldest = [log.ring.oldest_start() for log in logs]
+            attached = [log.attached_at for log in logs]
+            start = min(x for x in (*oldest, *attached, end) if x is not None)
         infos = self._infos_between(start, end, task_ids)
         missing = set(steps.task_ids) - infos.keys() - {CALLBACK}
         notes: tuple[str, ...] = ()
@@ -319,22 +376,32 @@ class Recorder:
                     ended=last[task_id],
                 )
             notes = (f"{len(missing)} tasks finished too long ago to be remembered by name.",)
+        notes += self._log_notes(start)
         tasks = tuple(infos[key] for key in sorted(infos))
         return Timeline(start=start, end=end, tasks=tasks, steps=steps, notes=notes)
+
+    def _log_notes(self, start: float) -> tuple[str, ...]:
+        """A line for each loop whose ring no longer holds steps from ``start`` on, and for
+        each loop whose record lacks something (a loop that is not asyncio's)."""
+        notes = [log.note for log in self._all_logs() if log.note is not None]
+        for log in self._all_logs():
+            oldest = log.ring.oldest_start()
+            if log.ring.oldest > 0 and oldest is not None and oldest > start:
+                notes.append(
+                    f"Steps before {oldest - start:.3g} s into this window were dropped: the "
+                    f"recorder keeps the last {log.ring.capacity:,} entries of a loop "
+                    "(recorder_steps)."
+                )
+        return tuple(notes)
 
     def current_step(self) -> tuple[float, AnyTask | None] | None:
         """The step running on the loop now: its start and its task (None for a plain
         callback), or None between steps. Safe to call from another thread."""
-        loop, stage = self._loop, self._watcher.stage
-        if loop is None or stage is None:
+        loop = self._loop
+        log = self._logs.get(loop) if loop is not None else None
+        if loop is None or log is None or log.stage is None:
             return None
-        count = len(stage.whos)  # the round appends the start first, then who
-        entry: tuple[float, int] | None = None
-        if count:
-            with contextlib.suppress(IndexError):  # just moved to the ring
-                entry = stage.starts[count - 1], stage.whos[count - 1]
-        if entry is None and self._ring is not None:
-            entry = self._ring.last()
+        entry = log.newest()
         if entry is None:
             return None
         start, who = entry
@@ -342,28 +409,23 @@ class Recorder:
             return None
         if who == EAGER:  # an eager first step: its task is the loop's current task
             return start, asyncio.current_task(loop)
-        record = self._book.by_id.get(task_of(who) or 0)
+        record = self.book.by_id.get(task_of(who) or 0)
         return start, record.ref() if record is not None and record.ref is not None else None
 
     # -- inside ------------------------------------------------------------------------
 
     def _ensure(self, task: AnyTask) -> TaskRecord:
-        return self._book.lookup(id(task)) or self._first_seen(task)
+        return self.book.lookup(id(task)) or self._first_seen(task)
 
     def _first_seen(self, task: AnyTask) -> TaskRecord:
-        record = self._book.register(task, self._clock())
-        if self._instruments.wants("task_created"):
-            self._instruments.call("task_created", task, None)
-        return record
+        return self.book.register(task, self._clock())
 
     def _finish(
         self, record: TaskRecord, task: AnyTask, end: float, name: str | None = None
     ) -> None:
         if name is not None:
             record.name = name
-        self._book.finish(record, task, end)
-        if self._instruments.tasks:
-            self._instruments.call("task_done", task)
+        self.book.finish(record, task, end)
 
     def _finished_info(self, record: TaskRecord) -> TaskInfo:
         if record.info is None:
@@ -373,25 +435,30 @@ class Recorder:
 
     def _sweep(self) -> None:
         """Catch up at a query: tasks that finished unseen, tasks never seen yet."""
-        for record, task in self._book.live():
+        for record, task in self.book.live():
             if task.done():
                 self._finish(record, task, self._clock())
-        loop = self._loop
-        if loop is not None and not loop.is_closed():
-            for task in asyncio.all_tasks(loop):
-                self._ensure(task)
+        for loop in self._watched_loops():
+            if not loop.is_closed():
+                for task in asyncio.all_tasks(loop):
+                    self._ensure(task)
+
+    def _watched_loops(self) -> list[asyncio.AbstractEventLoop]:
+        return [log.loop for log in self._all_logs() if log.watched]
+
+    def _all_logs(self) -> list[LoopLog]:
+        return list(self._logs.values())
 
     def _infos_between(
         self, start: float, end: float, task_ids: Collection[int] | None
     ) -> dict[int, TaskInfo]:
-        loop = self._loop
-        current = asyncio.current_task(loop) if loop is not None else None
+        running = {asyncio.current_task(loop) for loop in self._watched_loops()}
         infos: dict[int, TaskInfo] = {}
-        for record, task in self._book.live():
+        for record, task in self.book.live():
             if record.created <= end and (task_ids is None or record.id in task_ids):
-                state = live_state(task, record, current)
+                state = live_state(task, record, task if task in running else None)
                 infos[record.id] = record.task_info(self.labeler, state, task.get_name())
-        for record in self._book.finished:
+        for record in self.book.finished:
             ended = record.end_time()
             ended = end if ended is None else ended
             wanted = task_ids is None or record.id in task_ids
@@ -399,67 +466,31 @@ class Recorder:
                 infos[record.id] = self._finished_info(record)
         return infos
 
-    def _fail(self) -> None:
-        """Our own bug in the hot path: log it once and stop recording; the loop goes on."""
-        loop = self._loop
-        if loop is None or self._watcher not in install.watchers_of(loop):
-            return  # already switched off
-        log.exception("asyncrepl: the loop recorder failed and is switched off")
-        stage = self._watcher.stage
-        if stage is not None:  # what this round staged may be half-written: drop it
-            stage.clear()
-        install.unwatch(loop, self._watcher)
-
-    def _task_done(self, task: AnyTask) -> None:
-        """A done callback, added only while an instrument wants ``task_done`` at once."""
-        self._finish(self._ensure(task), task, self._clock())
-
-    def _store(self, starts: list[float], whos: list[int], waits: list[float | int]) -> None:
-        """Move the round's staged entries and waits to the rings (and empty the lists),
-        counting the entries they will overwrite into their tasks' totals first."""
-        ring = self._ring
-        assert ring is not None and self._waits is not None
-        if waits:
-            self._waits.extend(waits)
-            waits.clear()
-        if not starts:
-            return
-        chunk = max(1, ring.capacity // 2)
-        for at in range(0, len(starts), chunk):  # once, unless the ring is small
-            part_starts, part_whos = starts, whos
-            if len(starts) > chunk:
-                part_starts, part_whos = starts[at : at + chunk], whos[at : at + chunk]
-            self._count(ring.written + len(part_starts) - ring.capacity, part_starts[0])
-            ring.extend(part_starts, part_whos)
-        starts.clear()
-        whos.clear()
-
-    def _count(self, upto: int, next_start: float | None = None) -> None:
-        """Add ring entries up to ``upto`` (exclusive) to their tasks' totals. The newest
-        entry ends where ``next_start`` (the next entry, not in the ring yet) begins."""
-        ring = self._ring
-        if ring is None:
-            return
-        lo, last = max(self._counted, ring.oldest), ring.written - 1
-        hi = min(upto, last)
-        if lo < hi:
-            self._book.add_steps(ring.entries(lo, hi))
-            self._counted = hi
-        if upto > last >= max(lo, self._counted) and next_start is not None:
-            start, who = ring.at(last)
-            self._book.add_steps([(start, who, next_start)])
-            self._counted = last + 1
-
     def _catch_up(self) -> None:
-        """Before a query: staged entries into the ring (on the loop's own thread, or while
-        it stands still), then everything that has ended into the tasks' totals."""
-        loop, stage = self._loop, self._watcher.stage
-        if stage is not None and stage.whos:
-            owner = getattr(loop, "_thread_id", None)
-            if loop is None or not loop.is_running() or owner == threading.get_ident():
-                stage.flush()
-        if self._ring is not None:
-            self._count(self._ring.written - 1)
+        """Before a query: each loop's staged entries into its ring (when that is safe), and
+        everything that has ended into the tasks' totals."""
+        for log in self._all_logs():
+            log.catch_up()
+
+
+def _why_not(loop: asyncio.AbstractEventLoop) -> str | None:
+    """Why ``loop`` cannot be recorded at all, or None: a loop whose round cannot be watched
+    is still recorded through its tasks, if it takes a task factory."""
+    reason = install.unwatchable_reason(loop)
+    if reason is None or (isinstance(loop, asyncio.AbstractEventLoop) and can_watch(loop)):
+        return None
+    return reason
+
+
+def _merged(windows: list[StepColumns]) -> StepColumns:
+    """The steps of several loops' windows as one, in time order."""
+    task_ids = [who for window in windows for who in window.task_ids]
+    starts = [start for window in windows for start in window.starts]
+    ends = [end for window in windows for end in window.ends]
+    order = sorted(range(len(starts)), key=starts.__getitem__)
+    return StepColumns(
+        [task_ids[i] for i in order], [starts[i] for i in order], [ends[i] for i in order]
+    )
 
 
 def _creation_order(task: AnyTask) -> tuple[int, str]:

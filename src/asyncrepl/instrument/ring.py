@@ -16,6 +16,7 @@ __all__ = [
     "BYTES_PER_ENTRY",
     "CALLBACK",
     "EAGER",
+    "FIRST_SIZE",
     "IDLE",
     "StepRing",
     "resumed",
@@ -23,6 +24,8 @@ __all__ = [
 ]
 
 BYTES_PER_ENTRY = 8 + 4  # a double and an int: a step, or the loop waiting between rounds
+#: Entries a ring holds at first (768 kB); it doubles as it fills, up to its capacity.
+FIRST_SIZE = 1 << 16
 
 #: What an entry's ``who`` says: a task id (1 and up) starts a step of that task;
 CALLBACK = 0  # a plain callback starts;
@@ -33,7 +36,8 @@ EAGER = -(2**31)
 
 
 def resumed(who: int) -> int:
-    """The entry that continues the step of ``who`` (a task id, or CALLBACK)."""
+    """The entry that continues the step of ``who`` (a task id, or CALLBACK); given such an
+    entry, the task id it continues (the mapping is its own inverse)."""
     return -who - 2
 
 
@@ -45,7 +49,7 @@ def task_of(who: int) -> int | None:
         return None
     if who == EAGER:
         return CALLBACK
-    return -who - 2
+    return resumed(who)
 
 
 class StepRing:
@@ -53,7 +57,11 @@ class StepRing:
     them); entry ``n`` lives at ``n % capacity``. The recorder's round stages entries in
     lists and moves them here in bulk with :meth:`extend`.
 
-    :param capacity: how many entries to keep; memory is allocated here, at once.
+    A recorder keeps one ring per loop, and a short script or a worker thread's loop writes
+    a few thousand entries: so the arrays start small and double (before they wrap, while
+    entry ``n`` is still at ``n``) up to ``capacity``.
+
+    :param capacity: how many entries to keep at most.
     """
 
     __slots__ = ("_start_bytes", "_who_bytes", "capacity", "starts", "whos", "written")
@@ -62,11 +70,23 @@ class StepRing:
         if capacity < 1:
             raise ValueError(f"capacity must be at least 1, not {capacity}")
         self.capacity = capacity
-        self.starts = array("d", bytes(8 * capacity))
-        self.whos = array("i", bytes(4 * capacity))
+        size = min(capacity, FIRST_SIZE)
+        self.starts = array("d", bytes(8 * size))
+        self.whos = array("i", bytes(4 * size))
         self._start_bytes = memoryview(self.starts).cast("B")
         self._who_bytes = memoryview(self.whos).cast("B")
         self.written = 0
+
+    def _grow(self, needed: int) -> None:
+        """Make room for ``needed`` entries (the ring has not wrapped yet)."""
+        size = min(self.capacity, max(2 * len(self.whos), needed))
+        extra = size - len(self.whos)
+        self._start_bytes.release()
+        self._who_bytes.release()
+        self.starts.frombytes(bytes(8 * extra))
+        self.whos.frombytes(bytes(4 * extra))
+        self._start_bytes = memoryview(self.starts).cast("B")
+        self._who_bytes = memoryview(self.whos).cast("B")
 
     def __len__(self) -> int:
         return min(self.written, self.capacity)
@@ -87,6 +107,8 @@ class StepRing:
             self.written += count - self.capacity
             starts, whos = starts[-self.capacity :], whos[-self.capacity :]
             count = self.capacity
+        if self.written + count > len(self.whos) < self.capacity:
+            self._grow(self.written + count)
         at = self.written % self.capacity
         first = min(count, self.capacity - at)
         if first == count:
@@ -100,6 +122,19 @@ class StepRing:
         count = len(starts)
         self._start_bytes[8 * at : 8 * (at + count)] = struct.pack(f"{count}d", *starts)
         self._who_bytes[4 * at : 4 * (at + count)] = struct.pack(f"{count}i", *whos)
+
+    def resized(self, capacity: int) -> StepRing:
+        """A ring of ``capacity`` holding the newest entries of this one, numbered as here.
+
+        :param capacity: how many entries the new ring keeps at most.
+        """
+        ring = StepRing(capacity)
+        lo = max(self.oldest, self.written - capacity)
+        ring.written = lo
+        ring.extend(
+            self._column(self.starts, lo, self.written), self._column(self.whos, lo, self.written)
+        )
+        return ring
 
     def at(self, n: int) -> tuple[float, int]:
         """Entry number ``n``: ``(start, who)``."""

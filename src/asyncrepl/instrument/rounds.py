@@ -8,15 +8,15 @@ saves pays for the clock (``benchmarks/recorder.py`` measures it all)."""
 from __future__ import annotations
 
 import asyncio
+import collections
 import heapq
 import sys
-from asyncio import base_events, format_helpers
+from asyncio import base_events, events, format_helpers
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import CoroutineType, MethodType
 from typing import Any
 
-from asyncrepl.instrument.hooks import Instruments
 from asyncrepl.instrument.ring import CALLBACK, IDLE
 from asyncrepl.instrument.sites import add_boundary
 from asyncrepl.instrument.waits import (
@@ -27,16 +27,27 @@ from asyncrepl.instrument.waits import (
     call_what,
 )
 
-__all__ = ["STAGE_LIMIT", "Stage", "callback_task", "make_round", "report_callback_error"]
+__all__ = [
+    "STAGE_LIMIT",
+    "Stage",
+    "begin_all",
+    "callback_task",
+    "idle_all",
+    "make_round",
+    "report_callback_error",
+    "round_misfit",
+]
 
 _BUILTIN = type(len)
 _FUTURE = asyncio.Future  # the C Future: what most waits are for
 _COROUTINE = CoroutineType
-#: The step and wake-up methods of the pure-Python Task (``asyncio.tasks._PyTask``).
-_PY_TASK = getattr(asyncio.tasks, "_PyTask", asyncio.Task)
-_PY_TASK_STEPS = frozenset(
-    getattr(_PY_TASK, name) for name in ("_Task__step", "_Task__wakeup") if hasattr(_PY_TASK, name)
-)
+#: The task classes: asyncio's C Task (and so asyncrepl's), and the pure-Python one.
+_TASKS: Any = (asyncio.Task, getattr(asyncio.tasks, "_PyTask", asyncio.Task))
+#: Handles whose ``_run`` is asyncio's plain one, which the round does itself; any other
+#: (3.14's ``_ThreadSafeHandle`` takes a lock in it) runs through its own ``_run``.
+_HANDLE, _TIMER = events.Handle, events.TimerHandle
+#: The only other handle asyncio's own loop makes (3.14+, for call_soon_threadsafe).
+_LOCKED: Any = getattr(events, "_ThreadSafeHandle", None)
 _DEBUG_ARG = sys.version_info >= (3, 13)  # _format_callback_source(..., debug=) since 3.13
 #: asyncio's own limits for a round (the same names in 3.11 to 3.13).
 _MAX_TIMEOUT: float = getattr(base_events, "MAXIMUM_SELECT_TIMEOUT", 24 * 3600)
@@ -61,7 +72,6 @@ class Stage:
     #: moves staged entries and waits to the rings: ``store(starts, whos, waits)``; empties
     #: the lists.
     store: Callable[[list[float], list[int], list[float | int]], None]
-    instruments: Instruments
     #: our own code failed: log it once and stop recording (the loop goes on).
     fail: Callable[[], None]
     starts: list[float] = field(default_factory=list)  #: when each staged entry started
@@ -88,19 +98,12 @@ class Stage:
         self.whos.append(who)
         if task is not None:
             self.note_wake(task, handle, start, who)
-        if self.instruments.steps:
-            self.instruments.call("step_started", task, start)
-
-    def end(self, task: Any) -> None:
-        """The step of ``task`` ended."""
-        if self.instruments.steps:
-            self.instruments.call("step_ended", task, self.clock())
 
     def note_wake(self, task: Any, handle: Any, start: float, who: int) -> None:
         """If ``handle`` (one of ``task``'s callbacks) wakes it, the future it waited for
         being done, note where its coroutine waited and for what (the careful path's, and a
         pure-Python Task's, way of what the fast path does inline)."""
-        if handle._args and not _is_step(handle._callback):  # a wake-up, with the future
+        if handle._args:  # a wake-up, with the future (a step is called with nothing)
             awaited = getattr(task.get_coro(), "cr_await", None)
             what = awaited_code(handle._args[0], self.task_id, awaited)
             self.waits += (start, who, suspended_at(task), what)
@@ -139,24 +142,11 @@ def suspended_at(task: Any) -> int:
 
 def callback_task(callback: Any) -> Any:
     """The task whose step or wake-up ``callback`` is, None for a plain callback. The C Task's
-    step is a ``TaskStepMethWrapper``, its wake-up the builtin ``task_wakeup``; the Python
-    Task's are bound methods. All name the task as ``__self__``."""
-    kind = type(callback)
-    if kind.__name__ == "TaskStepMethWrapper":
-        return callback.__self__
-    if kind is _BUILTIN and callback.__name__ == "task_wakeup":
-        return callback.__self__
-    if kind is MethodType and callback.__func__ in _PY_TASK_STEPS:
-        return callback.__self__
-    return None
-
-
-def _is_step(callback: Any) -> bool:
-    """Whether a task's callback is its step (not its wake-up)."""
-    kind = type(callback)
-    if kind is MethodType:
-        return callback.__func__ is getattr(_PY_TASK, "_Task__step", None)
-    return kind.__name__ == "TaskStepMethWrapper"
+    step is a small wrapper object, its wake-up a builtin; the Python Task's are bound
+    methods: all name the task as ``__self__``, so that is what is asked (never type names,
+    which a new Python may change)."""
+    task = getattr(callback, "__self__", None)
+    return task if isinstance(task, _TASKS) else None
 
 
 def report_callback_error(handle: Any, exc: BaseException) -> None:
@@ -219,31 +209,52 @@ def _warn_slow(handle: Any, took: float) -> None:
     )
 
 
+def begin_all(stages: tuple[Stage, ...], handle: Any) -> None:
+    """Tell each stage that ``handle`` starts.
+
+    :param stages: the recorders' stages.
+    :param handle: the handle about to run.
+    """
+    task = callback_task(handle._callback)
+    for stage in stages:
+        try:
+            stage.begin(task, handle)
+        except Exception:
+            stage.fail()
+
+
+def idle_all(stages: tuple[Stage, ...]) -> None:
+    """Note in each stage that the step running has ended and the loop is idle, and move
+    the entries to the ring if many are staged (how the ``Handle._run`` wrapper ends a
+    step; the round notes idleness only when the loop turns to waiting).
+
+    :param stages: the recorders' stages.
+    """
+    for stage in stages:
+        try:
+            stage.starts.append(stage.clock())
+            stage.whos.append(IDLE)
+            if len(stage.starts) > STAGE_LIMIT:
+                stage.flush()
+        except Exception:
+            stage.fail()
+
+
 def _run_handles(loop: Any, stages: tuple[Stage, ...], count: int) -> None:
-    """Run ``count`` ready handles the careful way: every stage, step hooks, debug mode's
+    """Run ``count`` ready handles the careful way: every stage, debug mode's
     slow-callback warning. Used when the fast path in :func:`make_round` does not apply."""
     ready = loop._ready
     for _ in range(count):
         handle = ready.popleft()
         if handle._cancelled:
             continue
-        task = callback_task(handle._callback)
-        for stage in stages:
-            try:
-                stage.begin(task, handle)
-            except Exception:
-                stage.fail()
+        begin_all(stages, handle)
         debug, began = loop._debug, 0.0
         try:
             if debug:
                 loop._current_handle = handle
                 began = loop.time()
-            try:
-                handle._context.run(handle._callback, *handle._args)
-            except (SystemExit, KeyboardInterrupt):
-                raise
-            except BaseException as exc:
-                report_callback_error(handle, exc)
+            _run_handle(handle)
             if debug:
                 took = loop.time() - began
                 if took >= loop.slow_callback_duration:
@@ -251,11 +262,20 @@ def _run_handles(loop: Any, stages: tuple[Stage, ...], count: int) -> None:
         finally:
             if debug:
                 loop._current_handle = None
-        for stage in stages:
-            try:
-                stage.end(task)
-            except Exception:
-                stage.fail()
+
+
+def _run_handle(handle: Any) -> None:
+    """Run one handle as ``Handle._run`` does (its own ``_run`` when it has one)."""
+    kind = type(handle)
+    if kind is not _HANDLE and kind is not _TIMER:
+        handle._run()
+        return
+    try:
+        handle._context.run(handle._callback, *handle._args)
+    except (SystemExit, KeyboardInterrupt):
+        raise
+    except BaseException as exc:
+        report_callback_error(handle, exc)
 
 
 def _round_ended(stages: tuple[Stage, ...], ready: Any) -> None:
@@ -266,8 +286,72 @@ def _round_ended(stages: tuple[Stage, ...], ready: Any) -> None:
             stage.fail()
 
 
+#: The names asyncio's own ``_run_once`` uses in 3.11 to 3.13, which the recording round
+#: does as it does. A round that uses another name does something the recording round
+#: does not know of.
+_ROUND_NAMES = frozenset(
+    (
+        "MAXIMUM_SELECT_TIMEOUT",
+        "_MIN_CANCELLED_TIMER_HANDLES_FRACTION",
+        "_MIN_SCHEDULED_TIMER_HANDLES",
+        "_cancelled",
+        "_clock_resolution",
+        "_current_handle",
+        "_debug",
+        "_format_handle",
+        "_process_events",
+        "_ready",
+        "_run",
+        "_scheduled",
+        "_selector",
+        "_stopping",
+        "_timer_cancelled_count",
+        "_when",
+        "append",
+        "heapify",
+        "heappop",
+        "heapq",
+        "len",
+        "logger",
+        "max",
+        "min",
+        "popleft",
+        "range",
+        "select",
+        "slow_callback_duration",
+        "time",
+        "warning",
+    )
+)
+_HANDLE_SLOTS = frozenset(("_callback", "_args", "_cancelled", "_loop", "_context"))
+
+
+def round_misfit(loop: Any, asyncio_round: Any) -> str | None:
+    """Why the recording round cannot stand in for ``loop``'s round, or None when it can:
+    the private seams it uses are checked before it is used, not trusted.
+
+    :param loop: an asyncio loop.
+    :param asyncio_round: the ``_run_once`` asyncio's loop class had before any patch.
+    """
+    names = set(getattr(getattr(asyncio_round, "__code__", None), "co_names", ()))
+    if not names or not names <= _ROUND_NAMES:
+        return f"asyncio's _run_once uses {sorted(names - _ROUND_NAMES)[:3]}"
+    slots = set(getattr(_HANDLE, "__slots__", ()))
+    if not slots >= _HANDLE_SLOTS:
+        return f"asyncio's Handle lacks {sorted(_HANDLE_SLOTS - slots)}"
+    try:
+        ready, scheduled, select = loop._ready, loop._scheduled, loop._selector.select
+        fits = isinstance(ready, collections.deque) and isinstance(scheduled, list)
+        fits = fits and callable(select) and callable(loop._process_events)
+        fits = fits and isinstance(loop._timer_cancelled_count, int)
+        fits = fits and isinstance(loop._clock_resolution, float)
+    except AttributeError as exc:
+        return f"the loop has no {exc.name}"
+    return None if fits else "the loop's queues are not asyncio's"
+
+
 def make_round(loop: Any, stages: tuple[Stage, ...]) -> Callable[[], None]:
-    """The recording ``_run_once`` for ``loop``. With one stage and no step hooks, outside
+    """The recording ``_run_once`` for ``loop``. With one stage, outside
     debug mode, the handles run in a flat loop that only reads the clock and appends.
 
     :param loop: an asyncio ``BaseEventLoop`` whose round is asyncio's own.
@@ -277,12 +361,13 @@ def make_round(loop: Any, stages: tuple[Stage, ...]) -> Callable[[], None]:
     popleft = ready.popleft
     report = report_callback_error
     stage = stages[0]
-    clock, task_id, instruments = stage.clock, stage.task_id, stage.instruments
+    clock, task_id = stage.clock, stage.task_id
     add_start, add_who, add_waits = stage.starts.append, stage.whos.append, stage.waits.extend
-    step_type: type = Stage  # learnt at the first step: the C Task's TaskStepMethWrapper
+    step_type: type = Stage  # learnt at the first step: the type of the C Task's step
     plain_kinds: set[type] = set()  # callback types seen that never belong to a task
     several = len(stages) > 1
     call_whats = CALL_WHATS
+    locked = _LOCKED
 
     def run_once() -> None:
         nonlocal step_type
@@ -290,7 +375,7 @@ def make_round(loop: Any, stages: tuple[Stage, ...]) -> Callable[[], None]:
         count = len(ready)
         broken = False
         try:
-            if several or instruments.steps or loop._debug:
+            if several or loop._debug:
                 _run_handles(loop, stages, count)
                 count = 0
             for _ in range(count):
@@ -306,7 +391,11 @@ def make_round(loop: Any, stages: tuple[Stage, ...]) -> Callable[[], None]:
                         except AttributeError:  # a task that is not an asyncrepl Task
                             who = task_id(callback.__self__)
                         add_start(clock())
-                    elif kind is _BUILTIN and callback.__name__ == "task_wakeup":
+                    elif (
+                        kind is _BUILTIN
+                        and len(handle._args) == 1
+                        and isinstance(callback.__self__, _TASKS)
+                    ):
                         # A C Task's wake-up: the future it waited for is done. Note where
                         # its coroutine waited (inline, to save calls) before it moves on.
                         task = callback.__self__
@@ -335,8 +424,8 @@ def make_round(loop: Any, stages: tuple[Stage, ...]) -> Callable[[], None]:
                         add_start(clock())
                     else:  # a kind not seen before (or a pure-Python Task's step or wake-up)
                         task = callback_task(callback)
-                        if task is not None and kind.__name__ == "TaskStepMethWrapper":
-                            step_type = kind
+                        if task is not None and kind is not _BUILTIN and kind is not MethodType:
+                            step_type = kind  # the C Task's step
                         elif task is None and kind is not _BUILTIN and kind is not MethodType:
                             plain_kinds.add(kind)  # these never name a task
                         who = stage.who(task)
@@ -348,6 +437,9 @@ def make_round(loop: Any, stages: tuple[Stage, ...]) -> Callable[[], None]:
                 except Exception:
                     broken = True
                 args = handle._args
+                if locked is not None and type(handle) is locked:
+                    handle._run()  # it takes its lock, and checks _cancelled under it
+                    continue
                 try:  # as Handle._run does, but without a starred call when it can (5x quicker)
                     if not args:  # a task's step
                         handle._context.run(callback)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from types import CodeType
 from typing import Any
 
-from asyncrepl.instrument.ring import EAGER, IDLE
+from asyncrepl.instrument.ring import CALLBACK, EAGER, IDLE, resumed
 from asyncrepl.instrument.sites import Site, site_location
 from asyncrepl.instrument.tasks import Task, add_freed_note, next_task_id, task_number
 from asyncrepl.records import Location, LocationLabeler, TaskInfo, TaskState
@@ -272,14 +272,14 @@ class TaskBook:
         """
         get = self.by_id.get
         for start, who, end in entries:
-            if who > 0:  # a step starts
+            if who > CALLBACK:  # a step of task ``who`` starts
                 record = get(who)
                 if record is not None:
                     record.steps += 1
                     record.run_time += end - start
                     record.last_end = end
             elif who < IDLE and who != EAGER:  # a step cut by an eager one goes on
-                record = get(-who - 2)
+                record = get(resumed(who))  # resumed() is its own inverse
                 if record is not None:
                     record.run_time += end - start
                     record.last_end = end
@@ -321,6 +321,21 @@ class TaskBook:
                 task, record.cancel, self._labeler, record.id
             )
         self._keep(record)
+
+    @property
+    def limit(self) -> int:
+        """How many finished tasks are kept."""
+        return self._limit
+
+    @limit.setter
+    def limit(self, limit: int) -> None:
+        if limit < 0:
+            raise ValueError(f"finished_limit must be 0 or more, not {limit}")
+        self._limit = limit
+        while len(self.finished) > limit:  # the oldest go first
+            gone = self.finished.popleft()
+            if self.by_id.get(gone.id) is gone:
+                del self.by_id[gone.id]
 
     def _keep(self, record: TaskRecord) -> None:
         """Into the finished history; the oldest leaves it (and the book) once it is full."""

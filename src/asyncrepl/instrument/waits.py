@@ -103,12 +103,17 @@ def wait_words(what: int, task_name: str | None) -> str:
     return f"Task {task_name!r}" if task_name else f"task #{what}"
 
 
+#: Waits a log holds at first (256 kB); it doubles as it fills, up to its capacity.
+FIRST_SIZE = 1 << 13
+
+
 class WaitLog:
     """Waits in the order they happened; the newest overwrite the oldest. Each wait is four
     numbers in one flat array of doubles (its step's start, the task id, where, what), so a
     batch goes in with one copy.
 
-    :param capacity: how many waits to keep; memory is allocated here, at once.
+    :param capacity: how many waits to keep at most (the array starts small and doubles
+        as it fills, before it wraps).
     """
 
     __slots__ = ("_bytes", "capacity", "values", "written")
@@ -117,9 +122,16 @@ class WaitLog:
         if capacity < 1:
             raise ValueError(f"capacity must be at least 1, not {capacity}")
         self.capacity = capacity
-        self.values = array("d", bytes(BYTES_PER_WAIT * capacity))
+        self.values = array("d", bytes(BYTES_PER_WAIT * min(capacity, FIRST_SIZE)))
         self._bytes = memoryview(self.values).cast("B")
         self.written = 0
+
+    def _grow(self, needed: int) -> None:
+        """Make room for ``needed`` waits (the log has not wrapped yet)."""
+        size = min(self.capacity, max(2 * (len(self.values) // _FIELDS), needed))
+        self._bytes.release()
+        self.values.frombytes(bytes(BYTES_PER_WAIT * size - 8 * len(self.values)))
+        self._bytes = memoryview(self.values).cast("B")
 
     def __len__(self) -> int:
         return min(self.written, self.capacity)
@@ -134,12 +146,29 @@ class WaitLog:
             self.written += count - self.capacity
             flat = flat[-self.capacity * _FIELDS :]
             count = self.capacity
+        if (self.written + count) * _FIELDS > len(self.values) < self.capacity * _FIELDS:
+            self._grow(self.written + count)
         at = self.written % self.capacity
         first = min(count, self.capacity - at)
         self._put(at, flat[: first * _FIELDS] if first < count else flat)
         if first < count:
             self._put(0, flat[first * _FIELDS :])
         self.written += count
+
+    def resized(self, capacity: int) -> WaitLog:
+        """A log of ``capacity`` holding the newest waits of this one, numbered as here.
+
+        :param capacity: how many waits the new log keeps at most.
+        """
+        log = WaitLog(capacity)
+        lo = max(self.written - len(self), self.written - capacity)
+        flat: list[float | int] = []
+        for n in range(lo, self.written):
+            at = (n % self.capacity) * _FIELDS
+            flat += self.values[at : at + _FIELDS]
+        log.written = lo
+        log.extend(flat)
+        return log
 
     def _put(self, at: int, flat: list[float | int]) -> None:
         start = at * BYTES_PER_WAIT

@@ -1,28 +1,60 @@
-"""The recorder's side of the patches in :mod:`~asyncrepl.instrument.install`: its stage in
-the loop's recording round, and task-factory calls turned into creation notes and, for eager
-tasks (3.12+), into the first step that ran inside ``create_task``."""
+"""One watched loop's record, as the recorder keeps it: the loop's own ring of entries and
+of waits (an entry lasts until the next one of the same loop starts, so loops running at
+once in several threads each need their own), its stage in the loop's recording round, and
+task-factory calls turned into creation notes and, for eager tasks (3.12+), into the first
+step that ran inside ``create_task``. It reaches the recorder only through
+:class:`RecorderSide`, the recorder's public methods."""
 
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+import logging
+import threading
+from typing import Any, Protocol
 
-from asyncrepl.instrument.ring import CALLBACK, EAGER, IDLE, resumed, task_of
+from asyncrepl.instrument import corosteps, install
+from asyncrepl.instrument.ring import CALLBACK, EAGER, IDLE, StepRing, resumed, task_of
 from asyncrepl.instrument.rounds import Stage
 from asyncrepl.instrument.sites import Site
-from asyncrepl.instrument.tasklog import TaskRecord, coro_name
+from asyncrepl.instrument.tasklog import TaskBook, TaskRecord, coro_name
 from asyncrepl.instrument.tasks import Task
+from asyncrepl.instrument.waits import WaitLog
 
-if TYPE_CHECKING:
-    from asyncrepl.instrument.recorder import Recorder
+__all__ = ["WAITS_SHARE", "LoopLog", "RecorderSide"]
 
-__all__ = ["RecorderWatcher"]
+log = logging.getLogger("asyncrepl")
 
 AnyTask = asyncio.Task[Any]
+#: The ring of waits holds this many times fewer than the ring of entries (a wait takes at
+#: least the callback that wakes the task and the step it wakes, and a round's end).
+WAITS_SHARE = 8
 #: From ``task_creating`` to ``task_created``: where the eager entry was staged (-1: none)
 #: and who was running when ``create_task`` was called.
 _Token = tuple[int, int]
 _NO_TOKEN: _Token = (-1, IDLE)
+
+
+class RecorderSide(Protocol):
+    """What a loop's log needs from its recorder (``Recorder`` has these, public)."""
+
+    #: every task the recorder knows, shared by its loops' logs.
+    book: TaskBook
+
+    def now(self) -> float:
+        """The recorder's clock."""
+        ...
+
+    def task_id(self, task: AnyTask) -> int:
+        """The task's id (a task seen for the first time gets one)."""
+        ...
+
+    def task_record(self, task: AnyTask) -> TaskRecord:
+        """The task's record (made when it is seen for the first time)."""
+        ...
+
+    def task_finished(self, task: AnyTask, name: str | None = None) -> None:
+        """``task`` is done: note how it ended (``name`` if it was named after that)."""
+        ...
 
 
 def _ran_eagerly(task: AnyTask) -> bool:
@@ -33,18 +65,63 @@ def _ran_eagerly(task: AnyTask) -> bool:
     return bool(getattr(coro, "cr_suspended", False) or getattr(coro, "gi_suspended", False))
 
 
-class RecorderWatcher:
-    """The recorder's side of :mod:`~asyncrepl.instrument.install`: its stage in the loop's
-    round, and the task-factory hooks."""
+class LoopLog:
+    """What one recorder recorded of one loop, and its hooks in the loop while watched.
 
-    def __init__(self, recorder: Recorder) -> None:
-        self.recorder = recorder
+    :param loop: the loop.
+    :param side: the recorder.
+    :param capacity: how many ring entries to keep at most.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, side: RecorderSide, capacity: int) -> None:
+        self.loop = loop
+        self.side = side
+        self.ring = StepRing(capacity)
+        self.waits = WaitLog(max(1, capacity // WAITS_SHARE))
         self.stage: Stage | None = None
+        self.counted = 0  # ring entries before this one are in their tasks' totals
+        self.attached_at = side.now()
+        # Ring entries come from the loop's thread; a query from another thread counts them
+        # too: one at a time.
+        self.lock = threading.Lock()
+        #: True when the loop's tasks time their own steps (a loop that is not asyncio's).
+        self.by_tasks = False
+
+    # -- watching ----------------------------------------------------------------------
+
+    def start(self, *, by_tasks: bool = False) -> str | None:
+        """Start recording the loop: through its round (:mod:`install`), or, ``by_tasks``,
+        through its task factory (:mod:`corosteps`, for a loop that is not asyncio's).
+
+        :param by_tasks: use the task factory.
+        :returns: None when recording, else why not, in one line.
+        """
+        self.by_tasks = by_tasks
+        if by_tasks:
+            corosteps.watch(self.loop, self.link(self.loop), self._made_here)
+            return None
+        return install.watch(self.loop, self)
+
+    def stop(self) -> None:
+        """Stop recording the loop (what was recorded stays)."""
+        if self.by_tasks:
+            corosteps.unwatch(self.loop)
+            self.unlink()
+        else:
+            install.unwatch(self.loop, self)
+
+    @property
+    def note(self) -> str | None:
+        """What this log cannot hold, in one line, or None."""
+        if not self.by_tasks:
+            return None
+        kind = type(self.loop)
+        return corosteps.MISSING.format(kind=f"{kind.__module__}.{kind.__qualname__}")
 
     def link(self, loop: asyncio.AbstractEventLoop) -> Stage:
         if self.stage is None or not self.stage.open:
-            rec = self.recorder
-            self.stage = Stage(rec._clock, rec.task_id, rec._store, rec._instruments, rec._fail)
+            side = self.side
+            self.stage = Stage(side.now, side.task_id, self.store, self.fail)
         return self.stage
 
     def unlink(self) -> None:
@@ -52,23 +129,108 @@ class RecorderWatcher:
             self.stage.flush()
             self.stage.open = False
 
+    @property
+    def watched(self) -> bool:
+        """Whether the loop is still watched for this log."""
+        if self.by_tasks:
+            return corosteps.watching(self.loop)
+        return self in install.watchers_of(self.loop)
+
+    def fail(self) -> None:
+        """Our own bug in the hot path: log it once and stop recording this loop; the loop
+        goes on."""
+        if not self.watched:
+            return  # already switched off
+        log.exception("asyncrepl: the loop recorder failed and is switched off")
+        if self.stage is not None:  # what this round staged may be half-written: drop it
+            self.stage.clear()
+        self.stop()
+
+    # -- the rings ---------------------------------------------------------------------
+
+    def store(self, starts: list[float], whos: list[int], waits: list[float | int]) -> None:
+        """Move the round's staged entries and waits to the rings (and empty the lists),
+        counting the entries they will overwrite into their tasks' totals first."""
+        with self.lock:
+            ring = self.ring
+            if waits:
+                self.waits.extend(waits)
+                waits.clear()
+            if not starts:
+                return
+            chunk = max(1, ring.capacity // 2)
+            for at in range(0, len(starts), chunk):  # once, unless the ring is small
+                part_starts, part_whos = starts, whos
+                if len(starts) > chunk:
+                    part_starts, part_whos = starts[at : at + chunk], whos[at : at + chunk]
+                self._count(ring.written + len(part_starts) - ring.capacity, part_starts[0])
+                ring.extend(part_starts, part_whos)
+            starts.clear()
+            whos.clear()
+
+    def resize(self, capacity: int) -> None:
+        """Keep at most ``capacity`` ring entries from now on (the newest stay; those dropped
+        are counted into their tasks' totals first).
+
+        :param capacity: ring entries; the ring of waits takes an eighth of it.
+        """
+        with self.lock:
+            self._count(self.ring.written - capacity)
+            self.ring = self.ring.resized(capacity)
+            self.waits = self.waits.resized(max(1, capacity // WAITS_SHARE))
+
+    def _count(self, upto: int, next_start: float | None = None) -> None:
+        """Add ring entries up to ``upto`` (exclusive) to their tasks' totals. The newest
+        entry ends where ``next_start`` (the next entry, not in the ring yet) begins."""
+        ring, book = self.ring, self.side.book
+        lo, last = max(self.counted, ring.oldest), ring.written - 1
+        hi = min(upto, last)
+        if lo < hi:
+            book.add_steps(ring.entries(lo, hi))
+            self.counted = hi
+        if upto > last >= max(lo, self.counted) and next_start is not None:
+            start, who = ring.at(last)
+            book.add_steps([(start, who, next_start)])
+            self.counted = last + 1
+
+    def catch_up(self) -> None:
+        """Before a query: staged entries into the ring (on the loop's own thread, or while
+        it stands still), then everything that has ended into the tasks' totals."""
+        stage, loop = self.stage, self.loop
+        if stage is not None and stage.whos:
+            owner = getattr(loop, "_thread_id", None)
+            if not loop.is_running() or owner == threading.get_ident():
+                stage.flush()
+        with self.lock:
+            self._count(self.ring.written - 1)
+
+    def newest(self) -> tuple[float, int] | None:
+        """The newest entry, staged or in the ring; safe from another thread."""
+        stage = self.stage
+        if stage is not None:
+            count = len(stage.whos)  # the round appends the start first, then who
+            if count:
+                try:
+                    return stage.starts[count - 1], stage.whos[count - 1]
+                except IndexError:  # just moved to the ring
+                    pass
+        return self.ring.last()
+
+    # -- task-factory hooks ------------------------------------------------------------
+
     def running(self) -> int:
         """Who the newest entry runs (IDLE when there is none)."""
-        assert self.stage is not None
-        if self.stage.whos:
-            return self.stage.whos[-1]
-        last = self.recorder._ring.last() if self.recorder._ring is not None else None
-        return last[1] if last is not None else IDLE
+        newest = self.newest()
+        return newest[1] if newest is not None else IDLE
 
     def task_creating(self) -> object:
         if self.stage is None or not self.stage.open:
             return None
         running = self.running()
         if running == EAGER:  # inside another eager first step: that task runs
-            loop = self.recorder.loop
-            current = asyncio.current_task(loop) if loop is not None else None
-            running = self.recorder.task_id(current) if current is not None else CALLBACK
-        self.stage.starts.append(self.recorder._clock())
+            current = asyncio.current_task(self.loop)
+            running = self.side.task_id(current) if current is not None else CALLBACK
+        self.stage.starts.append(self.side.now())
         self.stage.whos.append(EAGER)  # if the task starts eagerly, this is its step
         return (len(self.stage.whos) - 1, running)
 
@@ -81,8 +243,7 @@ class RecorderWatcher:
         where: Site | None = None,
         name: str | None = None,
     ) -> None:
-        rec = self.recorder
-        t0 = rec._clock()
+        t0 = self.side.now()
         if token is None and task is not None:  # the usual case: no eager first step
             self._note_created(task, coro, parent, where, t0)
             return
@@ -97,23 +258,25 @@ class RecorderWatcher:
         record = self._note_created(task, coro, parent, where, t0)
         self._resume(at, running, eager_id=record.id if eager else None)
         if eager and task.done():
-            rec._finish(record, task, rec._clock(), name)
+            self.side.task_finished(task, name)
 
     def _note_created(
         self, task: AnyTask, coro: object, parent: AnyTask | None, where: Site | None, t0: float
     ) -> TaskRecord:
-        rec = self.recorder
-        book = rec._book
+        side = self.side
+        book = side.book
         parent_id = None
         if parent is not None:
-            parent_id = (book.lookup(id(parent)) or rec._ensure(parent)).id
+            parent_id = (book.lookup(id(parent)) or side.task_record(parent)).id
         record = book.lookup(id(task))
         if record is None:
             record = book.register(task, t0, coro_name(coro), where, parent_id)
         else:  # already seen (asked about during its eager first step)
             record.site, record.parent_id, record.created = where, parent_id, t0
-        if rec._instruments.tasks:
-            self._tell_instruments(task, parent)
+        if type(task) is not Task and not task.done():
+            # A user's factory made it: no note comes when it is freed, so one when it ends
+            # (else it would be taken for destroyed, unnamed, when it is collected).
+            task.add_done_callback(self._ended)
         return record
 
     def task_made(
@@ -121,20 +284,37 @@ class RecorderWatcher:
     ) -> None:
         """The short path of :meth:`task_created`, for a new asyncrepl task made by
         asyncio's own create_task while this is the loop's only watcher."""
-        rec = self.recorder
-        book = rec._book
+        side = self.side
+        book = side.book
         parent_id = None
         if parent is not None:
-            parent_id = (book.lookup(id(parent)) or rec._ensure(parent)).id
-        book.add_new(task, coro, rec._clock(), where, parent_id)
-        if rec._instruments.tasks:
-            self._tell_instruments(task, parent)
+            parent_id = (book.lookup(id(parent)) or side.task_record(parent)).id
+        book.add_new(task, coro, side.now(), where, parent_id)
 
-    def _tell_instruments(self, task: AnyTask, parent: AnyTask | None) -> None:
-        rec = self.recorder
-        rec._instruments.call("task_created", task, parent)
-        if rec._instruments.wants("task_done"):
-            task.add_done_callback(rec._task_done)
+    def _made_here(
+        self, task: AnyTask, coro: object, parent: AnyTask | None, where: Site | None
+    ) -> int:
+        """A task made by the loop's task factory (:mod:`corosteps`): its id."""
+        if type(task) is Task and self.side.book.lookup(id(task)) is None:
+            self.task_made(task, coro, parent, where)
+            return task._asyncrepl_id
+        record = self._note_created(task, coro, parent, where, self.side.now())
+        return record.id
+
+    def adopt(self, task: AnyTask) -> None:
+        """``task`` was there before the loop was recorded: if it is not asyncrepl's, note
+        its name and outcome when it ends (from the loop's thread, or while it stands still).
+
+        :param task: a task of the loop.
+        """
+        owner = getattr(self.loop, "_thread_id", None)
+        safe = not self.loop.is_running() or owner == threading.get_ident()
+        if safe and type(task) is not Task and not task.done():
+            task.add_done_callback(self._ended)
+
+    def _ended(self, task: AnyTask) -> None:
+        """A done callback on a task that is not asyncrepl's: note its name and outcome."""
+        self.side.task_finished(task)
 
     def _staged(self, at: int) -> bool:
         """Whether our eager entry is still staged at ``at`` (not moved to the ring)."""
@@ -156,12 +336,13 @@ class RecorderWatcher:
         elif staged:
             whos[at] = CALLBACK
         task_id = task_of(running)
-        self.stage.starts.append(self.recorder._clock())
+        self.stage.starts.append(self.side.now())
         whos.append(IDLE if task_id is None else resumed(task_id))
 
     def task_cancelling(
         self, task: AnyTask, by: AnyTask | None, where: Site | None, msg: Any
     ) -> None:
-        rec = self.recorder
-        by_id = rec.task_id(by) if by is not None else None
-        rec._ensure(task).cancel = (by_id, by.get_name() if by is not None else None, where, msg)
+        side = self.side
+        by_id = side.task_id(by) if by is not None else None
+        by_name = by.get_name() if by is not None else None
+        side.task_record(task).cancel = (by_id, by_name, where, msg)

@@ -265,7 +265,8 @@ def render_timeline(
     out += chart.axis(name_width + 1)
     out += _legend(chart.used, timeline.threshold, width)
     summary = render_summary(summarize(timeline), timeline.threshold, timeline.blocks, width)
-    return out + summary
+    notes: StyleAndTextTuples = [("class:ar.dim", f"\n{note}") for note in timeline.notes]
+    return out + summary + notes
 
 
 def render_summary(

@@ -1,0 +1,78 @@
+"""The recorder's limits change at run time (``%config AsyncREPL.finished_tasks`` and
+``recorder_steps`` call these): what is kept follows at once, and nothing counted is lost."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from asyncrepl.instrument.recorder import Recorder
+
+
+async def spin(steps: int) -> int:
+    for _ in range(steps):
+        await asyncio.sleep(0)
+    return steps
+
+
+def record(recorder: Recorder, tasks: int, steps: int) -> None:
+    async def main() -> None:
+        await asyncio.gather(*(asyncio.create_task(spin(steps)) for _ in range(tasks)))
+
+    loop = asyncio.new_event_loop()
+    try:
+        assert recorder.attach(loop) is None
+        loop.run_until_complete(main())
+    finally:
+        recorder.detach()
+        loop.close()
+
+
+def test_finished_limit_at_run_time() -> None:
+    rec = Recorder(finished_limit=1000)
+    record(rec, 1500, 1)
+    assert len(rec.finished()) == 1000
+    rec.finished_limit = 5000
+    record(rec, 1500, 1)
+    assert len(rec.finished()) == 1000 + 1501 and rec.finished_limit == 5000  # and main
+    rec.finished_limit = 10
+    assert len(rec.finished()) == 10
+    with pytest.raises(ValueError, match="0 or more"):
+        rec.finished_limit = -1
+
+
+def test_capacity_at_run_time_keeps_the_newest_and_every_count() -> None:
+    rec = Recorder(capacity=100_000)
+    record(rec, 10, 200)
+    spins = [info for info in rec.timeline().tasks if info.coro == "spin"]
+    assert len(rec.steps()) > 2000
+    rec.capacity = 400
+    kept = rec.steps()
+    assert 100 <= len(kept) <= 400 and kept[-1] == rec.timeline().steps[-1]
+    assert rec.capacity == 400
+    record(rec, 10, 200)  # the next loop's ring is as small
+    assert len(rec.steps()) <= 800
+    first = {t.id for t in spins}
+    counted = {info.id: info.steps for info in rec.finished() if info.id in first}
+    assert counted == dict.fromkeys(first, 201)
+
+
+def test_the_chart_says_what_the_recorder_dropped() -> None:
+    from asyncrepl.api import recording
+
+    async def main() -> None:
+        await asyncio.gather(*(spin(10) for _ in range(2000)))
+
+    with recording(capacity=8000) as rec:
+        asyncio.run(main())
+    text = rec.render(width=100)
+    assert "2000 tasks" in text  # every task of the window is counted, remembered or not
+    assert "tasks finished too long ago to be remembered by name." in text
+    dropped = [line for line in text.splitlines() if "were dropped" in line]
+    assert len(dropped) == 1 and dropped[0].startswith("Steps before ")
+    assert "keeps the last 8,000 entries of a loop (recorder_steps)" in dropped[0]
+
+    with recording() as whole:
+        asyncio.run(main())
+    assert "were dropped" not in whole.render(width=100)
