@@ -158,9 +158,7 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 
 #: Cycles known and being removed, each with its reason; the test fails on any other.
-KNOWN_CYCLES = {
-    ("asyncrepl.instrument.recorder", "asyncrepl.instrument.watcher"): "issue 16 removes it",
-}
+KNOWN_CYCLES: dict[tuple[str, ...], str] = {}
 
 
 def test_no_import_cycles() -> None:

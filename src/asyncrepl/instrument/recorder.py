@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from types import CodeType
 from typing import Any
 
+from asyncrepl.durations import format_duration
 from asyncrepl.instrument import install
 from asyncrepl.instrument.corosteps import can_watch
 from asyncrepl.instrument.ring import CALLBACK, EAGER, IDLE, task_of
@@ -388,8 +389,8 @@ class Recorder:
             oldest = log.ring.oldest_start()
             if log.ring.oldest > 0 and oldest is not None and oldest > start:
                 notes.append(
-                    f"Steps before {oldest - start:.3g} s into this window were dropped: the "
-                    f"recorder keeps the last {log.ring.capacity:,} entries of a loop "
+                    f"Steps before {format_duration(oldest - start)} into this window were "
+                    f"dropped: the recorder keeps the last {log.ring.capacity:,} entries of a loop "
                     "(recorder_steps)."
                 )
         return tuple(notes)
