@@ -38,7 +38,7 @@ TEST_FILES = [
 
 #: Tests that assert behaviour asyncrepl changes on purpose: test id -> why.
 ALLOWED = {
-    "tests.test_async_helpers.AsyncTest.test_should_run_async": (
+    "tests.test_interactiveshell.test_should_run_async": (
         "asyncrepl runs every cell on the live loop, so should_run_async is True for cells "
         "without a top-level await (that is what makes create_task work without await)"
     ),

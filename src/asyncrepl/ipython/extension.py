@@ -16,7 +16,7 @@ from asyncrepl.render.hints import render_explain_hint
 from asyncrepl.render.printer import print_fragments
 from asyncrepl.session import Incident, IncidentKind, Session
 from asyncrepl.shell.cellhooks import CellHooks, close_failed_run_argument
-from asyncrepl.shell.transforms import HELPER_NAME, CellTransformer
+from asyncrepl.shell.transforms import CellTransformer
 
 __all__ = ["ExtensionState", "load", "session_of", "settings_of", "unload"]
 
@@ -86,7 +86,7 @@ def load(shell: Any) -> None:
         state.watching = False
     _install_magics(shell, state)
     _install_blocking_check(shell, state)
-    shell.user_ns.setdefault("asyncio", asyncio)
+    _import_asyncio_for_the_user(shell, state)
 
 
 def unload(shell: Any) -> None:
@@ -181,22 +181,46 @@ def _now(session: Session) -> float:
 def _install_cell_support(shell: Any, state: ExtensionState) -> None:
     """The syntax rewrite for ``asyncio.run`` and un-awaited coroutines, and its helpers."""
     session = state.session
-    transformer = CellTransformer(lambda: shell.user_ns)
+    hooks = CellHooks(report=lambda incident: note(session, incident))
+    hooks.register()
+    transformer = CellTransformer(lambda: shell.user_ns, hooks.key)
     shell.ast_transformers.append(transformer)
-    shell.user_ns[HELPER_NAME] = CellHooks(report=lambda incident: note(session, incident))
-    shell.user_ns_hidden[HELPER_NAME] = shell.user_ns[HELPER_NAME]
+    shell.events.register("pre_execute", transformer.expect_cell)
+    shell.events.register("post_execute", transformer.cell_done)
     shell.events.register("post_run_cell", lambda result: _after_cell(shell, state, result))
     after = shell.events.callbacks["post_run_cell"][-1]
     if state.live_loop is None:
         _run_rewritten_cells_async(shell, transformer, state)
 
     def undo() -> None:
-        shell.ast_transformers.remove(transformer)
-        shell.user_ns.pop(HELPER_NAME, None)
-        shell.user_ns_hidden.pop(HELPER_NAME, None)
+        if transformer in shell.ast_transformers:
+            shell.ast_transformers.remove(transformer)
+        shell.events.unregister("pre_execute", transformer.expect_cell)
+        shell.events.unregister("post_execute", transformer.cell_done)
         shell.events.unregister("post_run_cell", after)
+        hooks.unregister()
 
     state.undo.append(undo)
+
+
+def _import_asyncio_for_the_user(shell: Any, state: ExtensionState) -> None:
+    """``asyncio`` is imported for the user, and again each time IPython sets up a fresh
+    namespace (``%reset`` and ``embed()`` call ``init_user_ns``)."""
+    original = shell.init_user_ns
+
+    def import_asyncio() -> None:
+        # Hidden as IPython's own names are: %who lists what the user made.
+        if shell.user_ns.setdefault("asyncio", asyncio) is asyncio:
+            shell.user_ns_hidden["asyncio"] = asyncio
+
+    def init_user_ns() -> None:
+        original()
+        import_asyncio()
+
+    import_asyncio()
+
+    shell.init_user_ns = init_user_ns
+    state.undo.append(lambda: shell.__dict__.pop("init_user_ns", None))
 
 
 def _run_rewritten_cells_async(

@@ -1,4 +1,4 @@
-"""What the rewritten cells call (as ``__asyncrepl__.run(...)`` and so on): ``asyncio.run`` on
+"""What the rewritten cells call (``hooks_for(key).run(...)`` and so on): ``asyncio.run`` on
 the live loop, and the check for a coroutine that nobody awaited."""
 
 from __future__ import annotations
@@ -17,9 +17,21 @@ from asyncrepl.render.hints import (
 from asyncrepl.render.printer import print_fragments
 from asyncrepl.session import Incident, IncidentKind
 
-__all__ = ["CellHooks"]
+__all__ = ["CellHooks", "hooks_for"]
 
 T = TypeVar("T")
+
+#: The helpers of each shell that loaded asyncrepl, by :attr:`CellHooks.key`. Rewritten cells
+#: find theirs here, so nothing they call lives in the user namespace.
+_REGISTERED: dict[str, CellHooks] = {}
+
+
+def hooks_for(key: str) -> CellHooks:
+    """The helpers registered under ``key`` (what a rewritten cell calls).
+
+    :param key: :attr:`CellHooks.key`.
+    """
+    return _REGISTERED[key]
 
 
 class CellHooks:
@@ -30,6 +42,16 @@ class CellHooks:
 
     def __init__(self, report: Callable[[Incident], None]) -> None:
         self._report = report
+        #: What a rewritten cell passes to :func:`hooks_for`, while registered. A string: other
+        #: AST transformers rewrite numbers (IPython's own tests negate them).
+        self.key = f"{id(self):x}"
+
+    def register(self) -> None:
+        """Make these the helpers :func:`hooks_for` gives for :attr:`key`."""
+        _REGISTERED[self.key] = self
+
+    def unregister(self) -> None:
+        _REGISTERED.pop(self.key, None)
 
     def check_unawaited(self, value: T, source: str = "") -> T | None:
         """Pass ``value`` through, unless it is a coroutine nobody will await: then say so,

@@ -96,9 +96,12 @@ class LiveLoop:
         """Every cell runs on the loop, so ``create_task`` works without an ``await``.
 
         ``%run`` is the exception: a script calls ``asyncio.run`` itself, which needs no loop
-        running, as in plain IPython.
+        running, as in plain IPython. So is a cell that a cell runs (``%%capture``, a macro,
+        ``%rerun``): the loop is already running it, and it runs inside that cell's step.
         """
         if preprocessing_exc_tuple is not None or not self.shell.autoawait:
+            return False
+        if self.loop.is_running():
             return False
         cell = (transformed_cell or raw_cell).lstrip()
         return not cell.startswith("get_ipython().run_line_magic('run',")
