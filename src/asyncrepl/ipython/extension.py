@@ -16,6 +16,7 @@ from asyncrepl.render.hints import render_explain_hint
 from asyncrepl.render.printer import print_fragments
 from asyncrepl.session import Incident, IncidentKind, Session
 from asyncrepl.shell.cellhooks import CellHooks, close_failed_run_argument
+from asyncrepl.shell.timing import Timing
 from asyncrepl.shell.transforms import CellTransformer
 
 __all__ = ["ExtensionState", "load", "session_of", "settings_of", "unload"]
@@ -183,7 +184,13 @@ def _install_cell_support(shell: Any, state: ExtensionState) -> None:
     session = state.session
     hooks = CellHooks(report=lambda incident: note(session, incident))
     hooks.register()
-    transformer = CellTransformer(lambda: shell.user_ns, hooks.key)
+    transformer = CellTransformer(
+        lambda: shell.user_ns,
+        hooks.key,
+        awaiting_magic=lambda magic, line, cell: timing.awaits(magic, line, cell),
+    )
+    timing = Timing(shell, transformer.rewrite_runs)
+    hooks.timing = timing
     shell.ast_transformers.append(transformer)
     shell.events.register("pre_execute", transformer.expect_cell)
     shell.events.register("post_execute", transformer.cell_done)

@@ -16,6 +16,7 @@ from asyncrepl.render.hints import (
 )
 from asyncrepl.render.printer import print_fragments
 from asyncrepl.session import Incident, IncidentKind
+from asyncrepl.shell.timing import Timing
 
 __all__ = ["CellHooks", "hooks_for"]
 
@@ -40,8 +41,10 @@ class CellHooks:
     :param report: called with each :class:`Incident` asyncrepl noticed (for ``%explain``).
     """
 
-    def __init__(self, report: Callable[[Incident], None]) -> None:
+    def __init__(self, report: Callable[[Incident], None], timing: Timing | None = None) -> None:
         self._report = report
+        #: The awaiting ``%time``/``%timeit`` (set once the shell's transformer exists).
+        self.timing = timing
         #: What a rewritten cell passes to :func:`hooks_for`, while registered. A string: other
         #: AST transformers rewrite numbers (IPython's own tests negate them).
         self.key = f"{id(self):x}"
@@ -87,6 +90,16 @@ class CellHooks:
             return await task
         finally:
             await self._cancel_leftovers(before | {task}, source)
+
+    async def time(self, line: str, cell: str | None = None) -> Any:
+        """``%time`` / ``%%time`` of code that awaits (see :class:`Timing`)."""
+        assert self.timing is not None
+        return await self.timing.time(line, cell)
+
+    async def timeit(self, line: str, cell: str | None = None) -> Any:
+        """``%timeit`` / ``%%timeit`` of code that awaits (see :class:`Timing`)."""
+        assert self.timing is not None
+        return await self.timing.timeit(line, cell)
 
     async def run_until_complete(self, future: Awaitable[T], *, source: str = "") -> T:
         """``loop.run_until_complete(x)`` typed at the top level: await ``x`` on the live loop.

@@ -43,11 +43,19 @@ class CellTransformer(ast.NodeTransformer):
 
     :param namespace: returns the user namespace, to see what ``asyncio`` and ``loop`` are.
     :param hooks_key: the key of the cell's helpers (``hooks_for(key)`` in :data:`HELPER_MODULE`).
+    :param awaiting_magic: whether a ``%time``/``%timeit`` call (magic, line, cell body) times
+        code that awaits: the cell then awaits asyncrepl's timing instead of IPython's.
     """
 
-    def __init__(self, namespace: Callable[[], Mapping[str, Any]], hooks_key: str) -> None:
+    def __init__(
+        self,
+        namespace: Callable[[], Mapping[str, Any]],
+        hooks_key: str,
+        awaiting_magic: Callable[[str, str, str | None], bool] | None = None,
+    ) -> None:
         self._namespace = namespace
         self._hooks_key = hooks_key
+        self._awaiting_magic = awaiting_magic
         self._asyncio_names: set[str] = set()
         self._run_names: set[str] = set()
         self._expecting_cell = False
@@ -129,6 +137,37 @@ class CellTransformer(ast.NodeTransformer):
                     return True
         return False
 
+    def rewrite_runs(self, module: ast.Module) -> ast.Module:
+        """Rewrite the top-level ``asyncio.run(...)`` calls of code that is not the cell (what
+        ``%time`` times), leaving the cell's own names as they were."""
+        names = self._asyncio_names, self._run_names
+        try:
+            self._find_asyncio_names(module)
+            module.body = [self._rewrite_runs(stmt) for stmt in module.body]
+        finally:
+            self._asyncio_names, self._run_names = names
+        return module
+
+    def timing_of(self, call: ast.Call) -> str | None:
+        """``"time"`` or ``"timeit"`` for a ``%time``/``%timeit`` call whose code awaits."""
+        func = call.func
+        if not (
+            self._awaiting_magic is not None
+            and isinstance(func, ast.Attribute)
+            and func.attr in ("run_line_magic", "run_cell_magic")
+            and isinstance(func.value, ast.Call)
+            and isinstance(func.value.func, ast.Name)
+            and func.value.func.id == "get_ipython"
+            and not call.keywords
+            and all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in call.args)
+        ):
+            return None
+        texts = [str(a.value) for a in call.args if isinstance(a, ast.Constant)]
+        cell = texts[2] if len(texts) == 3 and func.attr == "run_cell_magic" else None
+        if len(texts) != (3 if cell is not None else 2) or texts[0] not in ("time", "timeit"):
+            return None
+        return texts[0] if self._awaiting_magic(texts[0], texts[1], cell) else None
+
     def _rewrite_runs(self, stmt: ast.stmt) -> ast.stmt:
         rewritten = _RunRewriter(self).visit(stmt)
         assert isinstance(rewritten, ast.stmt)
@@ -188,15 +227,20 @@ class _RunRewriter(ast.NodeTransformer):
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
         self.generic_visit(node)
-        runner = self._owner.runner_of(node)
-        if runner is None:
-            return node
+        timing = self._owner.timing_of(node)
+        if timing is not None:
+            # get_ipython().run_line_magic('time', LINE) -> await hooks.time(LINE)
+            call = ast.Call(self._owner.helper_attr(timing), node.args[1:], [])
+        else:
+            runner = self._owner.runner_of(node)
+            if runner is None:
+                return node
+            call = ast.Call(
+                func=self._owner.helper_attr(runner),
+                args=node.args,
+                keywords=[*node.keywords, ast.keyword("source", ast.Constant(_source_of(node)))],
+            )
         self.rewrote = True
-        call = ast.Call(
-            func=self._owner.helper_attr(runner),
-            args=node.args,
-            keywords=[*node.keywords, ast.keyword("source", ast.Constant(_source_of(node)))],
-        )
         return ast.copy_location(ast.Await(ast.copy_location(call, node)), node)
 
 
