@@ -10,6 +10,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any, TextIO
 
+from asyncrepl.ipython.live_settings import follow_settings
 from asyncrepl.ipython.settings import AsyncREPL
 from asyncrepl.ipython.state import ExtensionState, explainable, note
 from asyncrepl.render.hints import render_explain_hint
@@ -87,6 +88,7 @@ def load(shell: Any) -> None:
         state.watching = False
     _install_magics(shell, state)
     _install_blocking_check(shell, state)
+    state.undo.append(follow_settings(state))
     _import_asyncio_for_the_user(shell, state)
 
 
@@ -340,7 +342,8 @@ def _install_magics(shell: Any, state: ExtensionState) -> None:
         manager.register_lazy(name, module, "line")
 
     def undo() -> None:
-        shell.configurables.remove(state.settings)
+        while state.settings in shell.configurables:
+            shell.configurables.remove(state.settings)
         for magics in (state.settings, blocking):
             for kind, names in magics.magics.items():
                 for name in names:

@@ -8,7 +8,7 @@ from asyncrepl.render.printer import print_fragments
 from asyncrepl.session import Incident, IncidentKind
 from asyncrepl.shell.task_failures import TaskFailureReporter
 
-__all__ = ["start_watching"]
+__all__ = ["restart_watchdog", "start_watching"]
 
 
 def start_watching(state: ExtensionState) -> None:
@@ -87,3 +87,16 @@ def _install_watchdog(state: ExtensionState) -> None:
     watchdog.start(threading.get_ident())
     state.session.watchdog = watchdog
     state.undo.append(watchdog.stop)
+
+
+def restart_watchdog(state: ExtensionState) -> None:
+    """Start the watchdog again, as it starts (a new ``blocking_threshold`` also sets how often
+    it looks); nothing to do before it first started."""
+    old = state.session.watchdog
+    if old is None:
+        return
+    old.stop()
+    if old.stop in state.undo:
+        state.undo.remove(old.stop)
+    state.session.watchdog = None
+    _install_watchdog(state)

@@ -1,0 +1,53 @@
+"""IPython habits in the real asyncrepl: %reset, %time with await, settings from the command
+line and %config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.e2e.harness import Repl
+
+MAIN = "async def main():\n    await asyncio.sleep(0.05)\n    return 42\n"
+
+
+def test_reset_with_confirmation_leaves_the_repl_whole(repl: Repl) -> None:
+    repl.send_line("%reset")
+    repl.expect(r"\(y/\[n\]\)")
+    repl.send_line("y")
+    repl.expect_prompt()
+    repl.paste(MAIN)
+    repl.expect_prompt()
+    repl.send_line("asyncio.run(main())")
+    repl.expect(r"Out\[\d+\]: 42")
+    repl.expect_prompt()
+    repl.send_line("%tasks")
+    repl.expect_prompt()
+    assert "NameError" not in repl.text
+    assert repl.exit() == 0
+
+
+def test_time_of_asyncio_run(repl: Repl) -> None:
+    repl.paste(MAIN)
+    repl.expect_prompt()
+    repl.send_line("%time asyncio.run(main())")
+    repl.expect(r"CPU times: user .*, sys: .*, total: .*")
+    repl.expect(r"Wall time: \d+(\.\d+)? ms")
+    repl.expect(r"Out\[\d+\]: 42")
+    repl.expect_prompt()
+    assert "SyntaxError" not in repl.text
+    assert repl.exit() == 0
+
+
+def test_a_bad_setting_on_the_command_line_is_one_line(tmp_path: Path) -> None:
+    repl = Repl(tmp_path, "--AsyncREPL.blocking_threshold=0", "--AsyncREPL.finished_tasks=-1")
+    try:
+        repl.expect("AsyncREPL.blocking_threshold = 0.0 is refused")
+        repl.expect("AsyncREPL.finished_tasks = -1 is refused")
+        repl.expect_prompt()
+        repl.send_line("await asyncio.sleep(0); 1 + 1")
+        repl.expect(r"Out\[\d+\]: 2")
+        repl.expect_prompt()
+        assert "Traceback" not in repl.text
+        assert repl.exit() == 0
+    finally:
+        repl.close()
