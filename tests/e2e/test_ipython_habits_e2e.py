@@ -51,3 +51,15 @@ def test_a_bad_setting_on_the_command_line_is_one_line(tmp_path: Path) -> None:
         assert repl.exit() == 0
     finally:
         repl.close()
+
+
+def test_a_traceback_in_the_terminal_shows_no_machinery(repl: Repl) -> None:
+    repl.paste("async def bad():\n    raise ValueError('bad')\n")
+    repl.expect_prompt()
+    repl.send_line("asyncio.run(bad())")
+    repl.expect("ValueError: bad")
+    repl.expect_prompt()
+    assert "raise ValueError('bad')" in repl.text
+    for machinery in ("cellhooks", "CellHooks", "runners.py", "skipping hidden"):
+        assert machinery not in repl.text
+    assert repl.exit() == 0

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from traitlets.config import Config
 
-from asyncrepl.ipython.extension import settings_of
+from asyncrepl.ipython.extension import session_of, settings_of
 from asyncrepl.ipython.settings import AsyncREPL
 
 
@@ -146,3 +146,14 @@ def test_percent_config_refuses_a_bad_value_in_one_line(
     said = capsys.readouterr()
     assert said.out.count("\n") == 1 and "refused" in said.out and not said.err
     assert getattr(settings_of(arip), name) == before
+
+
+@pytest.mark.parametrize("times", [1, 2])
+def test_reloading_gives_the_magics_the_new_session(arip: Any, times: int) -> None:
+    for _ in range(times):  # unloaded while its lazy magics were never used, then again
+        arip.run_line_magic("reload_ext", "asyncrepl")
+    arip.run_cell("1")
+    for name in ("explain", "tasks", "timeline"):
+        arip.run_cell(f"%{name} {'gather' if name == 'explain' else ''}")
+        magic = arip.magics_manager.magics["line"][name]
+        assert magic.__self__.session is session_of(arip), name

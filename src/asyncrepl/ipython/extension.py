@@ -4,6 +4,7 @@ a shell, and ``%unload_ext asyncrepl`` takes them all out again."""
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import time
 import warnings
@@ -18,6 +19,7 @@ from asyncrepl.render.printer import print_fragments
 from asyncrepl.session import Incident, IncidentKind, Session
 from asyncrepl.shell.cellhooks import CellHooks, close_failed_run_argument
 from asyncrepl.shell.timing import Timing
+from asyncrepl.shell.tracebacks import install_traceback_filter
 from asyncrepl.shell.transforms import CellTransformer
 
 __all__ = ["ExtensionState", "load", "session_of", "settings_of", "unload"]
@@ -201,6 +203,8 @@ def _install_cell_support(shell: Any, state: ExtensionState) -> None:
     if state.live_loop is None:
         _run_rewritten_cells_async(shell, transformer, state)
 
+    state.undo.append(install_traceback_filter(shell))
+
     def undo() -> None:
         if transformer in shell.ast_transformers:
             shell.ast_transformers.remove(transformer)
@@ -351,9 +355,10 @@ def _install_magics(shell: Any, state: ExtensionState) -> None:
             manager.registry.pop(type(magics).__name__, None)
         for name, module in _LAZY_MAGICS.items():
             magic = manager.magics["line"].pop(name, None)
-            owner = getattr(getattr(magic, "__self__", None), "__class__", None)
-            if owner is not None:
-                manager.registry.pop(owner.__name__, None)
+            # Not getattr(magic, "__self__"): on IPython's lazy placeholder that loads the
+            # magic, bound to this session, and %reload_ext would keep that stale one.
+            if inspect.ismethod(magic):
+                manager.registry.pop(type(magic.__self__).__name__, None)
             manager.lazy_magics.pop(name, None)
             # So that loading asyncrepl again declares and loads them afresh.
             getattr(manager, "_loaded_lazy", set()).discard(module)

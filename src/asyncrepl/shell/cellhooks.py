@@ -79,6 +79,7 @@ class CellHooks:
         :param debug: accepted for ``asyncio.run``'s signature; the loop's mode is kept.
         :param source: the call as written, for the note.
         """
+        __tracebackhide__ = True  # see asyncrepl.shell.tracebacks
         if not inspect.iscoroutine(main):
             raise ValueError(f"a coroutine was expected, got {main!r}")
         print_fragments(render_asyncio_run_note(source, "run"))
@@ -93,11 +94,13 @@ class CellHooks:
 
     async def time(self, line: str, cell: str | None = None) -> Any:
         """``%time`` / ``%%time`` of code that awaits (see :class:`Timing`)."""
+        __tracebackhide__ = True  # see asyncrepl.shell.tracebacks
         assert self.timing is not None
         return await self.timing.time(line, cell)
 
     async def timeit(self, line: str, cell: str | None = None) -> Any:
         """``%timeit`` / ``%%timeit`` of code that awaits (see :class:`Timing`)."""
+        __tracebackhide__ = True  # see asyncrepl.shell.tracebacks
         assert self.timing is not None
         return await self.timing.timeit(line, cell)
 
@@ -107,6 +110,7 @@ class CellHooks:
         :param future: a coroutine, task or future.
         :param source: the call as written, for the note.
         """
+        __tracebackhide__ = True  # see asyncrepl.shell.tracebacks
         print_fragments(render_asyncio_run_note(source, "run_until_complete"))
         self._report(Incident(IncidentKind.HINT, source, code="asyncio-run-awaited"))
         return await future

@@ -98,6 +98,7 @@ class Timing:
         :param line: the magic's line.
         :param cell: the cell's body for ``%%time``.
         """
+        __tracebackhide__ = True  # see asyncrepl.shell.tracebacks
         no_raise = "--no-raise-error" in line.split()
         line = " ".join(word for word in line.split() if word != "--no-raise-error")
         if line and cell:
@@ -138,6 +139,7 @@ class Timing:
         :param line: the magic's line (options, then the statement or the setup).
         :param cell: the cell's body for ``%%timeit``.
         """
+        __tracebackhide__ = True  # see asyncrepl.shell.tracebacks
         execution = self.shell.find_magic("timeit").__self__
         opts, stmt = execution.parse_options(
             line, "n:r:tcp:qov:", posix=False, strict=False, preserve_non_opts=True
@@ -154,6 +156,7 @@ class Timing:
         inner: Callable[[Any, Any], Awaitable[float]] = scope["inner"]
 
         async def measure(number: int) -> float:
+            __tracebackhide__ = True
             enabled = gc.isenabled()
             gc.disable()
             try:
@@ -169,7 +172,9 @@ class Timing:
                 number = 10**index
                 if await measure(number) >= 0.2:
                     break
-        runs = [await measure(number) for _ in range(repeat)]
+        runs = []
+        for _ in range(repeat):  # not a comprehension: its frame would show in tracebacks
+            runs.append(await measure(number))
         best, worst = min(runs) / number, max(runs) / number
         precision = int(getattr(opts, "p", 3))
         result = TimeitResult(number, repeat, best, worst, runs, compile_time, precision)  # type: ignore[no-untyped-call]
@@ -189,6 +194,7 @@ class Timing:
         return compile(tree, filename, mode, flags=flags, dont_inherit=True)  # type: ignore[call-overload]
 
     async def _run(self, code: Any) -> Any:
+        __tracebackhide__ = True
         value = eval(code, self.shell.user_ns)
         if code.co_flags & _CO_COROUTINE:
             value = await value
