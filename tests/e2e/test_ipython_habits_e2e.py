@@ -63,3 +63,16 @@ def test_a_traceback_in_the_terminal_shows_no_machinery(repl: Repl) -> None:
     for machinery in ("cellhooks", "CellHooks", "runners.py", "skipping hidden"):
         assert machinery not in repl.text
     assert repl.exit() == 0
+
+
+def test_timeit_of_plain_code_prints_what_ipython_prints(repl: Repl) -> None:
+    repl.send_line("await asyncio.sleep(0)")  # the watchdog starts with the first cell
+    repl.expect_prompt()
+    repl.send_line("%timeit -n 20000000 -r 2 len('abc')")
+    repl.expect(r"ns ± .* per loop \(mean ± std\. dev\. of 2 runs, 20,000,000 loops each\)")
+    repl.expect_prompt()
+    repl.send_line("1 + 1")
+    repl.expect(r"Out\[\d+\]: 2")
+    repl.expect_prompt()
+    assert "blocked" not in repl.text and "AR20" not in repl.text
+    assert repl.exit() == 0

@@ -14,6 +14,7 @@ from typing import Any, TextIO
 from asyncrepl.ipython.live_settings import follow_settings
 from asyncrepl.ipython.settings import AsyncREPL
 from asyncrepl.ipython.state import ExtensionState, explainable, note
+from asyncrepl.ipython.watching import quiet_while_timing
 from asyncrepl.render.hints import render_explain_hint
 from asyncrepl.render.printer import print_fragments
 from asyncrepl.session import Incident, IncidentKind, Session
@@ -204,6 +205,7 @@ def _install_cell_support(shell: Any, state: ExtensionState) -> None:
         _run_rewritten_cells_async(shell, transformer, state)
 
     state.undo.append(install_traceback_filter(shell))
+    state.undo.append(quiet_while_timing(shell, state))
 
     def undo() -> None:
         if transformer in shell.ast_transformers:

@@ -72,10 +72,7 @@ class Timing:
         :param cell: the cell's body, for the cell magic.
         """
         if magic == "timeit":
-            execution = self.shell.find_magic("timeit").__self__
-            _, line = execution.parse_options(
-                line, "n:r:tcp:qov:", posix=False, strict=False, preserve_non_opts=True
-            )
+            _, line = self._timeit_options(line)
         else:
             line = " ".join(word for word in line.split() if word != "--no-raise-error")
         for code in (line, cell or ""):
@@ -140,10 +137,7 @@ class Timing:
         :param cell: the cell's body for ``%%timeit``.
         """
         __tracebackhide__ = True  # see asyncrepl.shell.tracebacks
-        execution = self.shell.find_magic("timeit").__self__
-        opts, stmt = execution.parse_options(
-            line, "n:r:tcp:qov:", posix=False, strict=False, preserve_non_opts=True
-        )
+        opts, stmt = self._timeit_options(line)
         setup, timed = ("pass", stmt) if cell is None else (stmt or "pass", cell)
         timer_func = time.time if hasattr(opts, "t") else time.perf_counter
         template = _AsyncTemplateFiller(self.parse(setup), self.parse(timed))  # type: ignore[no-untyped-call]
@@ -188,6 +182,14 @@ class Timing:
         if hasattr(opts, "v"):
             self.shell.user_ns[opts.v] = result
         return result if "o" in opts else None
+
+    def _timeit_options(self, line: str) -> tuple[Any, str]:
+        """``%timeit``'s options and statement, parsed by IPython's own magic."""
+        execution = self.shell.magics_manager.registry["ExecutionMagics"]
+        opts, stmt = execution.parse_options(
+            line, "n:r:tcp:qov:", posix=False, strict=False, preserve_non_opts=True
+        )
+        return opts, str(stmt)
 
     def _compile(self, tree: ast.AST, filename: str, mode: str) -> Any:
         flags = self.shell.compile.flags | AWAIT_FLAG

@@ -52,19 +52,25 @@ def install_traceback_filter(shell: Any) -> Callable[[], None]:
 
     :param shell: the IPython shell.
     """
-    original = shell.showtraceback
+    own = shell.__dict__.get("showtraceback")
 
     def showtraceback(exc_tuple: Any = None, *args: Any, **kwargs: Any) -> Any:
         etype, value, tb = exc_tuple if exc_tuple is not None else sys.exc_info()
         if value is not None:
             exc_tuple = (etype, value, without_machinery(value, tb))
-        return original(exc_tuple, *args, **kwargs)
+        if own is not None:
+            return own(exc_tuple, *args, **kwargs)
+        # Looked up at each call: code that replaces the class's method is obeyed.
+        return type(shell).showtraceback(shell, exc_tuple, *args, **kwargs)
 
     shell.showtraceback = showtraceback
 
     def uninstall() -> None:
         if shell.__dict__.get("showtraceback") is showtraceback:
-            del shell.showtraceback
+            if own is None:
+                del shell.showtraceback
+            else:
+                shell.showtraceback = own
 
     return uninstall
 
