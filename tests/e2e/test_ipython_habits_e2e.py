@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.e2e.harness import Repl
 
 MAIN = "async def main():\n    await asyncio.sleep(0.05)\n    return 42\n"
@@ -76,3 +78,43 @@ def test_timeit_of_plain_code_prints_what_ipython_prints(repl: Repl) -> None:
     repl.expect_prompt()
     assert "blocked" not in repl.text and "AR20" not in repl.text
     assert repl.exit() == 0
+
+
+EMBEDDING = """\
+import asyncrepl
+
+def work():
+    answer = 41
+    asyncrepl.embed()
+
+work()
+print("back in the program")
+"""
+
+
+def test_embed_keeps_the_rewrite_through_reset(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "embedding.py").write_text(EMBEDDING)
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    repl = Repl(tmp_path, module="embedding")
+    try:
+        repl.expect_prompt()
+        repl.send_line("answer + 1")
+        repl.expect(r"Out\[\d+\]: 42")
+        repl.expect_prompt()
+        repl.send_line("%reset -f")
+        repl.expect_prompt()
+        repl.paste(MAIN)
+        repl.expect_prompt()
+        repl.send_line("asyncio.run(main())")
+        repl.expect(r"Out\[\d+\]: 42")
+        repl.expect_prompt()
+        repl.ctrl("d")
+        repl.expect(r"exit \(\[y\]/n\)")  # IPython's embedded shell asks
+        repl.send_line("y")
+        repl.expect("back in the program")
+        assert repl.exit(press=False) == 0
+        assert "NameError" not in repl.text and "Traceback" not in repl.text
+    finally:
+        repl.close()

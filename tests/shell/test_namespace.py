@@ -117,3 +117,17 @@ def test_a_finished_cells_value_is_freed_by_reset(arip: Any) -> None:
 def test_a_cell_run_by_a_cell_runs(arip: Any) -> None:
     run(arip, "%%capture captured\n1 + 2")
     assert arip.user_ns["captured"].outputs[0].data["text/plain"] == "3"
+
+
+def test_run_of_a_script_is_not_rewritten(arip: Any, tmp_path: Any) -> None:
+    script = tmp_path / "tutorial.py"
+    script.write_text(
+        "import asyncio\n"
+        "async def main():\n    return asyncio.get_running_loop()\n"
+        "loop_seen = asyncio.run(main())\n"
+    )
+    result = run(arip, f"%run {script}")
+    assert result.error_in_exec is None
+    # The script's own asyncio.run made its own loop, as in plain IPython.
+    assert arip.user_ns["loop_seen"] is not arip._asyncrepl_state.loop
+    assert session_of(arip).journal.last() is None
