@@ -12,16 +12,21 @@ from tests.e2e.harness import Repl
 MAIN = "async def main():\n    await asyncio.sleep(0.05)\n    return 42\n"
 
 
-def test_reset_with_confirmation_leaves_the_repl_whole(repl: Repl) -> None:
-    repl.send_line("%reset")
-    repl.expect(r"\(y/\[n\]\)")
-    repl.send_line("y")
-    repl.expect_prompt()
+def define_and_run_main(repl: Repl) -> None:
+    """Define ``main`` and run it the tutorial way: ``asyncio.run(main())`` gives 42."""
     repl.paste(MAIN)
     repl.expect_prompt()
     repl.send_line("asyncio.run(main())")
     repl.expect(r"Out\[\d+\]: 42")
     repl.expect_prompt()
+
+
+def test_reset_with_confirmation_leaves_the_repl_whole(repl: Repl) -> None:
+    repl.send_line("%reset")
+    repl.expect(r"\(y/\[n\]\)")
+    repl.send_line("y")
+    repl.expect_prompt()
+    define_and_run_main(repl)
     repl.send_line("%tasks")
     repl.expect_prompt()
     assert "NameError" not in repl.text
@@ -105,11 +110,7 @@ def test_embed_keeps_the_rewrite_through_reset(
         repl.expect_prompt()
         repl.send_line("%reset -f")
         repl.expect_prompt()
-        repl.paste(MAIN)
-        repl.expect_prompt()
-        repl.send_line("asyncio.run(main())")
-        repl.expect(r"Out\[\d+\]: 42")
-        repl.expect_prompt()
+        define_and_run_main(repl)
         repl.ctrl("d")
         repl.expect(r"exit \(\[y\]/n\)")  # IPython's embedded shell asks
         repl.send_line("y")
