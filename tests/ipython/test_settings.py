@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from traitlets.config import Config
 
-from asyncrepl.ipython.state import settings_of
+from asyncrepl.ipython.settings import AsyncREPL
+from asyncrepl.ipython.state import session_of, settings_of
 
 
 @pytest.fixture
@@ -61,3 +62,98 @@ def test_a_bad_value_is_refused(arip: Any) -> None:
     with pytest.raises(TraitError):
         settings_of(arip).blocking = "sometimes"
     assert settings_of(arip).blocking == before
+
+
+def test_percent_config_exit_timeout_takes_effect_at_once(arip: Any) -> None:
+    arip.run_line_magic("config", "AsyncREPL.exit_timeout = 5")
+    try:
+        assert arip._asyncrepl_state.live_loop.exit_timeout == 5
+    finally:
+        arip.run_line_magic("config", "AsyncREPL.exit_timeout = 1.0")
+    assert arip._asyncrepl_state.live_loop.exit_timeout == 1.0
+
+
+def test_percent_config_blocking_threshold_takes_effect_at_once(arip: Any) -> None:
+    arip.run_cell("await asyncio.sleep(0)")  # the watchdog starts with the first cell
+    before = arip._asyncrepl_state.session.watchdog
+    arip.run_line_magic("config", "AsyncREPL.blocking_threshold = 2.0")
+    try:
+        watchdog = arip._asyncrepl_state.session.watchdog
+        assert watchdog.threshold == 2.0 and watchdog.running
+        assert before is None or not before.running
+    finally:
+        arip.run_line_magic("config", "AsyncREPL.blocking_threshold = 0.1")
+    assert arip._asyncrepl_state.session.watchdog.threshold == 0.1
+
+
+@pytest.mark.parametrize(("name", "value"), [("finished_tasks", 5), ("record", False)])
+def test_a_setting_made_at_load_says_it_needs_a_reload(
+    arip: Any, name: str, value: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    arip.run_cell("await asyncio.sleep(0)")
+    before = getattr(settings_of(arip), name)
+    capsys.readouterr()
+    arip.run_line_magic("config", f"AsyncREPL.{name} = {value!r}")
+    try:
+        said = capsys.readouterr().out
+        assert said.count("\n") == 1 and "%reload_ext asyncrepl" in said
+        arip.run_line_magic("asyncrepl", "")
+        shown = capsys.readouterr().out
+        assert f"AsyncREPL.{name} = {before!r}  ({value!r} after %reload_ext asyncrepl)" in shown
+    finally:
+        arip.run_line_magic("config", f"AsyncREPL.{name} = {before!r}")
+    arip.run_line_magic("asyncrepl", "")
+    assert f"AsyncREPL.{name} = {before!r}\n" in capsys.readouterr().out
+
+
+BAD_VALUES = [
+    ("blocking_threshold", 0.0),
+    ("blocking_threshold", float("inf")),
+    ("blocking_threshold", float("nan")),
+    ("exit_timeout", -1.0),
+    ("recorder_steps", 0),
+    ("finished_tasks", -1),
+]
+
+
+@pytest.mark.parametrize(("name", "value"), BAD_VALUES)
+def test_a_bad_value_in_the_config_is_named_and_the_shell_works(
+    reloaded_with: Any, name: str, value: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    default = AsyncREPL.class_traits()[name].default_value
+    config = Config()
+    config.AsyncREPL[name] = value
+    settings = reloaded_with(config)
+    said = capsys.readouterr().out
+    assert said.count("\n") == 1 and f"AsyncREPL.{name}" in said and "refused" in said
+    assert getattr(settings, name) == default
+    result = settings.shell.run_cell("await asyncio.sleep(0)\n1 + 1")
+    assert result.error_in_exec is None and result.result == 2
+
+
+@pytest.mark.parametrize(("name", "value"), BAD_VALUES)
+def test_percent_config_refuses_a_bad_value_in_one_line(
+    arip: Any, name: str, value: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = getattr(settings_of(arip), name)
+    capsys.readouterr()
+    arip.run_line_magic(
+        "config",
+        f"AsyncREPL.{name} = {value!r}".replace("inf", "float('inf')").replace(
+            "nan", "float('nan')"
+        ),
+    )
+    said = capsys.readouterr()
+    assert said.out.count("\n") == 1 and "refused" in said.out and not said.err
+    assert getattr(settings_of(arip), name) == before
+
+
+@pytest.mark.parametrize("times", [1, 2])
+def test_reloading_gives_the_magics_the_new_session(arip: Any, times: int) -> None:
+    for _ in range(times):  # unloaded while its lazy magics were never used, then again
+        arip.run_line_magic("reload_ext", "asyncrepl")
+    arip.run_cell("1")
+    for name in ("explain", "tasks", "timeline"):
+        arip.run_cell(f"%{name} {'gather' if name == 'explain' else ''}")
+        magic = arip.magics_manager.magics["line"][name]
+        assert magic.__self__.session is session_of(arip), name

@@ -4,6 +4,7 @@ a shell, and ``%unload_ext asyncrepl`` takes them all out again."""
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import time
 import warnings
@@ -12,15 +13,19 @@ from typing import Any, TextIO
 
 from asyncrepl.ipython import blocking_check
 from asyncrepl.ipython.blocking_check import BlockingMagics
+from asyncrepl.ipython.live_settings import follow_settings
 from asyncrepl.ipython.output import is_terminal
 from asyncrepl.ipython.settings import AsyncREPL
 from asyncrepl.ipython.state import STATE_ATTRIBUTE, ExtensionState, explainable, note
+from asyncrepl.ipython.watching import quiet_while_timing
 from asyncrepl.records import Incident, IncidentKind
 from asyncrepl.render.hints import render_explain_hint
 from asyncrepl.render.printer import print_fragments
 from asyncrepl.session import Session
 from asyncrepl.shell.cellhooks import CellHooks, close_failed_run_argument
-from asyncrepl.shell.transforms import HELPER_NAME, CellTransformer
+from asyncrepl.shell.timing import Timing
+from asyncrepl.shell.tracebacks import install_traceback_filter
+from asyncrepl.shell.transforms import CellTransformer
 
 __all__ = ["ExtensionState", "load", "unload"]
 
@@ -70,7 +75,8 @@ def load(shell: Any) -> None:
         state.watching = False
     _install_magics(shell, state)
     _install_blocking_check(shell, state)
-    shell.user_ns.setdefault("asyncio", asyncio)
+    state.undo.append(follow_settings(state))
+    _import_asyncio_for_the_user(shell, state)
 
 
 def unload(shell: Any) -> None:
@@ -160,22 +166,55 @@ def _now(session: Session) -> float:
 def _install_cell_support(shell: Any, state: ExtensionState) -> None:
     """The syntax rewrite for ``asyncio.run`` and un-awaited coroutines, and its helpers."""
     session = state.session
-    transformer = CellTransformer(lambda: shell.user_ns)
+    hooks = CellHooks(report=lambda incident: note(session, incident))
+    hooks.register()
+    transformer = CellTransformer(
+        lambda: shell.user_ns,
+        hooks.key,
+        awaiting_magic=lambda magic, line, cell: timing.awaits(magic, line, cell),
+    )
+    timing = Timing(shell, transformer.rewrite_runs)
+    hooks.timing = timing
     shell.ast_transformers.append(transformer)
-    shell.user_ns[HELPER_NAME] = CellHooks(report=lambda incident: note(session, incident))
-    shell.user_ns_hidden[HELPER_NAME] = shell.user_ns[HELPER_NAME]
+    shell.events.register("pre_execute", transformer.expect_cell)
+    shell.events.register("post_execute", transformer.cell_done)
     shell.events.register("post_run_cell", lambda result: _after_cell(shell, state, result))
     after = shell.events.callbacks["post_run_cell"][-1]
     if state.live_loop is None:
         _run_rewritten_cells_async(shell, transformer, state)
 
+    state.undo.append(install_traceback_filter(shell))
+    state.undo.append(quiet_while_timing(shell, state))
+
     def undo() -> None:
-        shell.ast_transformers.remove(transformer)
-        shell.user_ns.pop(HELPER_NAME, None)
-        shell.user_ns_hidden.pop(HELPER_NAME, None)
+        if transformer in shell.ast_transformers:
+            shell.ast_transformers.remove(transformer)
+        shell.events.unregister("pre_execute", transformer.expect_cell)
+        shell.events.unregister("post_execute", transformer.cell_done)
         shell.events.unregister("post_run_cell", after)
+        hooks.unregister()
 
     state.undo.append(undo)
+
+
+def _import_asyncio_for_the_user(shell: Any, state: ExtensionState) -> None:
+    """``asyncio`` is imported for the user, and again each time IPython sets up a fresh
+    namespace (``%reset`` and ``embed()`` call ``init_user_ns``)."""
+    original = shell.init_user_ns
+
+    def import_asyncio() -> None:
+        # Hidden as IPython's own names are: %who lists what the user made.
+        if shell.user_ns.setdefault("asyncio", asyncio) is asyncio:
+            shell.user_ns_hidden["asyncio"] = asyncio
+
+    def init_user_ns() -> None:
+        original()
+        import_asyncio()
+
+    import_asyncio()
+
+    shell.init_user_ns = init_user_ns
+    state.undo.append(lambda: shell.__dict__.pop("init_user_ns", None))
 
 
 def _run_rewritten_cells_async(
@@ -284,7 +323,8 @@ def _install_magics(shell: Any, state: ExtensionState) -> None:
         manager.register_lazy(name, module, "line")
 
     def undo() -> None:
-        shell.configurables.remove(state.settings)
+        while state.settings in shell.configurables:
+            shell.configurables.remove(state.settings)
         for magics in (state.settings, blocking):
             for kind, names in magics.magics.items():
                 for name in names:
@@ -292,9 +332,10 @@ def _install_magics(shell: Any, state: ExtensionState) -> None:
             manager.registry.pop(type(magics).__name__, None)
         for name, module in _LAZY_MAGICS.items():
             magic = manager.magics["line"].pop(name, None)
-            owner = getattr(getattr(magic, "__self__", None), "__class__", None)
-            if owner is not None:
-                manager.registry.pop(owner.__name__, None)
+            # Not getattr(magic, "__self__"): on IPython's lazy placeholder that loads the
+            # magic, bound to this session, and %reload_ext would keep that stale one.
+            if inspect.ismethod(magic):
+                manager.registry.pop(type(magic.__self__).__name__, None)
             manager.lazy_magics.pop(name, None)
             # So that loading asyncrepl again declares and loads them afresh.
             getattr(manager, "_loaded_lazy", set()).discard(module)

@@ -3,12 +3,23 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from IPython.core.magic import Magics, line_magic, magics_class
-from traitlets import Bool, CaselessStrEnum, Float, Int
+from traitlets import Bool, CaselessStrEnum, Float, Int, TraitError, validate
+from traitlets.config import Config
 
 __all__ = ["AsyncREPL"]
+
+#: What each number-valued setting accepts: name -> (smallest allowed, whether it may equal it,
+#: how to say it).
+_LIMITS: dict[str, tuple[float, bool, str]] = {
+    "blocking_threshold": (0.0, False, "a number of seconds above 0, such as 0.1"),
+    "exit_timeout": (0.0, True, "a number of seconds, 0 or more, such as 1"),
+    "recorder_steps": (1.0, True, "a number of entries, 1 or more, such as 2097152"),
+    "finished_tasks": (0.0, True, "a number of tasks, 0 or more, such as 1000"),
+}
 
 
 @magics_class
@@ -44,15 +55,48 @@ class AsyncREPL(Magics):
     ).tag(config=True)
 
     def __init__(self, shell: Any = None, **kwargs: Any) -> None:
-        super().__init__(shell=shell, **kwargs)
-        shell.configurables.append(self)
+        #: Settings changed that take effect only after ``%reload_ext asyncrepl``:
+        #: name -> the value still in force.
+        self.in_force: dict[str, Any] = {}
+        super().__init__(shell=shell, **kwargs)  # Magics adds it to shell.configurables
+
+    @validate(*_LIMITS)
+    def _refuse_out_of_range(self, proposal: Any) -> Any:
+        name, value = proposal["trait"].name, proposal["value"]
+        low, inclusive, how = _LIMITS[name]
+        number = float(value)
+        if (
+            math.isnan(number)
+            or math.isinf(number)
+            or number < low
+            or (number == low and not inclusive)
+        ):
+            raise TraitError(f"AsyncREPL.{name} = {value!r} is refused: use {how}.")
+        return value
+
+    def _load_config(self, cfg: Config, section_names: Any = None, traits: Any = None) -> None:
+        """Config from the command line, a profile or ``%config``: a value a setting refuses
+        is named in one line and the setting keeps its value, so the REPL always starts."""
+        mine = self._find_my_config(cfg)
+        for name in list(mine):
+            single = Config({"AsyncREPL": {name: mine[name]}})
+            try:
+                super()._load_config(single, section_names, traits)
+            except TraitError as error:
+                message = str(error).splitlines()[0] if str(error) else repr(error)
+                print(f"asyncrepl: {message}")  # noqa: T201  # one line, for the user's mistake
 
     @line_magic
     def asyncrepl(self, line: str) -> None:
-        """Show asyncrepl's settings. Change them with ``%config``.
+        """Show asyncrepl's settings, as they are in force. Change them with ``%config``.
 
         In [1]: %asyncrepl
         In [2]: %config AsyncREPL.blocking_threshold = 0.2
         """
         for name in sorted(self.trait_names(config=True)):
-            print(f"AsyncREPL.{name} = {getattr(self, name)!r}")  # noqa: T201  # this magic's output
+            if name in self.in_force:
+                wanted = getattr(self, name)
+                shown = f"{self.in_force[name]!r}  ({wanted!r} after %reload_ext asyncrepl)"
+            else:
+                shown = repr(getattr(self, name))
+            print(f"AsyncREPL.{name} = {shown}")  # noqa: T201  # this magic's output

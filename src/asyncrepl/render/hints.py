@@ -12,6 +12,7 @@ __all__ = [
     "describe_task",
     "render_asyncio_run_note",
     "render_exit_report",
+    "render_exit_stuck",
     "render_explain_hint",
     "render_interrupted",
     "render_leftover_tasks",
@@ -107,7 +108,22 @@ def render_exit_report(names: list[str], stuck: list[str]) -> StyleAndTextTuples
         ("class:ar.dim", ", ".join(names)),
     ]
     if stuck:
-        fragments.append(
-            ("class:ar.warn", f"\n{len(stuck)} did not finish in time: {', '.join(stuck)}")
-        )
+        fragments.append(("", "\n"))
+        fragments.extend(render_exit_stuck(stuck))
     return fragments
+
+
+def render_exit_stuck(stuck: list[str], *, forced: bool = False) -> StyleAndTextTuples:
+    """The cancelled tasks that were still running when leaving stopped waiting for them.
+
+    :param stuck: the tasks, described.
+    :param forced: the user pressed Ctrl-C or Ctrl-D again rather than wait.
+    """
+    if not stuck:
+        return []
+    count, names = len(stuck), ", ".join(stuck)
+    if forced:
+        tasks = "task" if count == 1 else "tasks"
+        return [("class:ar.warn", f"Left without waiting for {count} {tasks}: {names}")]
+    was = "was" if count == 1 else "were"
+    return [("class:ar.warn", f"{count} did not finish in time and {was} left: {names}")]

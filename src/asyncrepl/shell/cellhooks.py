@@ -1,4 +1,4 @@
-"""What the rewritten cells call (as ``__asyncrepl__.run(...)`` and so on): ``asyncio.run`` on
+"""What the rewritten cells call (``hooks_for(key).run(...)`` and so on): ``asyncio.run`` on
 the live loop, and the check for a coroutine that nobody awaited."""
 
 from __future__ import annotations
@@ -16,10 +16,23 @@ from asyncrepl.render.hints import (
     render_unawaited,
 )
 from asyncrepl.render.printer import print_fragments
+from asyncrepl.shell.timing import Timing
 
-__all__ = ["CellHooks"]
+__all__ = ["CellHooks", "hooks_for"]
 
 T = TypeVar("T")
+
+#: The helpers of each shell that loaded asyncrepl, by :attr:`CellHooks.key`. Rewritten cells
+#: find theirs here, so nothing they call lives in the user namespace.
+_REGISTERED: dict[str, CellHooks] = {}
+
+
+def hooks_for(key: str) -> CellHooks:
+    """The helpers registered under ``key`` (what a rewritten cell calls).
+
+    :param key: :attr:`CellHooks.key`.
+    """
+    return _REGISTERED[key]
 
 
 class CellHooks:
@@ -28,8 +41,20 @@ class CellHooks:
     :param report: called with each :class:`Incident` asyncrepl noticed (for ``%explain``).
     """
 
-    def __init__(self, report: Callable[[Incident], None]) -> None:
+    def __init__(self, report: Callable[[Incident], None], timing: Timing | None = None) -> None:
         self._report = report
+        #: The awaiting ``%time``/``%timeit`` (set once the shell's transformer exists).
+        self.timing = timing
+        #: What a rewritten cell passes to :func:`hooks_for`, while registered. A string: other
+        #: AST transformers rewrite numbers (IPython's own tests negate them).
+        self.key = f"{id(self):x}"
+
+    def register(self) -> None:
+        """Make these the helpers :func:`hooks_for` gives for :attr:`key`."""
+        _REGISTERED[self.key] = self
+
+    def unregister(self) -> None:
+        _REGISTERED.pop(self.key, None)
 
     def check_unawaited(self, value: T, source: str = "") -> T | None:
         """Pass ``value`` through, unless it is a coroutine nobody will await: then say so,
@@ -54,6 +79,7 @@ class CellHooks:
         :param debug: accepted for ``asyncio.run``'s signature; the loop's mode is kept.
         :param source: the call as written, for the note.
         """
+        __tracebackhide__ = True  # see asyncrepl.shell.tracebacks
         if not inspect.iscoroutine(main):
             raise ValueError(f"a coroutine was expected, got {main!r}")
         print_fragments(render_asyncio_run_note(source, "run"))
@@ -66,12 +92,25 @@ class CellHooks:
         finally:
             await self._cancel_leftovers(before | {task}, source)
 
+    async def time(self, line: str, cell: str | None = None) -> Any:
+        """``%time`` / ``%%time`` of code that awaits (see :class:`Timing`)."""
+        __tracebackhide__ = True  # see asyncrepl.shell.tracebacks
+        assert self.timing is not None
+        return await self.timing.time(line, cell)
+
+    async def timeit(self, line: str, cell: str | None = None) -> Any:
+        """``%timeit`` / ``%%timeit`` of code that awaits (see :class:`Timing`)."""
+        __tracebackhide__ = True  # see asyncrepl.shell.tracebacks
+        assert self.timing is not None
+        return await self.timing.timeit(line, cell)
+
     async def run_until_complete(self, future: Awaitable[T], *, source: str = "") -> T:
         """``loop.run_until_complete(x)`` typed at the top level: await ``x`` on the live loop.
 
         :param future: a coroutine, task or future.
         :param source: the call as written, for the note.
         """
+        __tracebackhide__ = True  # see asyncrepl.shell.tracebacks
         print_fragments(render_asyncio_run_note(source, "run_until_complete"))
         self._report(Incident(IncidentKind.HINT, source, code="asyncio-run-awaited"))
         return await future

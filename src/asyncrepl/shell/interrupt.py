@@ -43,6 +43,9 @@ class CellInterrupter:
         self._pressed_during: asyncio.Task[Any] | None = None
         #: Set when Ctrl-C cancelled or interrupted the cell; the shell resets it.
         self.interrupted = False
+        #: Set while the REPL leaves and waits for cancelled tasks: Ctrl-C calls it (it
+        #: ends the wait) instead of interrupting anything.
+        self.leaving: Callable[[], None] | None = None
 
     def install(self) -> None:
         """Take over SIGINT (only possible in the main thread; elsewhere this does nothing)."""
@@ -58,6 +61,9 @@ class CellInterrupter:
             self._installed = False
 
     def _on_sigint(self, signum: int, frame: FrameType | None) -> None:
+        if self.leaving is not None:
+            self._loop.call_soon_threadsafe(self.leaving)
+            return
         cell = self._cell_task()
         if cell is None or cell.done():
             if self._loop.is_running():

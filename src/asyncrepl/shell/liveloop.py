@@ -6,13 +6,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from IPython.core import async_helpers
 from prompt_toolkit.patch_stdout import patch_stdout
 
-from asyncrepl.render.hints import describe_task, render_exit_report, render_interrupted
+from asyncrepl.render.hints import (
+    describe_task,
+    render_exit_report,
+    render_exit_stuck,
+    render_interrupted,
+)
 from asyncrepl.render.printer import print_fragments
 from asyncrepl.shell.interrupt import CellInterrupter
 
@@ -96,9 +103,12 @@ class LiveLoop:
         """Every cell runs on the loop, so ``create_task`` works without an ``await``.
 
         ``%run`` is the exception: a script calls ``asyncio.run`` itself, which needs no loop
-        running, as in plain IPython.
+        running, as in plain IPython. So is a cell that a cell runs (``%%capture``, a macro,
+        ``%rerun``): the loop is already running it, and it runs inside that cell's step.
         """
         if preprocessing_exc_tuple is not None or not self.shell.autoawait:
+            return False
+        if self.loop.is_running():
             return False
         cell = (transformed_cell or raw_cell).lstrip()
         return not cell.startswith("get_ipython().run_line_magic('run',")
@@ -181,7 +191,10 @@ class LiveLoop:
     # -- leaving ---------------------------------------------------------------------
 
     def shutdown(self) -> None:
-        """Cancel pending tasks, wait for them a short bounded time, close the loop."""
+        """Cancel pending tasks, wait for them at most :attr:`exit_timeout` seconds (a second
+        Ctrl-C or Ctrl-D ends the wait at once), close the loop. A task that ignores the
+        cancellation is named once and left: its coroutine is closed now, while the names
+        its ``except`` clauses use still exist, so nothing is printed at interpreter exit."""
         if self._closed or self.loop.is_closed():
             return
         self._closed = True
@@ -191,23 +204,78 @@ class LiveLoop:
         pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
         for task in pending:
             task.cancel()
-        stuck: list[asyncio.Task[Any]] = []
-        with contextlib.suppress(BaseException):
-            if pending:
-                _, still = loop.run_until_complete(asyncio.wait(pending, timeout=self.exit_timeout))
-                stuck = list(still)
-            loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.run_until_complete(loop.shutdown_default_executor())
-        print_fragments(
-            render_exit_report(
-                [describe_task(t) for t in pending], [describe_task(t) for t in stuck]
-            )
-        )
+        print_fragments(render_exit_report([describe_task(t) for t in pending], []))
+        forced: list[bool] = []
+
+        def force() -> None:
+            forced.append(True)
+            loop.stop()
+
+        self._interrupter.leaving = force
+        stop_reading = _watch_for_end_of_input(loop, force)
+        try:
+            stuck = self._wait(pending, forced)
+            if not forced:
+                self._wait([loop.create_task(loop.shutdown_asyncgens())], forced)
+        finally:
+            stop_reading()
+        names = [describe_task(t) for t in stuck]
+        print_fragments(render_exit_stuck(names, forced=bool(forced)))
         for task in stuck:
-            # We said so above, once: no "Task was destroyed but it is pending" as well.
-            task._log_destroy_pending = False  # type: ignore[attr-defined]
+            _abandon(task)
         self._interrupter.uninstall()
         loop.close()
+
+    def _wait(self, tasks: list[asyncio.Task[Any]], forced: list[bool]) -> list[asyncio.Task[Any]]:
+        """Run the loop until ``tasks`` are done, :attr:`exit_timeout` passes, or the user
+        forces the exit (which stops the loop); return the tasks not done."""
+        if tasks and not forced:
+            waiter = self.loop.create_task(asyncio.wait(tasks, timeout=self.exit_timeout))
+            with contextlib.suppress(BaseException):  # leaving goes on, whatever happens here
+                self.loop.run_until_complete(waiter)
+            if not waiter.done():
+                _abandon(waiter)
+        return [t for t in tasks if not t.done()]
+
+
+def _abandon(task: asyncio.Task[Any]) -> None:
+    """Leave a task that is still pending, quietly: asyncio's "Task was destroyed but it is
+    pending" is not shown, and its coroutine is closed now rather than at interpreter exit,
+    when the user's namespace is gone (``NameError: name 'asyncio' is not defined``)."""
+    task._log_destroy_pending = False  # type: ignore[attr-defined]
+    coro = task.get_coro()
+    close = getattr(coro, "close", None)
+    if close is not None:
+        with contextlib.suppress(BaseException):  # it ignored GeneratorExit too, or raised
+            close()
+
+
+def _watch_for_end_of_input(
+    loop: asyncio.AbstractEventLoop, force: Callable[[], None]
+) -> Callable[[], None]:
+    """While leaving waits, Ctrl-D on the terminal (end of input) forces it; returns the
+    function that stops watching. Only for a terminal: a pipe at its end is always readable."""
+    try:
+        fd = sys.stdin.fileno()
+        if not os.isatty(fd):
+            return lambda: None
+        loop.add_reader(fd, lambda: _read_key(fd, force))
+    except (AttributeError, OSError, ValueError, NotImplementedError, RuntimeError):
+        return lambda: None
+
+    def stop() -> None:
+        loop.remove_reader(fd)
+
+    return stop
+
+
+def _read_key(fd: int, force: Callable[[], None]) -> None:
+    try:
+        data = os.read(fd, 1024)
+    except OSError:
+        data = b""
+    if not data or b"\x04" in data or b"\x03" in data:
+        force()
 
 
 def _adopt_loop() -> asyncio.AbstractEventLoop:

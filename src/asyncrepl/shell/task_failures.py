@@ -81,7 +81,9 @@ class TaskFailureReporter:
         return task
 
     def _on_done(self, task: asyncio.Future[Any]) -> None:
-        if not task.cancelled():
+        # Only a failure nobody retrieved yet (asyncio's own flag): a task that returned is
+        # not kept waiting in the loop's queue, with its result, until the loop runs again.
+        if getattr(task, "_log_traceback", False):
             # The awaiting tasks' wake-ups were scheduled together with this callback and
             # retrieve the exception when they run; look after them.
             self._loop.call_soon(self._report_if_unretrieved, task)

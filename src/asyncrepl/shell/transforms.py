@@ -9,11 +9,16 @@ import asyncio
 from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["HELPER_NAME", "CellTransformer"]
+__all__ = ["CellTransformer"]
 
-#: The name under which the cell helpers (:class:`asyncrepl.shell.cellhooks.CellHooks`) sit in
-#: the user namespace. Hidden from ``%who``.
-HELPER_NAME = "__asyncrepl__"
+#: The module whose ``hooks_for(key)`` gives a rewritten cell its helpers
+#: (:class:`asyncrepl.shell.cellhooks.CellHooks`). A rewritten cell imports it rather than
+#: reading a name from the user namespace, which ``%reset``, ``del``, an assignment or a new
+#: ``user_ns`` (``embed()``) can take away.
+HELPER_MODULE = "asyncrepl.shell.cellhooks"
+
+#: ``asyncio.run`` as asyncio defines it: a user's own ``asyncio.run = ...`` is not rewritten.
+_ASYNCIO_RUN = asyncio.runners.run
 
 #: Nodes whose bodies do not run at the top level of the cell.
 _NESTED = (
@@ -31,15 +36,42 @@ _NESTED = (
 class CellTransformer(ast.NodeTransformer):
     """An IPython AST transformer (``shell.ast_transformers``).
 
+    IPython runs every AST transformer on code that ``%time``, ``%timeit`` and other magics
+    compile on their own too, in the middle of a cell. Only the cell itself is rewritten: the
+    shell calls :meth:`expect_cell` as each cell starts (IPython's ``pre_execute``), and the
+    first module transformed after that is the cell.
+
     :param namespace: returns the user namespace, to see what ``asyncio`` and ``loop`` are.
+    :param hooks_key: the key of the cell's helpers (``hooks_for(key)`` in :data:`HELPER_MODULE`).
+    :param awaiting_magic: whether a ``%time``/``%timeit`` call (magic, line, cell body) times
+        code that awaits: the cell then awaits asyncrepl's timing instead of IPython's.
     """
 
-    def __init__(self, namespace: Callable[[], Mapping[str, Any]]) -> None:
+    def __init__(
+        self,
+        namespace: Callable[[], Mapping[str, Any]],
+        hooks_key: str,
+        awaiting_magic: Callable[[str, str, str | None], bool] | None = None,
+    ) -> None:
         self._namespace = namespace
+        self._hooks_key = hooks_key
+        self._awaiting_magic = awaiting_magic
         self._asyncio_names: set[str] = set()
         self._run_names: set[str] = set()
+        self._expecting_cell = False
+
+    def expect_cell(self, *_: Any) -> None:
+        """A cell starts: the next module transformed is that cell."""
+        self._expecting_cell = True
+
+    def cell_done(self, *_: Any) -> None:
+        """A cell ended (IPython's ``post_execute``): what follows is not a cell."""
+        self._expecting_cell = False
 
     def visit_Module(self, node: ast.Module) -> ast.Module:
+        if not self._expecting_cell:
+            return node
+        self._expecting_cell = False
         self._find_asyncio_names(node)
         body: list[ast.stmt] = []
         for stmt in node.body:
@@ -69,13 +101,15 @@ class CellTransformer(ast.NodeTransformer):
     # -- asyncio.run(...) -> await __asyncrepl__.run(...) --------------------------------
 
     def _find_asyncio_names(self, module: ast.Module) -> None:
-        """Names that mean ``asyncio`` or ``asyncio.run`` here: the session's and the cell's."""
+        """Names that mean ``asyncio`` or ``asyncio.run`` here: the session's and the cell's.
+        When ``asyncio.run`` is the user's own (replaced in the session or in this cell),
+        ``asyncio.run(...)`` is left for it to run."""
         self._asyncio_names = set()
         self._run_names = set()
         for name, value in self._namespace().items():
             if value is asyncio:
                 self._asyncio_names.add(name)
-            elif value is asyncio.run:
+            elif value is _ASYNCIO_RUN:
                 self._run_names.add(name)
         for stmt in module.body:
             if isinstance(stmt, ast.Import):
@@ -84,8 +118,55 @@ class CellTransformer(ast.NodeTransformer):
                         self._asyncio_names.add(alias.asname or "asyncio")
             elif isinstance(stmt, ast.ImportFrom) and stmt.module == "asyncio":
                 for alias in stmt.names:
-                    if alias.name == "run":
+                    if alias.name == "run" and asyncio.run is _ASYNCIO_RUN:
                         self._run_names.add(alias.asname or "run")
+        if asyncio.run is not _ASYNCIO_RUN or self._assigns_asyncio_run(module):
+            self._asyncio_names = set()
+
+    def _assigns_asyncio_run(self, module: ast.Module) -> bool:
+        """Whether the cell sets ``asyncio.run`` itself (``asyncio.run = my_run``)."""
+        for node in ast.walk(module):
+            targets = node.targets if isinstance(node, ast.Assign) else []
+            for target in targets:
+                if (
+                    isinstance(target, ast.Attribute)
+                    and target.attr == "run"
+                    and isinstance(target.value, ast.Name)
+                    and target.value.id in self._asyncio_names
+                ):
+                    return True
+        return False
+
+    def rewrite_runs(self, module: ast.Module) -> ast.Module:
+        """Rewrite the top-level ``asyncio.run(...)`` calls of code that is not the cell (what
+        ``%time`` times), leaving the cell's own names as they were."""
+        names = self._asyncio_names, self._run_names
+        try:
+            self._find_asyncio_names(module)
+            module.body = [self._rewrite_runs(stmt) for stmt in module.body]
+        finally:
+            self._asyncio_names, self._run_names = names
+        return module
+
+    def timing_of(self, call: ast.Call) -> str | None:
+        """``"time"`` or ``"timeit"`` for a ``%time``/``%timeit`` call whose code awaits."""
+        func = call.func
+        if not (
+            self._awaiting_magic is not None
+            and isinstance(func, ast.Attribute)
+            and func.attr in ("run_line_magic", "run_cell_magic")
+            and isinstance(func.value, ast.Call)
+            and isinstance(func.value.func, ast.Name)
+            and func.value.func.id == "get_ipython"
+            and not call.keywords
+            and all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in call.args)
+        ):
+            return None
+        texts = [str(a.value) for a in call.args if isinstance(a, ast.Constant)]
+        cell = texts[2] if len(texts) == 3 and func.attr == "run_cell_magic" else None
+        if len(texts) != (3 if cell is not None else 2) or texts[0] not in ("time", "timeit"):
+            return None
+        return texts[0] if self._awaiting_magic(texts[0], texts[1], cell) else None
 
     def _rewrite_runs(self, stmt: ast.stmt) -> ast.stmt:
         rewritten = _RunRewriter(self).visit(stmt)
@@ -113,11 +194,23 @@ class CellTransformer(ast.NodeTransformer):
         if not isinstance(stmt.value, ast.Call):
             return stmt
         wrapped = ast.Call(
-            func=_helper_attr("check_unawaited"),
+            func=self.helper_attr("check_unawaited"),
             args=[stmt.value, ast.Constant(_source_of(stmt.value))],
             keywords=[],
         )
         return ast.fix_missing_locations(ast.copy_location(ast.Expr(wrapped), stmt))
+
+    def helper_attr(self, name: str) -> ast.Attribute:
+        """``__import__(HELPER_MODULE, fromlist=["hooks_for"]).hooks_for(key).<name>``"""
+        module = ast.Call(
+            ast.Name("__import__", ast.Load()),
+            [ast.Constant(HELPER_MODULE)],
+            [ast.keyword("fromlist", ast.List([ast.Constant("hooks_for")], ast.Load()))],
+        )
+        hooks = ast.Call(
+            ast.Attribute(module, "hooks_for", ast.Load()), [ast.Constant(self._hooks_key)], []
+        )
+        return ast.Attribute(hooks, name, ast.Load())
 
 
 class _RunRewriter(ast.NodeTransformer):
@@ -134,20 +227,21 @@ class _RunRewriter(ast.NodeTransformer):
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
         self.generic_visit(node)
-        runner = self._owner.runner_of(node)
-        if runner is None:
-            return node
+        timing = self._owner.timing_of(node)
+        if timing is not None:
+            # get_ipython().run_line_magic('time', LINE) -> await hooks.time(LINE)
+            call = ast.Call(self._owner.helper_attr(timing), node.args[1:], [])
+        else:
+            runner = self._owner.runner_of(node)
+            if runner is None:
+                return node
+            call = ast.Call(
+                func=self._owner.helper_attr(runner),
+                args=node.args,
+                keywords=[*node.keywords, ast.keyword("source", ast.Constant(_source_of(node)))],
+            )
         self.rewrote = True
-        call = ast.Call(
-            func=_helper_attr(runner),
-            args=node.args,
-            keywords=[*node.keywords, ast.keyword("source", ast.Constant(_source_of(node)))],
-        )
         return ast.copy_location(ast.Await(ast.copy_location(call, node)), node)
-
-
-def _helper_attr(name: str) -> ast.Attribute:
-    return ast.Attribute(ast.Name(HELPER_NAME, ast.Load()), name, ast.Load())
 
 
 def _source_of(node: ast.expr) -> str:
