@@ -1,5 +1,6 @@
 """Ctrl-C while a cell runs: cancel the cell's task when the loop is waiting, interrupt the
-code when it is busy, and never leave a traceback through asyncio's insides."""
+code when it is busy, and never leave a traceback through asyncio's insides. Ctrl-C while the
+prompt waits and a background task holds the loop: interrupt that task."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import asyncio
 import os
 import selectors
 import signal
+import sys
 import threading
 from collections.abc import Callable
-from types import FrameType
+from types import FrameType, TracebackType
 from typing import Any
 
 from asyncrepl.instrument import rounds
@@ -20,6 +22,9 @@ __all__ = ["CellInterrupter"]
 #: raising KeyboardInterrupt there would leave the loop half-way through its bookkeeping, so
 #: the cell is cancelled instead.
 _LOOP_FILES = (os.path.dirname(asyncio.__file__) + os.sep, selectors.__file__, rounds.__file__)
+
+#: The shell and the loop that a KeyboardInterrupt raised in a task's step goes up through.
+_MACHINERY = (*_LOOP_FILES, os.path.dirname(os.path.dirname(__file__)) + os.sep)
 
 SignalHandler = Callable[[int, FrameType | None], Any] | int | None
 
@@ -43,6 +48,13 @@ class CellInterrupter:
         self._pressed_during: asyncio.Task[Any] | None = None
         #: Set when Ctrl-C cancelled or interrupted the cell; the shell resets it.
         self.interrupted = False
+        #: The task reading the prompt, while it waits.
+        self.prompt_task: asyncio.Task[Any] | None = None
+        #: While the prompt waits and a step of another task (or a callback: None) holds
+        #: the loop, that step: Ctrl-C interrupts it.
+        self._stuck: tuple[asyncio.Task[Any] | None] | None = None
+        self._stopped_stuck: KeyboardInterrupt | None = None
+        self._signals = _TerminalSignals()
 
     def install(self) -> None:
         """Take over SIGINT (only possible in the main thread; elsewhere this does nothing)."""
@@ -57,10 +69,31 @@ class CellInterrupter:
             signal.signal(signal.SIGINT, self._previous)
             self._installed = False
 
+    def loop_stuck(self, task: asyncio.Task[Any] | None, stuck: bool) -> None:
+        """The watchdog's ``on_stuck`` (called from its thread): a step of the user's code
+        holds the loop (``stuck``), or no longer does.
+
+        While the prompt waits, the terminal is in raw mode: Ctrl-C is a key for the prompt
+        to read, and the prompt cannot read while the loop is held. So the terminal's Ctrl-C
+        is made a signal again for as long as the loop is stuck.
+        """
+        cell = self._cell_task()
+        if not stuck:
+            self._stuck = None
+            self._signals.restore()
+        elif (cell is None or cell.done()) and task is not self.prompt_task:
+            # No cell runs (the prompt waits, or is about to: a task started by the cell
+            # that just ended can take its first step before the prompt's).
+            self._stuck = (task,)
+            self._signals.enable()
+
     def _on_sigint(self, signum: int, frame: FrameType | None) -> None:
         cell = self._cell_task()
         if cell is None or cell.done():
             if self._loop.is_running():
+                if self._holds_the_loop(frame):
+                    self._stopped_stuck = KeyboardInterrupt()
+                    raise self._stopped_stuck  # out of the stuck task's step, to the shell
                 # The prompt is waiting in the loop, and a background print briefly put the
                 # terminal in cooked mode (prompt_toolkit's run_in_terminal): Ctrl-C came as
                 # a signal instead of a key. Interrupting the prompt would lose the line.
@@ -85,3 +118,90 @@ class CellInterrupter:
     def _cancel(self, task: asyncio.Task[Any]) -> None:
         self._pressed_during = None
         task.cancel("Ctrl-C")
+
+    def _holds_the_loop(self, frame: FrameType | None) -> bool:
+        """Whether the step the watchdog saw stuck is the one running now: a task's (raising
+        in it fails the task with KeyboardInterrupt) or a plain callback's outside the
+        loop's own bookkeeping."""
+        stuck = self._stuck
+        if stuck is None:
+            return False
+        (task,) = stuck
+        if task is not None:
+            return asyncio.current_task(self._loop) is task
+        in_loop = frame is not None and frame.f_code.co_filename.startswith(_LOOP_FILES)
+        return not in_loop and asyncio.current_task(self._loop) is None
+
+    def stopped_stuck(self) -> bool:
+        """Whether the KeyboardInterrupt that came out of the loop was raised in a stuck
+        background step (it failed that task; the shell goes on). Asking resets it."""
+        stopped, self._stopped_stuck = self._stopped_stuck, None
+        if stopped is None:
+            return False
+        self.loop_stuck(None, False)
+        # The task's failure report shows this traceback: from the task's code on, not
+        # through the shell and the loop that it went up through, nor this handler.
+        stopped.__traceback__ = _users_part(stopped.__traceback__)
+        return True
+
+
+def _users_part(tb: TracebackType | None) -> TracebackType | None:
+    """``tb`` without the leading entries of asyncrepl and asyncio (the shell, the loop) and
+    without the trailing ones of this module (the signal handler)."""
+    while tb is not None and tb.tb_frame.f_code.co_filename.startswith(_MACHINERY):
+        tb = tb.tb_next
+    last = tb
+    while last is not None and last.tb_next is not None:
+        if last.tb_next.tb_frame.f_code.co_filename == __file__:
+            last.tb_next = None
+            break
+        last = last.tb_next
+    return tb
+
+
+class _TerminalSignals:
+    """Turns the terminal's Ctrl-C into SIGINT (``ISIG``) while the prompt's raw mode is on,
+    and back. Does nothing when standard input is not a terminal."""
+
+    def __init__(self) -> None:
+        self._changed = False
+
+    def enable(self) -> None:
+        termios = _termios()
+        if termios is None or self._changed:
+            return
+        try:
+            attrs = termios.tcgetattr(sys.stdin.fileno())
+            if attrs[3] & termios.ISIG:
+                return  # cooked mode: Ctrl-C is a signal already
+            attrs[3] |= termios.ISIG
+            termios.tcsetattr(sys.stdin.fileno(), termios.TCSANOW, attrs)
+            self._changed = True
+        except (OSError, ValueError, termios.error):
+            pass
+
+    def restore(self) -> None:
+        termios = _termios()
+        if termios is None or not self._changed:
+            return
+        self._changed = False
+        try:
+            attrs = termios.tcgetattr(sys.stdin.fileno())
+            if attrs[3] & termios.ICANON:
+                return  # back in cooked mode meanwhile, where Ctrl-C is a signal
+            attrs[3] &= ~termios.ISIG
+            termios.tcsetattr(sys.stdin.fileno(), termios.TCSANOW, attrs)
+        except (OSError, ValueError, termios.error):
+            pass
+
+
+def _termios() -> Any:
+    """The ``termios`` module when standard input is a terminal (POSIX), else None."""
+    try:
+        import termios
+    except ImportError:  # Windows
+        return None
+    try:
+        return termios if sys.stdin is not None and sys.stdin.isatty() else None
+    except ValueError:  # closed
+        return None
