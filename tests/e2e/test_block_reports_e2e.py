@@ -116,3 +116,16 @@ def test_ctrl_c_stops_a_background_task_blocking_the_loop(repl: Repl, blocker: s
     repl.send_line("")
     repl.expect_prompt()
     assert repl.exit() == 0, repl.text[-1500:]
+
+
+def test_one_ctrl_c_stops_a_blocking_task_and_the_cell_awaiting_meanwhile(repl: Repl) -> None:
+    repl.paste("async def spin():\n    while True: pass\n")
+    repl.expect_prompt()
+    repl.send_line("t = asyncio.create_task(spin(), name='spin'); await asyncio.sleep(60)")
+    repl.expect(r"Event loop blocked for 1\.\d s so far: task 'spin'")
+    repl.ctrl("c")  # once
+    repl.expect(r"cell \[\d+\] cancelled", timeout=5)
+    repl.expect_prompt()
+    assert re.search(r"Task 'spin' \(spin\) failed: KeyboardInterrupt", repl.text), repl.text
+    assert "liveloop.py" not in repl.text and "interrupt.py" not in repl.text
+    assert repl.exit(typed=True) == 0

@@ -53,7 +53,8 @@ class CellInterrupter:
         #: While the prompt waits and a step of another task (or a callback: None) holds
         #: the loop, that step: Ctrl-C interrupts it.
         self._stuck: tuple[asyncio.Task[Any] | None] | None = None
-        self._stopped_stuck: KeyboardInterrupt | None = None
+        self._stopped_stuck = False
+        self._sent: KeyboardInterrupt | None = None
         self._signals = _TerminalSignals()
 
     def install(self) -> None:
@@ -77,23 +78,24 @@ class CellInterrupter:
         to read, and the prompt cannot read while the loop is held. So the terminal's Ctrl-C
         is made a signal again for as long as the loop is stuck.
         """
-        cell = self._cell_task()
         if not stuck:
             self._stuck = None
             self._signals.restore()
-        elif (cell is None or cell.done()) and task is not self.prompt_task:
-            # No cell runs (the prompt waits, or is about to: a task started by the cell
-            # that just ended can take its first step before the prompt's).
+        elif task is not self.prompt_task:
             self._stuck = (task,)
-            self._signals.enable()
+            cell = self._cell_task()
+            if cell is None or cell.done():
+                # No cell runs (the prompt waits, or is about to: a task started by the
+                # cell that just ended can take its first step before the prompt's).
+                self._signals.enable()
 
     def _on_sigint(self, signum: int, frame: FrameType | None) -> None:
         cell = self._cell_task()
         if cell is None or cell.done():
             if self._loop.is_running():
                 if self._holds_the_loop(frame):
-                    self._stopped_stuck = KeyboardInterrupt()
-                    raise self._stopped_stuck  # out of the stuck task's step, to the shell
+                    self._stopped_stuck = True
+                    raise self._into_task()  # out of the stuck task's step, to the shell
                 # The prompt is waiting in the loop, and a background print briefly put the
                 # terminal in cooked mode (prompt_toolkit's run_in_terminal): Ctrl-C came as
                 # a signal instead of a key. Interrupting the prompt would lose the line.
@@ -105,10 +107,10 @@ class CellInterrupter:
         if not in_loop and (running is cell or running is None):
             # The cell's own code is running: blocking (time.sleep), spinning, or just busy.
             raise KeyboardInterrupt
-        if running is not None and running is self._pressed_during:
-            # Pressed again while the same other task still holds the loop: it is blocking
-            # it, and only interrupting that task's code gives the loop back.
-            raise KeyboardInterrupt
+        if running is not None and (running is self._pressed_during or self._holds_the_loop(frame)):
+            # Pressed again while the same other task still holds the loop (or the watchdog
+            # saw it hold the loop): only interrupting that task's code gives the loop back.
+            raise self._into_task()
         # The loop is waiting, or another task is taking one of its (usually short) steps:
         # cancel the cell where it awaits. call_soon_threadsafe also wakes the selector,
         # which would otherwise go on sleeping after the signal (PEP 475).
@@ -132,17 +134,24 @@ class CellInterrupter:
         in_loop = frame is not None and frame.f_code.co_filename.startswith(_LOOP_FILES)
         return not in_loop and asyncio.current_task(self._loop) is None
 
+    def _into_task(self) -> KeyboardInterrupt:
+        """The KeyboardInterrupt to raise in another task's step (it fails that task)."""
+        self._sent = KeyboardInterrupt()
+        return self._sent
+
     def stopped_stuck(self) -> bool:
         """Whether the KeyboardInterrupt that came out of the loop was raised in a stuck
-        background step (it failed that task; the shell goes on). Asking resets it."""
-        stopped, self._stopped_stuck = self._stopped_stuck, None
-        if stopped is None:
-            return False
-        self.loop_stuck(None, False)
-        # The task's failure report shows this traceback: from the task's code on, not
-        # through the shell and the loop that it went up through, nor this handler.
-        stopped.__traceback__ = _users_part(stopped.__traceback__)
-        return True
+        background step while no cell ran (it failed that task; the shell goes on). Asking
+        resets it; call it wherever a KeyboardInterrupt comes out of the loop."""
+        sent, self._sent = self._sent, None
+        if sent is not None:
+            # The task's failure report shows this traceback: from the task's code on, not
+            # through the shell and the loop that it went up through, nor this handler.
+            sent.__traceback__ = _users_part(sent.__traceback__)
+        stopped, self._stopped_stuck = self._stopped_stuck, False
+        if stopped:
+            self.loop_stuck(None, False)
+        return stopped
 
 
 def _users_part(tb: TracebackType | None) -> TracebackType | None:
