@@ -270,7 +270,7 @@ class Watchdog:
                 if self._due_for_note(block, now):
                     block.noted = True
                     self._deliver(self._summary(block, now - block.start, still=True))
-                return self.poll_interval if block.noted else self.sample_interval
+                return self._next_look(block)
             self._finish(block, now)
         if step is None or now - step[0] < self.threshold:
             return self.poll_interval
@@ -279,7 +279,13 @@ class Watchdog:
         self._sample(self._block)
         if self._block.users():
             self._set_stuck(task, stuck=True)
-        return self.sample_interval
+        return self._next_look(self._block)
+
+    def _next_look(self, block: _Block) -> float:
+        """Samples come often while they may still be needed: a block noted already, or
+        one that is the REPL's own work so far (``%timeit`` timing the user's code, which
+        every sample slows down), is only looked at as a healthy loop is."""
+        return self.poll_interval if block.noted or not block.users() else self.sample_interval
 
     def _due_for_note(self, block: _Block, now: float) -> bool:
         after = self.still_blocked_after
