@@ -129,3 +129,19 @@ def test_one_ctrl_c_stops_a_blocking_task_and_the_cell_awaiting_meanwhile(repl: 
     assert re.search(r"Task 'spin' \(spin\) failed: KeyboardInterrupt", repl.text), repl.text
     assert "liveloop.py" not in repl.text and "interrupt.py" not in repl.text
     assert repl.exit(typed=True) == 0
+
+
+def test_a_task_blocking_under_a_drawn_prompt_is_said_and_stopped(repl: Repl) -> None:
+    repl.paste("import time\nasync def later():\n    await asyncio.sleep(1)\n    time.sleep(60)\n")
+    repl.expect_prompt()
+    repl.send_line("t = asyncio.create_task(later(), name='later')")
+    repl.expect_prompt()
+    repl.send("6 * ")  # half-typed when the loop gets stuck
+    repl.expect(r"Event loop blocked for 1\.\d s so far: task 'later'")
+    repl.expect("Ctrl-C stops it.")
+    repl.ctrl("c")
+    repl.expect(r"Task 'later' \(later\) failed: KeyboardInterrupt", timeout=5)
+    repl.send("7\r")  # the line typed before is still there
+    repl.expect(r"Out\[\d+\]: 42", timeout=5)
+    repl.expect_prompt()
+    assert repl.exit() == 0

@@ -85,8 +85,11 @@ def _install_watchdog(state: ExtensionState) -> None:
         if report.still_blocked:
             # While the prompt waits, standard output goes through the prompt's loop, which
             # is stuck: write to the terminal itself.
-            waiting = live_loop is not None and live_loop.cell_task is None
-            print_fragments(render_still_blocked(report), file=sys.__stdout__ if waiting else None)
+            if live_loop is not None and live_loop.cell_task is None:
+                note_line = [("", "\n"), *render_still_blocked(report)]  # off the prompt's line
+                print_fragments(note_line, file=sys.__stdout__, now=True)
+            else:
+                print_fragments(render_still_blocked(report))
         elif not loop.is_closed():
             loop.call_soon_threadsafe(show, report)
 
