@@ -8,7 +8,7 @@ from dataclasses import replace
 from prompt_toolkit.formatted_text import fragment_list_to_text
 
 from asyncrepl.records import BlockReport, Location
-from asyncrepl.render.blocks import render_block, render_still_blocked
+from asyncrepl.render.blocks import render_block, render_flagged_block, render_still_blocked
 
 CELL = Location("<ipython-input-3-ab>", 4, "<cell 3>:4", "time.sleep(1)", "print_something")
 SLEEP = BlockReport(
@@ -134,16 +134,25 @@ def test_the_explain_hint_is_optional() -> None:
     assert "%explain" not in text(SLEEP)
 
 
-def test_the_still_blocked_note_is_one_line() -> None:
+def test_the_still_blocked_note_is_one_line_and_how_to_stop_it() -> None:
     note = replace(SLEEP, duration=1.02, still_blocked=True)
     expected = "⏳ Event loop blocked for 1.0 s so far: task 'Task-3', <cell 3>:4 `time.sleep(1)`"
+    expected += "\n  Ctrl-C stops it."
     assert fragment_list_to_text(render_still_blocked(note)) == expected
     assert fragment_list_to_text(render_block(note)) == expected
     gather_note = replace(GATHER, duration=1.5, still_blocked=True)
     assert fragment_list_to_text(render_block(gather_note)) == (
         "⏳ Event loop blocked for 1.5 s so far: task 'Task-1', big.py:6 `asyncio.gather(*coros)`"
+        "\n  Ctrl-C stops it."
     )
     cpu_note = replace(CPU, still_blocked=True, task_name=None)
     assert fragment_list_to_text(render_still_blocked(cpu_note)) == (
         "⏳ Event loop blocked for 0.4 s so far: a callback, app.py:9 `total += math.sqrt(i)`"
+        "\n  Ctrl-C stops it."
+    )
+
+
+def test_a_block_the_static_check_flagged_is_one_short_line() -> None:
+    assert fragment_list_to_text(render_flagged_block(SLEEP)) == (
+        "⚠ As flagged above: the event loop was blocked for 1.0 s at <cell 3>:4"
     )

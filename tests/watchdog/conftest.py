@@ -57,8 +57,15 @@ async def until(condition: Callable[[], bool], deadline: float = 5.0) -> None:
         await asyncio.sleep(0.005)
 
 
-def watch(make_source: Any, body: Body, blocks: int = 1, **options: Any) -> Watched:
-    """Run ``body`` as task ``'blocker'`` under a watchdog; wait for ``blocks`` final reports.
+def watch(
+    make_source: Any,
+    body: Body,
+    blocks: int = 1,
+    blocks_at: Callable[[BlockReport], bool] = lambda report: True,
+    **options: Any,
+) -> Watched:
+    """Run ``body`` as task ``'blocker'`` under a watchdog; wait for ``blocks`` final reports
+    (of those that ``blocks_at`` accepts).
 
     :param make_source: ``loop -> (source, undo)``.
     :param options: for :class:`Watchdog` (``threshold`` defaults to 0.05 s).
@@ -75,7 +82,7 @@ def watch(make_source: Any, body: Body, blocks: int = 1, **options: Any) -> Watc
         try:
             start = source.now()
             await asyncio.create_task(body(), name="blocker")
-            await until(lambda: len(watched.final) >= blocks)
+            await until(lambda: len([r for r in watched.final if blocks_at(r)]) >= blocks)
             watched.window = (start, source.now())
         finally:
             dog.stop()

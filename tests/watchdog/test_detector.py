@@ -1,12 +1,13 @@
-"""The watchdog on real loops: one report per block naming the user's line and call, the
-still-blocked note, the threshold, quiet healthy loops, and a clean stop."""
+"""The watchdog end to end, on real loops and real blocking calls: one report per block naming
+the user's line, call and fix, the still-blocked note, and a clean stop. Bounds are generous
+and only from below (a loaded machine makes steps longer, never shorter); what each look
+decides, with exact times, is in test_looks.py on a fake clock."""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
 import inspect
-import logging
 import threading
 import time
 from collections.abc import Callable
@@ -40,7 +41,7 @@ def test_time_sleep_is_reported_once_at_its_line(source: Any) -> None:
     assert report.location.label.endswith(f"test_detector.py:{report.location.lineno}")
     assert report.call == "time.sleep(0.2)"
     assert report.fix == "await asyncio.sleep(0.2)"
-    assert 0.19 <= report.duration < 0.4
+    assert report.duration >= 0.19
     assert not report.still_blocked
 
 
@@ -129,9 +130,16 @@ async def starts_many_tasks() -> None:
 
 
 def test_asyncio_starting_many_tasks_is_named_but_not_sent_to_a_thread(source: Any) -> None:
-    # 5000 tasks hold the loop 50-80 ms here: well over a 20 ms threshold.
-    watched = watch(source, starts_many_tasks, threshold=0.02)
-    [report] = [r for r in watched.final if r.call]
+    # 5000 tasks hold the loop 50-80 ms here: well over a 20 ms threshold. A loaded machine
+    # may stall another step of the test's own code as long: only the gather line counts.
+    gather = line_of(starts_many_tasks, "gather")
+    watched = watch(
+        source,
+        starts_many_tasks,
+        threshold=0.02,
+        blocks_at=lambda r: r.location is not None and r.location.lineno == gather,
+    )
+    [report] = [r for r in watched.final if r.location and r.location.lineno == gather]
     assert report.location is not None
     assert report.location.lineno == line_of(starts_many_tasks, "gather")
     assert report.call == "asyncio.gather(*coroutines)"
@@ -174,46 +182,10 @@ def test_a_long_block_gives_one_note_then_one_report(source: Any) -> None:
     watched = watch(source, sleeps_long, still_blocked_after=0.15)
     note, final = watched.reports
     assert note.still_blocked and not final.still_blocked
-    assert 0.15 <= note.duration < 0.45
+    assert note.duration >= 0.15
     assert note.started == final.started
     assert note.call == final.call == "time.sleep(0.45)"
-    assert 0.44 <= final.duration < 0.7
-
-
-async def healthy_then_blocked() -> None:
-    async def worker() -> None:
-        for _ in range(50):
-            await asyncio.sleep(0)
-
-    for _ in range(5):
-        await asyncio.gather(*(worker() for _ in range(200)))
-    time.sleep(0.25)
-
-
-def test_a_healthy_loop_is_not_reported(source: Any) -> None:
-    # The default threshold: a busy test machine may well stall a step for 50 ms, and now
-    # and then for more (the process descheduled): that is a real stall, so a run may be
-    # tried again; a detector that reports healthy steps fails every time.
-    for _ in range(3):
-        watched = watch(source, healthy_then_blocked, threshold=0.1)
-        if len(watched.reports) == 1:
-            break
-    # The many short steps before gave nothing; the one block after them gave one report.
-    [report] = watched.reports
-    assert report.location is not None
-    assert report.location.lineno == line_of(healthy_then_blocked, "time.sleep")
-
-
-async def short_blocks_then_a_long_one() -> None:
-    for _ in range(3):
-        time.sleep(0.04)
-        await asyncio.sleep(0)
-    time.sleep(0.2)
-
-
-def test_the_threshold_is_honoured(source: Any) -> None:
-    [report] = watch(source, short_blocks_then_a_long_one, threshold=0.1).reports
-    assert report.call == "time.sleep(0.2)"
+    assert final.duration >= 0.44
 
 
 def test_any_block_source_will_do() -> None:
@@ -222,38 +194,6 @@ def test_any_block_source_will_do() -> None:
     assert report.call == "time.sleep(0.2)"
     assert report.location is not None
     assert report.location.lineno == line_of(sleeps, "time.sleep")
-
-
-async def blocks_in_a_callback() -> None:
-    loop = asyncio.get_running_loop()
-    done = loop.create_future()
-    loop.call_soon(time.sleep, 0.15)
-    loop.call_soon(done.set_result, None)
-    await done
-
-
-def test_a_plain_callback_has_no_task_and_no_line(source: Any) -> None:
-    [report] = watch(source, blocks_in_a_callback).reports
-    assert report.task_name is None
-    assert report.location is None  # the code that started the loop is not to blame
-    assert (report.code, report.call) == ("AR201", "")
-
-
-async def blocks_twice() -> None:
-    time.sleep(0.12)
-    await asyncio.sleep(0)
-    time.sleep(0.12)
-
-
-def test_reports_gives_the_blocks_of_a_window(source: Any) -> None:
-    watched = watch(source, blocks_twice, blocks=2)
-    dog = watched.watchdog
-    assert dog is not None
-    first, second = dog.reports()
-    assert dog.reports(*watched.window) == [first, second]
-    assert dog.reports(second.started, None) == [second]
-    assert dog.reports(None, first.started + first.duration / 2) == [first]
-    assert dog.reports(watched.window[1] + 1, None) == []
 
 
 async def blocks_in_a_loop() -> None:
@@ -269,38 +209,6 @@ def test_a_task_blocking_again_and_again_is_reported_once(source: Any) -> None:
     assert len(watched.reports) == 1  # said once
     assert len(dog.reports()) == 3  # all three on the timeline (stop() reports the last)
     assert {r.call for r in dog.reports()} == {"time.sleep(0.1)"}
-
-
-def test_a_failing_handler_is_switched_off_and_logged_once(
-    source: Any, caplog: pytest.LogCaptureFixture
-) -> None:
-    calls: list[object] = []
-
-    def broken(report: object) -> None:
-        calls.append(report)
-        raise RuntimeError("handler bug")
-
-    async def main() -> None:
-        recorder, undo = source(asyncio.get_running_loop())
-        dog = Watchdog(recorder, threshold=0.05, on_report=broken)
-        dog.start(threading.get_ident())
-        try:
-            await asyncio.sleep(0)  # the step that attached the source is not watched
-            await blocks_twice()
-            deadline = time.monotonic() + 5
-            while len(dog.reports()) < 2:
-                assert time.monotonic() < deadline
-                await asyncio.sleep(0.005)
-        finally:
-            dog.stop()
-            undo()
-
-    with caplog.at_level(logging.ERROR, logger="asyncrepl"):
-        asyncio.run(main())
-    assert len(calls) == 1
-    assert [r.message for r in caplog.records].count(
-        "asyncrepl: the block report handler failed; it is switched off"
-    ) == 1
 
 
 class _Stuck:

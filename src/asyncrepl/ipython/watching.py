@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import sys
 import threading
 from collections.abc import Callable
+from types import CodeType
 from typing import Any
+
+from IPython.core.interactiveshell import InteractiveShell
 
 from asyncrepl.ipython.state import ExtensionState, explainable, note
 from asyncrepl.records import BlockReport, Incident, IncidentKind
 from asyncrepl.render.printer import print_fragments
+from asyncrepl.session import Session
 from asyncrepl.shell.task_failures import TaskFailureReporter
 
-__all__ = ["quiet_while_timing", "restart_watchdog", "start_watching"]
+__all__ = ["flagged", "quiet_while_timing", "repl_entries", "restart_watchdog", "start_watching"]
+
+#: IPython's methods that a cell's magics and shell escapes run through.
+_REPL_METHODS = ("run_line_magic", "run_cell_magic", "system_piped", "system_raw", "getoutput")
 
 
 def start_watching(state: ExtensionState) -> None:
@@ -62,31 +70,42 @@ def _install_watchdog(state: ExtensionState) -> None:
     recorder = state.session.recorder
     if recorder is None or not state.settings.watchdog:
         return
-    from asyncrepl.render.blocks import render_block, render_still_blocked
+    from asyncrepl.render.blocks import render_block, render_flagged_block, render_still_blocked
     from asyncrepl.watchdog import Watchdog
 
-    loop = state.loop
+    loop, session, live_loop = state.loop, state.session, state.live_loop
 
     def show(report: BlockReport) -> None:
-        note(state.session, Incident(IncidentKind.BLOCK, report))
-        print_fragments(render_block(report, explain_hint=True))
+        note(session, Incident(IncidentKind.BLOCK, report))
+        if flagged(session, report):
+            print_fragments(render_flagged_block(report))
+        else:
+            print_fragments(render_block(report, explain_hint=True))
 
     def on_report(report: BlockReport) -> None:
         # Called from the watchdog's thread. While the loop is stuck only that thread can
         # speak; once it is free, the report goes through the loop to print above the prompt.
         if report.still_blocked:
-            print_fragments(render_still_blocked(report))
+            # While the prompt waits, standard output goes through the prompt's loop, which
+            # is stuck: write to the terminal itself.
+            if live_loop is not None and live_loop.cell_task is None:
+                note_line = [("", "\n"), *render_still_blocked(report)]  # off the prompt's line
+                print_fragments(note_line, file=sys.__stdout__, now=True)
+            else:
+                print_fragments(render_still_blocked(report))
         elif not loop.is_closed():
             loop.call_soon_threadsafe(show, report)
 
     watchdog = Watchdog(
         recorder,
         threshold=state.settings.blocking_threshold,
-        labeler=state.session.labeler,
+        labeler=session.labeler,
         on_report=on_report,
+        repl_entries=repl_entries(),
+        on_stuck=None if live_loop is None else live_loop.loop_stuck,
     )
     watchdog.start(threading.get_ident())
-    state.session.watchdog = watchdog
+    session.watchdog = watchdog
     state.undo.append(watchdog.stop)
 
 
@@ -146,3 +165,31 @@ def _unwatched(magic: Callable[..., Any], state: ExtensionState) -> Callable[...
             watchdog.start(threading.get_ident())
 
     return run
+
+
+def repl_entries() -> list[CodeType]:
+    """The code of IPython's methods that run the REPL's own work for a cell: magics (the
+    user's code runs under them, ``%timeit`` thousands of times on purpose), shell escapes
+    (``!ls``, ``x = !ls``). The transformed cell calls them: ``get_ipython().run_line_magic``.
+    """
+    methods = (getattr(InteractiveShell, name, None) for name in _REPL_METHODS)
+    return [code for code in (getattr(m, "__code__", None) for m in methods) if code is not None]
+
+
+def flagged(session: Session, report: BlockReport) -> bool:
+    """Whether the static check flagged the line of ``report`` before its cell ran (a
+    ``FINDING`` incident of the same cell and line).
+
+    :param session: holds the journal.
+    :param report: a final report.
+    """
+    location = report.location
+    cell = None if location is None else session.labeler(location.filename)
+    if location is None or cell is None:
+        return False
+    return any(
+        incident.kind is IncidentKind.FINDING
+        and incident.payload.filename == cell
+        and incident.payload.line == location.lineno
+        for incident in session.journal
+    )

@@ -1,5 +1,6 @@
 """The run-time blocking report for a person: how long the event loop was blocked, by which
-task, the line and the call, why, and the fix; and the one-line "still blocked" note."""
+task, the line and the call, why, and the fix; the one-line "still blocked" note; and the one
+line for a block the static check flagged before the cell ran."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from asyncrepl.durations import format_duration
 from asyncrepl.records import BlockReport
 from asyncrepl.render.hints import EXPLAIN_HINT
 
-__all__ = ["render_block", "render_still_blocked"]
+__all__ = ["render_block", "render_flagged_block", "render_still_blocked"]
 
 _CPU_FIX = (
     "run it in a thread with `await asyncio.to_thread(function, ...)`,\n"
@@ -65,7 +66,24 @@ def render_still_blocked(report: BlockReport) -> StyleAndTextTuples:
         shown = report.call or report.location.source
         if shown:
             fragments += [("", " "), ("class:ar.code", f"`{shown}`")]
+    fragments += [("", "\n  "), ("class:ar.hint", "Ctrl-C stops it.")]
     return fragments
+
+
+def render_flagged_block(report: BlockReport) -> StyleAndTextTuples:
+    """One short line for a block at a line the static check flagged before it ran: the
+    finding above already said why and how to fix it.
+
+    :param report: a final report whose line has a finding.
+    """
+    took = format_duration(report.duration)
+    where = report.location.label if report.location is not None else ""
+    return [
+        ("class:ar.warn", "⚠ "),
+        ("class:ar.warn", f"As flagged above: the event loop was blocked for {took}"),
+        ("", " at "),
+        ("class:ar.location", where),
+    ]
 
 
 def _by_whom(report: BlockReport, *, short: bool = False) -> StyleAndTextTuples:

@@ -11,7 +11,8 @@ import sys
 from typing import TextIO
 
 from prompt_toolkit.formatted_text import FormattedText, StyleAndTextTuples, fragment_list_to_text
-from prompt_toolkit.output import ColorDepth
+from prompt_toolkit.output import ColorDepth, create_output
+from prompt_toolkit.renderer import print_formatted_text as renderer_print_formatted_text
 from prompt_toolkit.shortcuts import print_formatted_text
 from prompt_toolkit.styles import Style
 
@@ -36,16 +37,28 @@ def use_colour(stream: TextIO) -> bool:
         return False
 
 
-def print_fragments(fragments: StyleAndTextTuples, *, file: TextIO | None = None) -> None:
+def print_fragments(
+    fragments: StyleAndTextTuples, *, file: TextIO | None = None, now: bool = False
+) -> None:
     """Write ``fragments`` and a newline to ``file`` (standard output by default).
 
     :param fragments: formatted text from a renderer.
     :param file: the stream; looked up at call time so IPython's and pytest's captures work.
+    :param now: write at once, from any thread: while a prompt_toolkit application runs,
+        its printing goes through the application's loop, which may be the one stuck.
     """
     stream = sys.stdout if file is None else file
     if not use_colour(stream):
         stream.write(fragment_list_to_text(fragments) + "\n")
         stream.flush()
+        return
+    if now:
+        output = create_output(stdout=stream)
+        fragments = [*fragments, ("", "\n")]
+        renderer_print_formatted_text(
+            output, FormattedText(fragments), STYLE, color_depth=ColorDepth.DEPTH_8_BIT
+        )
+        output.flush()
         return
     print_formatted_text(
         FormattedText(fragments),

@@ -1,5 +1,6 @@
 """Ctrl-C while a cell runs: cancel the cell's task when the loop is waiting, interrupt the
-code when it is busy, and never leave a traceback through asyncio's insides."""
+code when it is busy, and never leave a traceback through asyncio's insides. Ctrl-C while the
+prompt waits and a background task holds the loop: interrupt that task."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import asyncio
 import os
 import selectors
 import signal
+import sys
 import threading
 from collections.abc import Callable
-from types import FrameType
+from types import FrameType, TracebackType
 from typing import Any
 
 from asyncrepl.instrument import rounds
@@ -20,6 +22,9 @@ __all__ = ["CellInterrupter"]
 #: raising KeyboardInterrupt there would leave the loop half-way through its bookkeeping, so
 #: the cell is cancelled instead.
 _LOOP_FILES = (os.path.dirname(asyncio.__file__) + os.sep, selectors.__file__, rounds.__file__)
+
+#: The shell and the loop that a KeyboardInterrupt raised in a task's step goes up through.
+_MACHINERY = (*_LOOP_FILES, os.path.dirname(os.path.dirname(__file__)) + os.sep)
 
 SignalHandler = Callable[[int, FrameType | None], Any] | int | None
 
@@ -46,6 +51,14 @@ class CellInterrupter:
         #: Set while the REPL leaves and waits for cancelled tasks: Ctrl-C calls it (it
         #: ends the wait) instead of interrupting anything.
         self.leaving: Callable[[], None] | None = None
+        #: The task reading the prompt, while it waits.
+        self.prompt_task: asyncio.Task[Any] | None = None
+        #: While the prompt waits and a step of another task (or a callback: None) holds
+        #: the loop, that step: Ctrl-C interrupts it.
+        self._stuck: tuple[asyncio.Task[Any] | None] | None = None
+        self._stopped_stuck = False
+        self._sent: KeyboardInterrupt | None = None
+        self._signals = _TerminalSignals()
 
     def install(self) -> None:
         """Take over SIGINT (only possible in the main thread; elsewhere this does nothing)."""
@@ -60,6 +73,25 @@ class CellInterrupter:
             signal.signal(signal.SIGINT, self._previous)
             self._installed = False
 
+    def loop_stuck(self, task: asyncio.Task[Any] | None, stuck: bool) -> None:
+        """The watchdog's ``on_stuck`` (called from its thread): a step of the user's code
+        holds the loop (``stuck``), or no longer does.
+
+        While the prompt waits, the terminal is in raw mode: Ctrl-C is a key for the prompt
+        to read, and the prompt cannot read while the loop is held. So the terminal's Ctrl-C
+        is made a signal again for as long as the loop is stuck.
+        """
+        if not stuck:
+            self._stuck = None
+            self._signals.restore()
+        elif task is not self.prompt_task:
+            self._stuck = (task,)
+            cell = self._cell_task()
+            if cell is None or cell.done():
+                # No cell runs (the prompt waits, or is about to: a task started by the
+                # cell that just ended can take its first step before the prompt's).
+                self._signals.enable()
+
     def _on_sigint(self, signum: int, frame: FrameType | None) -> None:
         if self.leaving is not None:
             self._loop.call_soon_threadsafe(self.leaving)
@@ -67,6 +99,9 @@ class CellInterrupter:
         cell = self._cell_task()
         if cell is None or cell.done():
             if self._loop.is_running():
+                if self._holds_the_loop(frame):
+                    self._stopped_stuck = True
+                    raise self._into_task()  # out of the stuck task's step, to the shell
                 # The prompt is waiting in the loop, and a background print briefly put the
                 # terminal in cooked mode (prompt_toolkit's run_in_terminal): Ctrl-C came as
                 # a signal instead of a key. Interrupting the prompt would lose the line.
@@ -78,10 +113,10 @@ class CellInterrupter:
         if not in_loop and (running is cell or running is None):
             # The cell's own code is running: blocking (time.sleep), spinning, or just busy.
             raise KeyboardInterrupt
-        if running is not None and running is self._pressed_during:
-            # Pressed again while the same other task still holds the loop: it is blocking
-            # it, and only interrupting that task's code gives the loop back.
-            raise KeyboardInterrupt
+        if running is not None and (running is self._pressed_during or self._holds_the_loop(frame)):
+            # Pressed again while the same other task still holds the loop (or the watchdog
+            # saw it hold the loop): only interrupting that task's code gives the loop back.
+            raise self._into_task()
         # The loop is waiting, or another task is taking one of its (usually short) steps:
         # cancel the cell where it awaits. call_soon_threadsafe also wakes the selector,
         # which would otherwise go on sleeping after the signal (PEP 475).
@@ -91,3 +126,97 @@ class CellInterrupter:
     def _cancel(self, task: asyncio.Task[Any]) -> None:
         self._pressed_during = None
         task.cancel("Ctrl-C")
+
+    def _holds_the_loop(self, frame: FrameType | None) -> bool:
+        """Whether the step the watchdog saw stuck is the one running now: a task's (raising
+        in it fails the task with KeyboardInterrupt) or a plain callback's outside the
+        loop's own bookkeeping."""
+        stuck = self._stuck
+        if stuck is None:
+            return False
+        (task,) = stuck
+        if task is not None:
+            return asyncio.current_task(self._loop) is task
+        in_loop = frame is not None and frame.f_code.co_filename.startswith(_LOOP_FILES)
+        return not in_loop and asyncio.current_task(self._loop) is None
+
+    def _into_task(self) -> KeyboardInterrupt:
+        """The KeyboardInterrupt to raise in another task's step (it fails that task)."""
+        self._sent = KeyboardInterrupt()
+        return self._sent
+
+    def stopped_stuck(self) -> bool:
+        """Whether the KeyboardInterrupt that came out of the loop was raised in a stuck
+        background step while no cell ran (it failed that task; the shell goes on). Asking
+        resets it; call it wherever a KeyboardInterrupt comes out of the loop."""
+        sent, self._sent = self._sent, None
+        if sent is not None:
+            # The task's failure report shows this traceback: from the task's code on, not
+            # through the shell and the loop that it went up through, nor this handler.
+            sent.__traceback__ = _users_part(sent.__traceback__)
+        stopped, self._stopped_stuck = self._stopped_stuck, False
+        if stopped:
+            self.loop_stuck(None, False)
+        return stopped
+
+
+def _users_part(tb: TracebackType | None) -> TracebackType | None:
+    """``tb`` without the leading entries of asyncrepl and asyncio (the shell, the loop) and
+    without the trailing ones of this module (the signal handler)."""
+    while tb is not None and tb.tb_frame.f_code.co_filename.startswith(_MACHINERY):
+        tb = tb.tb_next
+    last = tb
+    while last is not None and last.tb_next is not None:
+        if last.tb_next.tb_frame.f_code.co_filename == __file__:
+            last.tb_next = None
+            break
+        last = last.tb_next
+    return tb
+
+
+class _TerminalSignals:
+    """Turns the terminal's Ctrl-C into SIGINT (``ISIG``) while the prompt's raw mode is on,
+    and back. Does nothing when standard input is not a terminal."""
+
+    def __init__(self) -> None:
+        self._changed = False
+
+    def enable(self) -> None:
+        termios = _termios()
+        if termios is None or self._changed:
+            return
+        try:
+            attrs = termios.tcgetattr(sys.stdin.fileno())
+            if attrs[3] & termios.ISIG:
+                return  # cooked mode: Ctrl-C is a signal already
+            attrs[3] |= termios.ISIG
+            termios.tcsetattr(sys.stdin.fileno(), termios.TCSANOW, attrs)
+            self._changed = True
+        except (OSError, ValueError, termios.error):
+            pass
+
+    def restore(self) -> None:
+        termios = _termios()
+        if termios is None or not self._changed:
+            return
+        self._changed = False
+        try:
+            attrs = termios.tcgetattr(sys.stdin.fileno())
+            if attrs[3] & termios.ICANON:
+                return  # back in cooked mode meanwhile, where Ctrl-C is a signal
+            attrs[3] &= ~termios.ISIG
+            termios.tcsetattr(sys.stdin.fileno(), termios.TCSANOW, attrs)
+        except (OSError, ValueError, termios.error):
+            pass
+
+
+def _termios() -> Any:
+    """The ``termios`` module when standard input is a terminal (POSIX), else None."""
+    try:
+        import termios
+    except ImportError:  # Windows
+        return None
+    try:
+        return termios if sys.stdin is not None and sys.stdin.isatty() else None
+    except ValueError:  # closed
+        return None

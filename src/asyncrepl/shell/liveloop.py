@@ -124,6 +124,11 @@ class LiveLoop:
                 try:
                     return self.run_until_done(task)
                 except KeyboardInterrupt:
+                    if self._interrupter.stopped_stuck():
+                        # It stopped a task blocking the loop after the cell ended.
+                        if task.done():
+                            return task.result()
+                        continue
                     # Raised in a step of another task (it was blocking the loop): the
                     # cell is what the person wanted to stop.
                     if task.done():
@@ -163,8 +168,27 @@ class LiveLoop:
         )
         with patch_stdout(raw=True):
             task = self.loop.create_task(prompt, name="asyncrepl prompt")
-            text: str = self.run_until_done(task)
+            self._interrupter.prompt_task = task
+            try:
+                text: str = self._wait_for_prompt(task)
+            finally:
+                self._interrupter.prompt_task = None
         return text
+
+    def _wait_for_prompt(self, task: asyncio.Task[Any]) -> Any:
+        """Run the loop until the prompt has its line. A Ctrl-C that interrupted a task
+        blocking the loop meanwhile ends that task (its failure is reported as any other),
+        not the prompt."""
+        while True:
+            try:
+                return self.run_until_done(task)
+            except KeyboardInterrupt:
+                if not self._interrupter.stopped_stuck() and task.done():
+                    raise
+
+    def loop_stuck(self, task: asyncio.Task[Any] | None, stuck: bool) -> None:
+        """The watchdog's ``on_stuck``: see :meth:`CellInterrupter.loop_stuck`."""
+        self._interrupter.loop_stuck(task, stuck)
 
     def run_until_done(self, task: asyncio.Task[Any]) -> Any:
         """``run_until_complete``, but a ``loop.stop()`` in user code does not end the REPL:

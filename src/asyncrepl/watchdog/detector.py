@@ -9,12 +9,20 @@ import logging
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
+from types import CodeType
 from typing import Any, Protocol
 
 from asyncrepl.records import BlockReport, LocationLabeler, Step, default_labeler
-from asyncrepl.watchdog.frames import FrameFacts, UserFiles, frame_facts, snapshot, user_frame
+from asyncrepl.watchdog.frames import (
+    FrameFacts,
+    UserFiles,
+    frame_facts,
+    repl_work,
+    snapshot,
+    user_frame,
+)
 from asyncrepl.watchdog.reports import summarise
 
 __all__ = ["BlockSource", "Watchdog"]
@@ -43,8 +51,15 @@ class _Block:
     last_seen: float
     #: Seconds of the block each sample stands for (the time since the look before it).
     counts: dict[FrameFacts, float] = field(default_factory=dict)
+    #: Seconds all the samples stand for, the user's and the others.
+    sampled: float = 0.0
     last: FrameFacts | None = None
     noted: bool = False
+
+    def users(self) -> bool:
+        """Whether the user's code ran for most of the sampled time: only then is the
+        block theirs to fix (not IPython's, an import's, or asyncrepl's own work)."""
+        return bool(self.counts) and sum(self.counts.values()) * 2 >= self.sampled
 
 
 class Watchdog:
@@ -55,6 +70,14 @@ class Watchdog:
     and when the step ends calls ``on_report`` once with a :class:`~asyncrepl.records.BlockReport`
     naming the user's line and call. A block still going on after ``still_blocked_after``
     seconds gets one interim report with ``still_blocked=True``.
+
+    A report that a learner cannot act on is worse than none, so a block is reported only
+    when a frame of the user's code (a cell, a file of theirs) was running for most of the
+    sampled time, and not inside the REPL's own work: a call of ``repl_entries`` (IPython's
+    magics: ``%timeit`` runs the user's code a million times on purpose) or the import
+    machinery (see :func:`~asyncrepl.watchdog.frames.repl_work`). A block of IPython formatting
+    its first traceback, of the first Tab completion, or of a plain callback into library
+    code is not reported and not kept.
 
     ``on_report`` is called **from the watchdog thread** (so that the interim note can be
     delivered while the loop is stuck): it must be quick and thread-safe, e.g. print above
@@ -75,6 +98,11 @@ class Watchdog:
     :param quiet_repeats: seconds during which another block of the same task at the same
         line and call is kept (in :meth:`reports`) but not passed to ``on_report`` again: a
         coroutine that blocks in a loop gets one report, not a storm.
+    :param repl_entries: code objects of the REPL's own work (``run_line_magic``): a sample
+        with one of them anywhere on the stack is not the user's.
+    :param on_stuck: called from the watchdog's thread with the step's task (None for a
+        plain callback) when a block of the user's code is first seen, and with
+        ``(None, False)`` when it ends: the shell lets Ctrl-C through meanwhile.
     """
 
     def __init__(
@@ -89,6 +117,8 @@ class Watchdog:
         labeler: LocationLabeler = default_labeler,
         history: int = 1000,
         quiet_repeats: float = 10.0,
+        repl_entries: Collection[CodeType] = (),
+        on_stuck: Callable[[asyncio.Task[Any] | None, bool], None] | None = None,
     ) -> None:
         if not threshold > 0:
             raise ValueError(f"threshold must be a positive number of seconds, not {threshold!r}")
@@ -99,19 +129,26 @@ class Watchdog:
         self.sample_interval = sample_interval or min(threshold / 5, 0.01)
         self.on_report = on_report
         self.quiet_repeats = quiet_repeats
+        self.repl_entries = frozenset(repl_entries)
+        self.on_stuck = on_stuck
+        #: ``threading.get_ident()`` of the loop's thread: set by :meth:`start`, or by a
+        #: caller that drives :meth:`look` itself.
+        self.loop_thread_id = 0
         self._delivered: dict[tuple[object, ...], float] = {}
         self._user = UserFiles(labeler)
         self._reports: collections.deque[BlockReport] = collections.deque(maxlen=history)
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._thread_id = 0
+        self._stuck = False
         self._block: _Block | None = None
         self._facts: dict[tuple[object, ...], FrameFacts] = {}
         self._failed = False
         self._gil_wait = sys.getswitchinterval() / 2
         self._waited = 0.0
         self._starved = False
+        self._looked: float | None = None
+        self._interval = self.poll_interval
 
     @property
     def running(self) -> bool:
@@ -125,7 +162,7 @@ class Watchdog:
         """
         if self.running:
             raise RuntimeError("the watchdog is already running")
-        self._thread_id = loop_thread_id
+        self.loop_thread_id = loop_thread_id
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="asyncrepl-watchdog", daemon=True)
         self._thread.start()
@@ -157,26 +194,38 @@ class Watchdog:
             and (start is None or report.started + report.duration >= start)
         ]
 
+    def look(self) -> float:
+        """One look at the loop: what the watchdog's thread does each interval. Returns the
+        seconds until the next look.
+
+        Time is the source's clock (``source.now()``): the time since the previous look is
+        what a sample stands for, so a test can drive the watchdog with a clock of its own
+        while the loop's thread (:attr:`loop_thread_id`) sits at a known line.
+        """
+        step = self.source.current_step()
+        now = self.source.now()
+        last, self._looked = self._looked, now
+        self._waited = self._interval if last is None else now - last
+        # A late look means the loop thread held the interpreter lock all along: a long
+        # builtin call (``sum(range(10**8))``) that this look sees just returning.
+        self._starved = self._waited - self._interval > self.threshold / 2
+        try:
+            self._interval = self._tick(step, now)
+        except Exception:
+            self._drop_block()
+            self._interval = self.poll_interval
+            self._log_failure()
+        return self._interval
+
     def _run(self) -> None:
         interval = self.poll_interval
-        while True:
-            began = time.perf_counter()
-            if self._stop.wait(interval):
-                break
-            # Waking late means the loop thread held the interpreter lock all along: a long
-            # builtin call (``sum(range(10**8))``) that the next sample sees just returning.
-            self._waited = time.perf_counter() - began
-            self._starved = self._waited - interval > self.threshold / 2
-            try:
-                interval = self._tick()
-            except Exception:
-                self._block, interval = None, self.poll_interval
-                self._facts.clear()
-                self._log_failure()
+        while not self._stop.wait(interval):
+            interval = self.look()
         try:
             self._last_look()
         except Exception:
             self._log_failure()
+        self._drop_block()
 
     def _last_look(self) -> None:
         """On stop: report a block whose step has ended since the last look."""
@@ -186,44 +235,71 @@ class Watchdog:
         step = self.source.current_step()
         if step is None or step[0] != block.start:
             self._finish(block, self.source.now())
+        self._drop_block()
+
+    def _drop_block(self) -> None:
         self._block = None
+        self._facts.clear()
+        self._set_stuck(None, stuck=False)
+
+    def _set_stuck(self, task: asyncio.Task[Any] | None, *, stuck: bool) -> None:
+        """Tell ``on_stuck`` that a block of the user's code began or ended."""
+        if stuck == self._stuck or self.on_stuck is None:
+            return
+        self._stuck = stuck
+        try:
+            self.on_stuck(task, stuck)
+        except Exception:
+            self.on_stuck = None
+            log.exception("asyncrepl: the blocked-loop handler failed; it is switched off")
 
     def _log_failure(self) -> None:
         if not self._failed:
             self._failed = True
             log.exception("asyncrepl: the blocking detector failed (it keeps going)")
 
-    def _tick(self) -> float:
+    def _tick(self, step: tuple[float, asyncio.Task[Any] | None] | None, now: float) -> float:
         """One look at the loop; returns the seconds until the next."""
-        step = self.source.current_step()
-        now = self.source.now()
         block = self._block
         if block is not None:
             if step is not None and step[0] == block.start:
                 self._sample(block)
                 block.last_seen = now
+                if block.users():
+                    self._set_stuck(step[1], stuck=True)
                 if self._due_for_note(block, now):
                     block.noted = True
                     self._deliver(self._summary(block, now - block.start, still=True))
-                return self.poll_interval if block.noted else self.sample_interval
+                return self._next_look(block)
             self._finish(block, now)
         if step is None or now - step[0] < self.threshold:
             return self.poll_interval
         task = step[1]
         self._block = _Block(step[0], task.get_name() if task is not None else None, now)
         self._sample(self._block)
-        return self.sample_interval
+        if self._block.users():
+            self._set_stuck(task, stuck=True)
+        return self._next_look(self._block)
+
+    def _next_look(self, block: _Block) -> float:
+        """Samples come often while they may still be needed: a block noted already, or
+        one that is the REPL's own work so far (``%timeit`` timing the user's code, which
+        every sample slows down), is only looked at as a healthy loop is."""
+        return self.poll_interval if block.noted or not block.users() else self.sample_interval
 
     def _due_for_note(self, block: _Block, now: float) -> bool:
         after = self.still_blocked_after
-        return not block.noted and after is not None and now - block.start >= after
+        return (
+            not block.noted and after is not None and now - block.start >= after and block.users()
+        )
 
     def _sample(self, block: _Block) -> None:
         """One look at the loop thread's stack, weighted by the time since the last look."""
-        states = snapshot(sys._current_frames().get(self._thread_id))
+        states = snapshot(sys._current_frames().get(self.loop_thread_id))
+        block.sampled += self._waited
         index = user_frame(states, self._user)
-        if index is None:  # no code of the user's on the stack: nothing to point at
-            return
+        if index is None or repl_work(states, self.repl_entries):
+            return  # not the user's code: nothing to point at, nothing they should fix
         state = states[index]
         key = (state.code, state.lasti, index == 0)
         facts = self._facts.get(key)
@@ -244,8 +320,9 @@ class Watchdog:
         return time.perf_counter() - began > self._gil_wait
 
     def _finish(self, block: _Block, now: float) -> None:
-        self._block = None
-        self._facts.clear()
+        self._drop_block()
+        if not block.users():
+            return
         end = self._step_end(block.start, now)
         if end is None:
             end = (block.last_seen + now) / 2  # it ended between the last two looks

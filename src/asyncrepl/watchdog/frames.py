@@ -11,6 +11,7 @@ import itertools
 import linecache
 import sys
 import types
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -26,6 +27,7 @@ __all__ = [
     "callee_name",
     "frame_facts",
     "make_location",
+    "repl_work",
     "snapshot",
     "user_frame",
 ]
@@ -39,6 +41,8 @@ _MISSING = object()
 #: frames outside it (``asyncio.run(main())``, the REPL) wait for the loop and are not what
 #: blocks it.
 _RUN_ONCE = loopclass.ORIGINAL["_run_once"].__code__
+#: The import system's frames (``<frozen importlib._bootstrap>``, ``..._external>``).
+_IMPORTING = "<frozen importlib._bootstrap"
 
 
 class UserFiles:
@@ -118,6 +122,31 @@ def user_frame(states: list[FrameState], user: UserFiles) -> int | None:
         if user(state.code.co_filename):
             return index
     return None
+
+
+def repl_work(states: list[FrameState], entries: Collection[types.CodeType]) -> bool:
+    """Whether the stack is doing the REPL's work rather than the user's, though a user
+    frame is on it: a learner has nothing to fix there.
+
+    - A call of ``entries`` anywhere on the stack: IPython's magics and shell escapes
+      (``%timeit`` runs the user's line thousands of times on purpose; ``%debug`` and the
+      ``%reset`` prompt wait for the person; ``!cmd`` runs a command).
+    - The import machinery anywhere on the stack. An ``import`` is the user's line, but the
+      time is the module's one-time start-up: it happens once a session, the next import
+      of it is free, and the only "fix" is the import the learner just typed, done earlier.
+      This holds for the top level of a module of their own too: it is not a coroutine of
+      theirs holding the loop again and again. asyncrepl's own deferred imports (the first
+      cell, the first ``%tasks``) are caught here as well.
+
+    asyncrepl's other frames under a user's call (the recorder's task factory) are left to
+    the user: they cost in proportion to what the user's line does (starting 5000 tasks).
+
+    :param states: from :func:`snapshot`.
+    :param entries: the REPL's code objects.
+    """
+    return any(
+        state.code in entries or state.code.co_filename.startswith(_IMPORTING) for state in states
+    )
 
 
 def frame_facts(states: list[FrameState], index: int, user: UserFiles) -> FrameFacts:

@@ -1,0 +1,254 @@
+"""The watchdog one look at a time, on a fake clock, with the loop thread parked at a known
+line: what is reported, when, and what is not (the REPL's own work, library code alone)."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from asyncrepl.records import BlockReport
+from asyncrepl.watchdog import Watchdog
+from tests.watchdog.parking import FakeClock, a_task, drive, parked
+
+
+def watchdog(clock: FakeClock, thread: int, **options: Any) -> tuple[Watchdog, list[BlockReport]]:
+    reports: list[BlockReport] = []
+    options.setdefault("threshold", 0.1)
+    options.setdefault("still_blocked_after", None)
+    dog = Watchdog(clock, on_report=reports.append, **options)
+    dog.loop_thread_id = thread
+    return dog, reports
+
+
+async def waits(gate: threading.Event) -> None:
+    gate.wait()  # the user's line: threading's code runs below it
+
+
+WAIT_LINE = waits.__code__.co_firstlineno + 1
+
+
+def test_a_block_is_reported_once_with_its_line_call_fix_and_duration() -> None:
+    clock = FakeClock()
+    with parked(waits) as park:
+        dog, reports = watchdog(clock, park.ident)
+        drive(dog, clock, 0.5, task=a_task("blocker"))
+    [report] = reports
+    assert (report.code, report.task_name, report.call) == ("AR201", "blocker", "gate.wait()")
+    assert report.location is not None and report.location.lineno == WAIT_LINE
+    assert report.location.function == "waits"
+    assert report.fix == "await asyncio.to_thread(gate.wait)"
+    assert report.started == 100.0
+    assert report.duration == pytest.approx(0.5, abs=0.01)  # ended between two looks
+    assert dog.reports() == [report]
+
+
+def test_a_step_shorter_than_the_threshold_is_not_reported() -> None:
+    clock = FakeClock()
+    with parked(waits) as park:
+        dog, reports = watchdog(clock, park.ident, threshold=0.1)
+        drive(dog, clock, 0.099)
+        drive(dog, clock, 0.101)
+    [report] = reports
+    assert report.started == pytest.approx(100.1, abs=0.002)
+
+
+def test_a_healthy_loop_of_many_short_steps_is_not_reported() -> None:
+    clock = FakeClock()
+    with parked(waits) as park:
+        dog, reports = watchdog(clock, park.ident)
+        for _ in range(2000):
+            drive(dog, clock, 0.03)
+        assert reports == [] and dog.reports() == []
+        drive(dog, clock, 0.25)  # then one real block
+    [report] = reports
+    assert report.location is not None and report.location.lineno == WAIT_LINE
+
+
+def test_a_long_block_gives_one_note_then_one_report() -> None:
+    clock = FakeClock()
+    with parked(waits) as park:
+        dog, reports = watchdog(clock, park.ident, still_blocked_after=1.0)
+        drive(dog, clock, 3.0)
+    note, final = reports
+    assert note.still_blocked and not final.still_blocked
+    assert 1.0 <= note.duration <= 1.05
+    assert note.started == final.started
+    assert note.call == final.call == "gate.wait()"
+    assert final.duration == pytest.approx(3.0, abs=0.03)
+
+
+def test_blocking_again_and_again_is_said_once_and_kept_each_time() -> None:
+    clock = FakeClock()
+    task = a_task()
+    with parked(waits) as park:
+        dog, reports = watchdog(clock, park.ident)
+        for _ in range(3):
+            drive(dog, clock, 0.2, task=task)
+            clock.time += 0.01
+    assert len(reports) == 1
+    assert len(dog.reports()) == 3
+    clock.time += 10  # past quiet_repeats: said again
+    with parked(waits) as park:
+        dog.loop_thread_id = park.ident
+        drive(dog, clock, 0.2, task=task)
+    assert len(reports) == 2
+
+
+def test_reports_gives_the_blocks_of_a_window() -> None:
+    clock = FakeClock()
+    with parked(waits) as park:
+        dog, _ = watchdog(clock, park.ident)
+        drive(dog, clock, 0.2)
+        clock.time += 1.0
+        drive(dog, clock, 0.2)
+    first, second = dog.reports()
+    assert (first.started, second.started) == (100.0, pytest.approx(101.201))
+    assert dog.reports(99, 102) == [first, second]
+    assert dog.reports(second.started, None) == [second]
+    assert dog.reports(None, first.started + first.duration / 2) == [first]
+    assert dog.reports(103, None) == []
+
+
+async def calls_back_library_code(gate: threading.Event) -> None:
+    asyncio.get_running_loop().call_soon(gate.wait)  # threading's code alone holds the loop
+    await asyncio.sleep(0)
+
+
+def test_a_callback_into_library_code_alone_is_not_reported() -> None:
+    clock = FakeClock()
+    with parked(calls_back_library_code, at=threading.Event.wait) as park:
+        dog, reports = watchdog(clock, park.ident)
+        drive(dog, clock, 2.0)
+    assert reports == [] and dog.reports() == []
+
+
+def waits_in_a_plain_function(gate: threading.Event) -> None:
+    gate.wait()
+
+
+async def calls_back_the_users_function(gate: threading.Event) -> None:
+    asyncio.get_running_loop().call_soon(waits_in_a_plain_function, gate)
+    await asyncio.sleep(0)
+
+
+def test_a_callback_of_the_users_function_is_reported_without_a_task() -> None:
+    clock = FakeClock()
+    with parked(calls_back_the_users_function, at=waits_in_a_plain_function) as park:
+        dog, reports = watchdog(clock, park.ident)
+        drive(dog, clock, 0.3)
+    [report] = reports
+    assert report.task_name is None
+    assert report.location is not None and report.location.function == "waits_in_a_plain_function"
+
+
+def run_magic(gate: threading.Event) -> None:
+    """Stands for IPython's ``run_line_magic``: the user's code runs under it."""
+    waits_in_a_plain_function(gate)
+
+
+async def times_the_users_code(gate: threading.Event) -> None:
+    run_magic(gate)
+
+
+def test_the_users_code_under_a_repl_entry_is_not_reported() -> None:
+    clock = FakeClock()
+    with parked(times_the_users_code, at=waits_in_a_plain_function) as park:
+        dog, reports = watchdog(clock, park.ident, repl_entries=[run_magic.__code__])
+        drive(dog, clock, 2.0)
+        assert reports == [] and dog.reports() == []
+        dog.repl_entries = frozenset()  # the same stack without the entry is the user's
+        drive(dog, clock, 2.0)
+    assert len(reports) == 1
+
+
+async def imports(gate: threading.Event) -> None:
+    global IMPORT_GATE
+    IMPORT_GATE = gate
+    importlib.import_module("slow_start")
+
+
+def test_an_import_is_not_reported_even_of_the_users_own_module(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    module = tmp_path / "slow_start.py"
+    module.write_text("import tests.watchdog.test_looks as t\nt.IMPORT_GATE.wait()\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "slow_start", raising=False)
+    clock = FakeClock()
+    with parked(imports) as park:
+        dog, reports = watchdog(clock, park.ident)
+        drive(dog, clock, 2.0)
+    assert reports == [] and dog.reports() == []
+
+
+#: The gate the module imported by :func:`imports` waits on.
+IMPORT_GATE = threading.Event()
+
+
+def test_a_block_is_the_users_only_when_their_code_ran_most_of_the_time() -> None:
+    clock = FakeClock()
+    with parked(waits) as users, parked(calls_back_library_code, at=threading.Event.wait) as other:
+
+        def block(user_share: float) -> None:
+            """One block: the first looks see the user's code, the rest library code."""
+            clock.step = (clock.time, None)
+            dog.loop_thread_id = users.ident
+            while clock.time - clock.step[0] < 1.0:
+                if clock.time - clock.step[0] >= 0.1 + user_share * 0.9:
+                    dog.loop_thread_id = other.ident
+                clock.time += dog.look()
+            clock.step = None
+            dog.look()
+
+        dog, reports = watchdog(clock, users.ident)
+        block(0.3)
+        assert reports == []
+        block(0.7)
+        assert len(reports) == 1
+
+
+def test_on_stuck_hears_when_the_users_block_starts_and_ends() -> None:
+    heard: list[tuple[str | None, bool]] = []
+    clock = FakeClock()
+    task = a_task("spin")
+    with parked(waits) as park:
+        dog, _ = watchdog(
+            clock,
+            park.ident,
+            on_stuck=lambda task, stuck: heard.append((task and task.get_name(), stuck)),
+        )
+        drive(dog, clock, 0.5, task=task, end=False)
+        assert heard == [("spin", True)]
+        clock.step = None
+        dog.look()
+    assert heard == [("spin", True), (None, False)]
+
+
+def test_a_failing_handler_is_switched_off_and_logged_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    calls: list[BlockReport] = []
+
+    def broken(report: BlockReport) -> None:
+        calls.append(report)
+        raise RuntimeError("handler bug")
+
+    clock = FakeClock()
+    with parked(waits) as park, caplog.at_level(logging.ERROR, logger="asyncrepl"):
+        dog = Watchdog(clock, threshold=0.1, on_report=broken)
+        dog.loop_thread_id = park.ident
+        drive(dog, clock, 0.2)
+        clock.time += 20
+        drive(dog, clock, 0.2)
+    assert len(calls) == 1
+    assert len(dog.reports()) == 2
+    assert [r.message for r in caplog.records].count(
+        "asyncrepl: the block report handler failed; it is switched off"
+    ) == 1
