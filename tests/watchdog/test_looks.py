@@ -252,3 +252,52 @@ def test_a_failing_handler_is_switched_off_and_logged_once(
     assert [r.message for r in caplog.records].count(
         "asyncrepl: the block report handler failed; it is switched off"
     ) == 1
+
+
+def crunch_until(gate: threading.Event) -> int:
+    total = 0
+    while total >= 0:
+        total += 1
+        if total % 100_000 == 0 and gate.is_set():  # now and then: it is not the work
+            break
+    return total
+
+
+async def computes(gate: threading.Event) -> None:
+    crunch_until(gate)
+
+
+def test_a_cpu_loop_is_reported_at_the_users_line() -> None:
+    clock = FakeClock()
+    with parked(computes, at=crunch_until, spinning=True) as park:
+        dog, reports = watchdog(clock, park.ident)
+        drive(dog, clock, 0.5)
+    [report] = reports
+    assert (report.code, report.slug) == ("AR202", "cpu-bound")
+    assert report.location is not None
+    first = crunch_until.__code__.co_firstlineno
+    assert report.location.lineno in {first + 2, first + 3, first + 4}  # the loop's lines
+    assert report.location.function == "crunch_until"
+    assert report.call == ""
+    # The loop is in a plain function: the fix runs it in a thread from the coroutine.
+    assert report.fix == "await asyncio.to_thread(crunch_until, gate)"
+
+
+async def computes_inline(gate: threading.Event) -> None:
+    total = 0
+    while total >= 0:
+        total += 1
+        if total % 100_000 == 0 and gate.is_set():
+            break
+
+
+def test_a_cpu_loop_in_a_coroutine_has_no_code_fix() -> None:
+    clock = FakeClock()
+    with parked(computes_inline, spinning=True) as park:
+        dog, reports = watchdog(clock, park.ident)
+        drive(dog, clock, 0.5)
+    [report] = reports
+    assert report.code == "AR202"
+    assert report.location is not None
+    assert report.location.function == "computes_inline"
+    assert report.fix == ""
