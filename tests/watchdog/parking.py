@@ -34,10 +34,12 @@ class FakeClock:
 
 
 class Parked:
-    """A thread running ``asyncio.run(body(gate))``, stopped where ``body`` waits on ``gate``."""
+    """A thread running ``asyncio.run(body(gate))``, stopped where ``body`` waits on ``gate``
+    (or, ``spinning``, running Python code until ``gate`` is set)."""
 
-    def __init__(self, body: Body) -> None:
+    def __init__(self, body: Body, *, spinning: bool = False) -> None:
         self.gate = threading.Event()
+        self.spinning = spinning
         self._body = body
         self.thread = threading.Thread(target=self._run, name="parked loop", daemon=True)
         self.error: BaseException | None = None
@@ -68,20 +70,23 @@ class Parked:
         while frame is not None:
             found = found or frame.f_code is code
             frame = frame.f_back
+        if not found or self.spinning:
+            return found
         # Parked means blocked in the lock under Event.wait, not on the way there.
         return (
-            found
-            and innermost is not None
+            innermost is not None
             and innermost.f_code.co_name == "wait"
             and innermost.f_code.co_filename == threading.__file__
         )
 
 
 @contextmanager
-def parked(body: Body, at: Callable[..., Any] | None = None) -> Iterator[Parked]:
-    """Run ``body`` in a thread, wait until it parks inside ``at`` (``body`` by default),
-    and let it go at the end."""
-    park = Parked(body)
+def parked(
+    body: Body, at: Callable[..., Any] | None = None, *, spinning: bool = False
+) -> Iterator[Parked]:
+    """Run ``body`` in a thread, wait until it parks (or spins) inside ``at`` (``body`` by
+    default), and let it go at the end."""
+    park = Parked(body, spinning=spinning)
     park.thread.start()
     try:
         park.wait_until_at((at or body).__code__)

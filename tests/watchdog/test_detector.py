@@ -47,8 +47,13 @@ def test_time_sleep_is_reported_once_at_its_line(source: Any) -> None:
 
 def crunch(seconds: float) -> int:
     total, deadline = 0, time.perf_counter() + seconds
-    while time.perf_counter() < deadline:
+    while total >= 0:
         total += 1
+        # The clock is read now and then: a builtin call every turn makes the watchdog tell
+        # a loop from one long call by timing the interpreter lock, which a loaded machine
+        # blurs (test_looks.py has the loop on a fake clock).
+        if total % 10_000 == 0 and time.perf_counter() > deadline:
+            break
     return total
 
 
@@ -60,7 +65,8 @@ def test_a_cpu_loop_is_reported_at_the_users_line(source: Any) -> None:
     [report] = watch(source, computes).reports
     assert (report.code, report.slug) == ("AR202", "cpu-bound")
     assert report.location is not None
-    loop_lines = {line_of(crunch, "while time"), line_of(crunch, "total += 1")}
+    loop_lines = {line_of(crunch, "while total"), line_of(crunch, "total += 1")}
+    loop_lines.add(line_of(crunch, "if total"))
     assert report.location.lineno in loop_lines
     assert report.location.function == "crunch"
     assert report.call == ""
@@ -70,8 +76,10 @@ def test_a_cpu_loop_is_reported_at_the_users_line(source: Any) -> None:
 
 async def computes_inline() -> None:
     total, deadline = 0, time.perf_counter() + 0.25
-    while time.perf_counter() < deadline:
+    while total >= 0:
         total += 1
+        if total % 10_000 == 0 and time.perf_counter() > deadline:
+            break
 
 
 def test_a_cpu_loop_in_a_coroutine_has_no_code_fix(source: Any) -> None:
@@ -148,10 +156,14 @@ def test_asyncio_starting_many_tasks_is_named_but_not_sent_to_a_thread(source: A
 
 
 def sum_size(seconds: float) -> int:
-    """How many numbers ``sum(range(n))`` adds in about ``seconds`` on this machine."""
-    began = time.perf_counter()
-    sum(range(1_000_000))
-    return int(1_000_000 * seconds / (time.perf_counter() - began))
+    """How many numbers ``sum(range(n))`` adds in at least about ``seconds`` on this machine:
+    the fastest of five timings, since a loaded machine only makes a run slower."""
+    fastest = float("inf")
+    for _ in range(5):
+        began = time.perf_counter()
+        sum(range(1_000_000))
+        fastest = min(fastest, time.perf_counter() - began)
+    return int(1_000_000 * seconds / fastest)
 
 
 SUM_SIZE = 0
@@ -207,8 +219,10 @@ def test_a_task_blocking_again_and_again_is_reported_once(source: Any) -> None:
     dog = watched.watchdog
     assert dog is not None
     assert len(watched.reports) == 1  # said once
-    assert len(dog.reports()) == 3  # all three on the timeline (stop() reports the last)
-    assert {r.call for r in dog.reports()} == {"time.sleep(0.1)"}
+    # All three on the timeline (stop() reports the last); a loaded machine may add a stall
+    # of the harness's own polling, at another line.
+    kept = [r for r in dog.reports() if r.call == "time.sleep(0.1)"]
+    assert len(kept) == 3
 
 
 class _Stuck:
@@ -245,18 +259,17 @@ def test_a_bad_threshold_is_refused() -> None:
 
 def test_stop_reports_a_block_that_has_just_ended(source: Any) -> None:
     reports: list[object] = []
-
-    async def main() -> None:
-        recorder, undo = source(asyncio.get_running_loop())
-        # A long sample interval: the watchdog sees the block start, never its end.
-        dog = Watchdog(recorder, threshold=0.05, sample_interval=5.0, on_report=reports.append)
-        dog.start(threading.get_ident())
-        try:
-            await asyncio.create_task(sleeps())
-        finally:
-            dog.stop()
-            undo()
-
-    asyncio.run(main())
+    loop = asyncio.new_event_loop()
+    recorder, undo = source(loop)
+    # A long sample interval: the watchdog sees the block start, never its end. Started
+    # before the loop runs, so that no step of the test's own is long before the block.
+    dog = Watchdog(recorder, threshold=0.05, sample_interval=5.0, on_report=reports.append)
+    dog.start(threading.get_ident())
+    try:
+        loop.run_until_complete(sleeps())
+    finally:
+        dog.stop()
+        undo()
+        loop.close()
     [report] = reports
     assert getattr(report, "call", None) == "time.sleep(0.2)"

@@ -27,6 +27,24 @@ def watchdog(clock: FakeClock, thread: int, **options: Any) -> tuple[Watchdog, l
     return dog, reports
 
 
+def one_block(
+    body: Any,
+    seconds: float,
+    *,
+    at: Any = None,
+    spinning: bool = False,
+    task: Any = None,
+    **options: Any,
+) -> tuple[Watchdog, list[BlockReport]]:
+    """The watchdog and its reports after one step of ``seconds`` with the loop thread
+    parked (or spinning) in ``body``."""
+    clock = FakeClock()
+    with parked(body, at=at, spinning=spinning) as park:
+        dog, reports = watchdog(clock, park.ident, **options)
+        drive(dog, clock, seconds, task=task)
+    return dog, reports
+
+
 async def waits(gate: threading.Event) -> None:
     gate.wait()  # the user's line: threading's code runs below it
 
@@ -35,10 +53,7 @@ WAIT_LINE = waits.__code__.co_firstlineno + 1
 
 
 def test_a_block_is_reported_once_with_its_line_call_fix_and_duration() -> None:
-    clock = FakeClock()
-    with parked(waits) as park:
-        dog, reports = watchdog(clock, park.ident)
-        drive(dog, clock, 0.5, task=a_task("blocker"))
+    dog, reports = one_block(waits, 0.5, task=a_task("blocker"))
     [report] = reports
     assert (report.code, report.task_name, report.call) == ("AR201", "blocker", "gate.wait()")
     assert report.location is not None and report.location.lineno == WAIT_LINE
@@ -122,10 +137,7 @@ async def calls_back_library_code(gate: threading.Event) -> None:
 
 
 def test_a_callback_into_library_code_alone_is_not_reported() -> None:
-    clock = FakeClock()
-    with parked(calls_back_library_code, at=threading.Event.wait) as park:
-        dog, reports = watchdog(clock, park.ident)
-        drive(dog, clock, 2.0)
+    dog, reports = one_block(calls_back_library_code, 2.0, at=threading.Event.wait)
     assert reports == [] and dog.reports() == []
 
 
@@ -139,10 +151,7 @@ async def calls_back_the_users_function(gate: threading.Event) -> None:
 
 
 def test_a_callback_of_the_users_function_is_reported_without_a_task() -> None:
-    clock = FakeClock()
-    with parked(calls_back_the_users_function, at=waits_in_a_plain_function) as park:
-        dog, reports = watchdog(clock, park.ident)
-        drive(dog, clock, 0.3)
+    _dog, reports = one_block(calls_back_the_users_function, 0.3, at=waits_in_a_plain_function)
     [report] = reports
     assert report.task_name is None
     assert report.location is not None and report.location.function == "waits_in_a_plain_function"
@@ -181,10 +190,7 @@ def test_an_import_is_not_reported_even_of_the_users_own_module(
     module.write_text("import tests.watchdog.test_looks as t\nt.IMPORT_GATE.wait()\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.delitem(sys.modules, "slow_start", raising=False)
-    clock = FakeClock()
-    with parked(imports) as park:
-        dog, reports = watchdog(clock, park.ident)
-        drive(dog, clock, 2.0)
+    dog, reports = one_block(imports, 2.0)
     assert reports == [] and dog.reports() == []
 
 
@@ -252,3 +258,46 @@ def test_a_failing_handler_is_switched_off_and_logged_once(
     assert [r.message for r in caplog.records].count(
         "asyncrepl: the block report handler failed; it is switched off"
     ) == 1
+
+
+def crunch_until(gate: threading.Event) -> int:
+    total = 0
+    while total >= 0:
+        total += 1
+        if total % 100_000 == 0 and gate.is_set():  # now and then: it is not the work
+            break
+    return total
+
+
+async def computes(gate: threading.Event) -> None:
+    crunch_until(gate)
+
+
+def test_a_cpu_loop_is_reported_at_the_users_line() -> None:
+    _dog, reports = one_block(computes, 0.5, at=crunch_until, spinning=True)
+    [report] = reports
+    assert (report.code, report.slug) == ("AR202", "cpu-bound")
+    assert report.location is not None
+    first = crunch_until.__code__.co_firstlineno
+    assert report.location.lineno in {first + 2, first + 3, first + 4}  # the loop's lines
+    assert report.location.function == "crunch_until"
+    assert report.call == ""
+    # The loop is in a plain function: the fix runs it in a thread from the coroutine.
+    assert report.fix == "await asyncio.to_thread(crunch_until, gate)"
+
+
+async def computes_inline(gate: threading.Event) -> None:
+    total = 0
+    while total >= 0:
+        total += 1
+        if total % 100_000 == 0 and gate.is_set():
+            break
+
+
+def test_a_cpu_loop_in_a_coroutine_has_no_code_fix() -> None:
+    _dog, reports = one_block(computes_inline, 0.5, spinning=True)
+    [report] = reports
+    assert report.code == "AR202"
+    assert report.location is not None
+    assert report.location.function == "computes_inline"
+    assert report.fix == ""
