@@ -58,6 +58,9 @@ def check_source(
         hits = Walker(unit, scope, checker.summary, on_loop=False).walk(tree.body)
     except RecursionError:
         return []  # code nested deeper than Python's stack allows a walk: nothing to say
+    # The module's names refer to its functions, whose scope is the module's: without this
+    # cycle broken, each file's tree would wait for the garbage collector.
+    scope.names.clear()
     return _findings(hits, unit.lines)
 
 

@@ -42,6 +42,7 @@ _LOCK_TYPES = frozenset(
     for kind in ("Lock", "RLock", "Semaphore", "BoundedSemaphore", "Condition")
 )
 _CLIENT_SOCKET = "socket.socket()"
+_FILE = "open()"
 #: Socket methods no other common object has: an untyped parameter they are called on is a
 #: socket (unless the call is awaited: then it is an async object's coroutine method).
 _SOCKET_ONLY = frozenset({"recv", "recv_into", "recvfrom", "recvfrom_into", "sendall", "sendto"})
@@ -128,8 +129,9 @@ class Walker(ast.NodeVisitor):
         self.cls: ClassRef | None = None
         self._done: set[str] = set()
         self._nonblocking: set[str] = set()
-        #: Names bound to what a reported call returned (``f = open(p)``): one problem, one
-        #: finding, so ``f.read()`` is not reported again.
+        #: Names bound to a file whose opening is reported (``f = open(p)``): one problem,
+        #: one finding, so ``f.read()`` is not reported again. (A socket's connect and its
+        #: recv are two waits, each reported.)
         self._reported: set[str] = set()
         #: Calls written under ``await`` (a coroutine method, whatever the receiver is).
         self._awaited: set[int] = set()
@@ -140,22 +142,28 @@ class Walker(ast.NodeVisitor):
         """Off the loop only statements matter (they bind names and hold the async defs):
         skipping expressions there keeps a module with huge literals fast."""
         kind = type(node)
-        if kind in _LEAVES or (kind in _EXPRESSIONS and not self.on_loop):
+        if kind in _EXPRESSIONS and not self.on_loop:
             return
-        _DISPATCH.get(kind, Walker.generic_visit)(self, node)
+        method = _DISPATCH.get(kind)
+        if method is not None:
+            method(self, node)
 
     def generic_visit(self, node: ast.AST) -> None:
         """The children (on the loop), or only the blocks of statements (off it)."""
-        visit = self.visit
+        # The hottest loop of the check: one dict lookup a child finds its visitor, and
+        # names, constants and non-nodes (absent from _DISPATCH) cost no call at all.
+        dispatch = _DISPATCH.get
         for field in node._fields if self.on_loop else _BLOCKS:
             value = getattr(node, field, None)
             if type(value) is list:
                 for item in value:
-                    # Names and constants are most nodes: skip them without a call.
-                    if type(item) not in _LEAVES and isinstance(item, ast.AST):
-                        visit(item)
-            elif type(value) not in _LEAVES and isinstance(value, ast.AST):
-                visit(value)
+                    method = dispatch(type(item))
+                    if method is not None:
+                        method(self, item)
+            else:
+                method = dispatch(type(value))
+                if method is not None:
+                    method(self, value)
 
     def walk(self, body: Iterable[ast.stmt]) -> list[Hit]:
         for stmt in body:
@@ -262,7 +270,7 @@ class Walker(ast.NodeVisitor):
         if ref is None or ref is UNKNOWN:
             ref = self.scope.declared.get(name)
         self.scope.bind(name, ref)
-        if value is not None and self.hits and self.hits[-1].node is value:
+        if ref == _FILE and value is not None and self.hits and self.hits[-1].node is value:
             self._reported.add(name)
         else:
             self._reported.discard(name)
@@ -384,7 +392,7 @@ class Walker(ast.NodeVisitor):
         names = {
             target.id
             for gen in node.generators
-            for target in ast.walk(gen.target)
+            for target in ([gen.target] if type(gen.target) is ast.Name else ast.walk(gen.target))
             if isinstance(target, ast.Name)
         }
         child = self._child(Scope(self.scope, names), on_loop=self.on_loop, coroutine=False)
@@ -540,9 +548,8 @@ def _left_false(call: ast.Call, callee: FuncRef | LiveRef) -> frozenset[str]:
     )
 
 
-#: Node class -> its visitor (``Walker.visit_Call``), or the generic visit.
+#: Node class -> its visitor (``Walker.visit_Call``, else the generic visit); leaves have none.
 _DISPATCH: dict[type, Callable[[Walker, Any], None]] = {
-    kind: getattr(Walker, f"visit_{kind.__name__}")
-    for kind in _kinds(ast.AST)
-    if hasattr(Walker, f"visit_{kind.__name__}")
+    kind: getattr(Walker, f"visit_{kind.__name__}", Walker.generic_visit)
+    for kind in _kinds(ast.AST) - _LEAVES
 }
