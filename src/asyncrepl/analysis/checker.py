@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from asyncrepl.analysis.fixes import call_text, char_col, duration, fix_code
+from asyncrepl.analysis.guards import FalseParams
 from asyncrepl.analysis.rules import RULE_CLASSES
 from asyncrepl.analysis.scope import FuncRef, LiveRef, Scope, Unit, function_scope
 from asyncrepl.analysis.walker import Hit, Walker
@@ -69,10 +70,10 @@ class _Checker:
 
     def __init__(self, labeler: LocationLabeler | None) -> None:
         self.labeler = labeler
-        self._memo: dict[tuple[int, frozenset[str]], list[Hit]] = {}
+        self._memo: dict[tuple[int, FalseParams], list[Hit]] = {}
         self._depth = 0
 
-    def summary(self, func: FuncRef | LiveRef, falsy: frozenset[str]) -> list[Hit]:
+    def summary(self, func: FuncRef | LiveRef, falsy: FalseParams) -> list[Hit]:
         key = (id(func.node) if isinstance(func, FuncRef) else id(func.value), falsy)
         if key in self._memo:
             return self._memo[key]
@@ -87,7 +88,7 @@ class _Checker:
         self._memo[key] = found
         return found
 
-    def _summarise(self, func: FuncRef | LiveRef, falsy: frozenset[str]) -> list[Hit]:
+    def _summarise(self, func: FuncRef | LiveRef, falsy: FalseParams) -> list[Hit]:
         if isinstance(func, LiveRef):
             parsed = self._parse_live(func.value)
             if parsed is None:

@@ -192,8 +192,10 @@ class Scope:
         self.declared: dict[str, Ref] = {}
         #: Parameters with no annotation (what they are used as tells what they are).
         self.untyped: frozenset[str] = frozenset()
-        #: Parameters a call left at a false default (``None``): ``if host:`` is not taken.
+        #: Parameters a call left false (``None``, ``0`` ...): ``if host:`` is not taken.
         self.falsy: frozenset[str] = frozenset()
+        #: Those of them that are ``None``: ``if host is None:`` is taken.
+        self.nones: frozenset[str] = frozenset()
 
     def lookup(self, name: str) -> Ref | None:
         scope: Scope | None = self
@@ -324,12 +326,12 @@ def _is_none(node: ast.expr) -> bool:
     return isinstance(node, ast.Constant) and node.value is None
 
 
-def function_scope(func: FuncRef, falsy: frozenset[str] = frozenset()) -> Scope:
+def function_scope(func: FuncRef, falsy: frozenset[tuple[str, bool]] = frozenset()) -> Scope:
     """The scope of a call of ``func``: its parameters (``self`` bound for a method, an
     annotated parameter as an instance of its annotation) and its other local names.
 
-    :param falsy: parameters the call leaves at a false default (kept only while the body
-        never assigns them).
+    :param falsy: the parameters the call leaves false, each with whether it is ``None``
+        (known only while the body never assigns them).
     """
     node = func.node
     body = node.body if isinstance(node.body, list) else []
@@ -350,7 +352,8 @@ def function_scope(func: FuncRef, falsy: frozenset[str] = frozenset()) -> Scope:
         if kind is not None:
             scope.declared[arg.arg] = kind
     scope.untyped = frozenset(untyped - assigned)
-    scope.falsy = falsy - assigned
+    scope.falsy = frozenset(name for name, _ in falsy) - assigned
+    scope.nones = frozenset(name for name, none in falsy if none) - assigned
     return scope
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from asyncrepl.analysis.fixes import is_nonblocking
+from asyncrepl.analysis.guards import FalseParams, branch_taken, left_false
 from asyncrepl.analysis.library import (
     COROUTINE_FUNCTIONS,
     COROUTINE_METHOD_NAMES,
@@ -98,9 +99,9 @@ class Hit:
     via: Hit | None = None
 
 
-#: Summarises what calling a function would hit, given the parameters the call leaves at a
-#: false default (the checker memoises each summary).
-HelperSummary = Callable[[FuncRef | LiveRef, frozenset[str]], list[Hit]]
+#: Summarises what calling a function would hit, given the parameters the call leaves false
+#: (the checker memoises each summary).
+HelperSummary = Callable[[FuncRef | LiveRef, FalseParams], list[Hit]]
 
 
 class Walker(ast.NodeVisitor):
@@ -343,7 +344,7 @@ class Walker(ast.NodeVisitor):
 
     def visit_If(self, node: ast.If) -> None:
         self.visit(node.test)
-        taken = self._branch_taken(node.test)
+        taken = branch_taken(node.test, self.scope.falsy, self.scope.nones)
         done = done_names(node.test)
         added = done - self._done
         self._done |= added
@@ -352,30 +353,6 @@ class Walker(ast.NodeVisitor):
         self._done -= added
         if taken is not True:
             self.walk(node.orelse)
-
-    def _branch_taken(self, test: ast.expr) -> bool | None:
-        """Whether ``test`` is true, when it asks about a parameter the call left at a false
-        default: ``if host:`` and ``if host is not None:`` are not taken, ``if not host:`` is."""
-        falsy = self.scope.falsy
-        if not falsy:
-            return None
-        if isinstance(test, ast.Name):
-            return False if test.id in falsy else None
-        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-            inner = self._branch_taken(test.operand)
-            return None if inner is None else not inner
-        if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
-            return False if any(self._branch_taken(v) is False for v in test.values) else None
-        if (
-            isinstance(test, ast.Compare)
-            and len(test.ops) == 1
-            and isinstance(test.left, ast.Name)
-            and test.left.id in falsy
-            and isinstance(test.comparators[0], ast.Constant)
-            and test.comparators[0].value is None
-        ):
-            return {ast.Is: None, ast.IsNot: False}.get(type(test.ops[0]))
-        return None
 
     # -- scopes inside expressions -----------------------------------------------------
 
@@ -492,7 +469,7 @@ class Walker(ast.NodeVisitor):
         elif isinstance(callee, FuncRef | LiveRef):
             if isinstance(callee, FuncRef) and callee.is_async:
                 return
-            inner = self.summary(callee, _left_false(node, callee))
+            inner = self.summary(callee, left_false(node, callee))
             if inner:
                 first = inner[0]
                 self.hits.append(replace(first, node=node, unit=self.unit, via=first))
@@ -521,31 +498,6 @@ class Walker(ast.NodeVisitor):
 
     def _hit(self, code: str, what: str, qualname: str, node: ast.expr) -> None:
         self.hits.append(Hit(code, what, qualname, node, self.unit))
-
-
-def _left_false(call: ast.Call, callee: FuncRef | LiveRef) -> frozenset[str]:
-    """The parameters ``call`` leaves false: omitted with a false default (``None``, ``False``,
-    ``0``, ``""``) or given one as a literal."""
-    if not isinstance(callee, FuncRef) or any(isinstance(a, ast.Starred) for a in call.args):
-        return frozenset()
-    if any(k.arg is None for k in call.keywords):
-        return frozenset()
-    node = callee.node
-    args = node.args
-    positional = [*args.posonlyargs, *args.args]
-    skip = 1 if callee.self_ref is not None and not isinstance(node, ast.Lambda) else 0
-    given = dict(zip((a.arg for a in positional[skip:]), call.args, strict=False))
-    given.update((k.arg, k.value) for k in call.keywords if k.arg)
-    defaults = [
-        *zip(positional[len(positional) - len(args.defaults) :], args.defaults, strict=True),
-        *((a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d),
-    ]
-    values = {arg.arg: default for arg, default in defaults} | given
-    return frozenset(
-        name
-        for name, value in values.items()
-        if isinstance(value, ast.Constant) and not value.value
-    )
 
 
 #: Node class -> its visitor (``Walker.visit_Call``, else the generic visit); leaves have none.
