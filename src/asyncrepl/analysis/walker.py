@@ -4,27 +4,24 @@ coroutine bodies, the lambdas and comprehensions they run, and the sync helpers 
 from __future__ import annotations
 
 import ast
-import inspect
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
 from typing import Any
 
-from asyncrepl.analysis.fixes import is_nonblocking
-from asyncrepl.analysis.guards import FalseParams, branch_taken, left_false
-from asyncrepl.analysis.library import (
-    COROUTINE_FUNCTIONS,
-    COROUTINE_METHOD_NAMES,
-    OFFLOAD_FUNCTIONS,
-    OFFLOAD_METHOD_NAMES,
+from asyncrepl.analysis.calls import (
+    FILE,
+    LOCK_TYPES,
+    TASK_STARTERS,
+    CallChecks,
+    HelperSummary,
+    Hit,
 )
-from asyncrepl.analysis.patterns import awaits, big_range, done_names, method_name
-from asyncrepl.analysis.rules import call_rule
+from asyncrepl.analysis.guards import branch_taken
+from asyncrepl.analysis.patterns import awaits, big_range, done_names, statements
 from asyncrepl.analysis.scope import (
     UNKNOWN,
     ClassRef,
     FuncRef,
     InstanceRef,
-    LiveRef,
     Ref,
     Scope,
     Unit,
@@ -32,25 +29,9 @@ from asyncrepl.analysis.scope import (
     element_of,
     function_scope,
     resolve,
-    statements,
 )
 
 __all__ = ["Hit", "Walker"]
-
-_CONSUMERS = frozenset({"sum", "min", "max", "sorted", "list", "set", "tuple", "any", "all"})
-_LOCK_TYPES = frozenset(
-    f"threading.{kind}()"
-    for kind in ("Lock", "RLock", "Semaphore", "BoundedSemaphore", "Condition")
-)
-_CLIENT_SOCKET = "socket.socket()"
-_FILE = "open()"
-#: Socket methods no other common object has: an untyped parameter they are called on is a
-#: socket (unless the call is awaited: then it is an async object's coroutine method).
-_SOCKET_ONLY = frozenset({"recv", "recv_into", "recvfrom", "recvfrom_into", "sendall", "sendto"})
-#: Calls that start a task the loop holds only weakly.
-_TASK_STARTERS = frozenset(
-    {"asyncio.create_task", "asyncio.ensure_future", "asyncio.AbstractEventLoop().create_task"}
-)
 
 
 def _kinds(*bases: type) -> frozenset[type]:
@@ -82,29 +63,7 @@ _EXPRESSIONS = _kinds(ast.expr)
 _BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
 
 
-@dataclass(frozen=True, eq=False)
-class Hit:
-    """One blocking call (or un-awaited coroutine) that runs on the loop.
-
-    :param code: the rule's code; :param what: what the call does, in words.
-    :param qualname: what the call resolved to; :param node: the call or ``with`` item.
-    :param unit: the source it is in; :param via: for a helper's call, the hit inside it.
-    """
-
-    code: str
-    what: str
-    qualname: str
-    node: ast.expr
-    unit: Unit
-    via: Hit | None = None
-
-
-#: Summarises what calling a function would hit, given the parameters the call leaves false
-#: (the checker memoises each summary).
-HelperSummary = Callable[[FuncRef | LiveRef, FalseParams], list[Hit]]
-
-
-class Walker(ast.NodeVisitor):
+class Walker(CallChecks, ast.NodeVisitor):
     """Visits one body. ``on_loop``: calls here run on the event loop; ``coroutine``: the body
     is a coroutine's (a bare coroutine call is a mistake here); ``discover``: also check the
     ``async def`` bodies found inside (only for the checked source itself, not helpers)."""
@@ -271,7 +230,7 @@ class Walker(ast.NodeVisitor):
         if ref is None or ref is UNKNOWN:
             ref = self.scope.declared.get(name)
         self.scope.bind(name, ref)
-        if ref == _FILE and value is not None and self.hits and self.hits[-1].node is value:
+        if ref == FILE and value is not None and self.hits and self.hits[-1].node is value:
             self._reported.add(name)
         else:
             self._reported.discard(name)
@@ -313,7 +272,7 @@ class Walker(ast.NodeVisitor):
             self.visit(item.context_expr)
             entered = resolve(item.context_expr, self.scope)
             is_name = isinstance(item.context_expr, ast.Name | ast.Attribute)
-            if self.on_loop and is_name and isinstance(entered, str) and entered in _LOCK_TYPES:
+            if self.on_loop and is_name and isinstance(entered, str) and entered in LOCK_TYPES:
                 self._hit("AR107", "waits for a thread lock", entered, item.context_expr)
             if item.optional_vars is not None:
                 self._bind_target(item.optional_vars, item.context_expr)
@@ -394,7 +353,7 @@ class Walker(ast.NodeVisitor):
                 self._hit("AR113", "", "", call)
                 self.generic_visit(call)
                 return
-            if resolve(call.func, self.scope) in _TASK_STARTERS:
+            if resolve(call.func, self.scope) in TASK_STARTERS:
                 self.generic_visit(call)
                 self._hit("AR114", "", "", call)
                 return
@@ -403,16 +362,6 @@ class Walker(ast.NodeVisitor):
     def visit_Await(self, node: ast.Await) -> None:
         self._awaited.add(id(node.value))
         self.visit(node.value)
-
-    def _makes_coroutine(self, call: ast.Call) -> bool:
-        callee = resolve(call.func, self.scope)
-        if isinstance(callee, FuncRef):
-            return callee.is_async
-        if isinstance(callee, LiveRef):
-            return inspect.iscoroutinefunction(callee.value)
-        if isinstance(callee, str):
-            return callee in COROUTINE_FUNCTIONS
-        return isinstance(call.func, ast.Attribute) and call.func.attr in COROUTINE_METHOD_NAMES
 
     def visit_Call(self, node: ast.Call) -> None:
         callee = resolve(node.func, self.scope)
@@ -431,73 +380,6 @@ class Walker(ast.NodeVisitor):
         self._note_nonblocking(node)
         if self.on_loop:
             self._check_call(node, callee or self._socket_param(node))
-
-    def _socket_param(self, node: ast.Call) -> Ref | None:
-        """``sock.recv(1024)`` on an untyped parameter: a socket's method."""
-        func = node.func
-        if (
-            isinstance(func, ast.Attribute)
-            and func.attr in _SOCKET_ONLY
-            and isinstance(func.value, ast.Name)
-            and func.value.id in self.scope.untyped
-            and func.value.id not in self.scope.names
-            and id(node) not in self._awaited
-        ):
-            return f"{_CLIENT_SOCKET}.{func.attr}"
-        return None
-
-    def _offloads(self, node: ast.Call, callee: Ref | None) -> bool:
-        if isinstance(callee, str) and callee in OFFLOAD_FUNCTIONS:
-            return True
-        return isinstance(node.func, ast.Attribute) and node.func.attr in OFFLOAD_METHOD_NAMES
-
-    def _note_nonblocking(self, node: ast.Call) -> None:
-        """``sock.setblocking(False)``: that socket's calls return at once from here on."""
-        func = node.func
-        if (
-            isinstance(func, ast.Attribute)
-            and func.attr in ("setblocking", "settimeout")
-            and node.args
-            and isinstance(node.args[0], ast.Constant)
-            and not node.args[0].value
-        ):
-            self._nonblocking.add(ast.dump(func.value))
-
-    def _check_call(self, node: ast.Call, callee: Ref | None) -> None:
-        if isinstance(callee, str):
-            self._check_named_call(node, callee)
-        elif isinstance(callee, FuncRef | LiveRef):
-            if isinstance(callee, FuncRef) and callee.is_async:
-                return
-            inner = self.summary(callee, left_false(node, callee))
-            if inner:
-                first = inner[0]
-                self.hits.append(replace(first, node=node, unit=self.unit, via=first))
-        elif callee is None and method_name(node) == "run_until_complete":
-            self._hit("AR111", "", "asyncio.AbstractEventLoop().run_until_complete", node)
-
-    def _check_named_call(self, node: ast.Call, qualname: str) -> None:
-        found = call_rule(qualname)
-        if found is not None:
-            if is_nonblocking(qualname, node) or self._known_ready(node, qualname):
-                return
-            receiver = node.func.value if isinstance(node.func, ast.Attribute) else None
-            if isinstance(receiver, ast.Name) and receiver.id in self._reported:
-                return  # the call that made it is reported already
-            self._hit(found[0].code, found[1], qualname, node)
-        elif qualname in _CONSUMERS and node.args and big_range(node.args[0]):
-            self._hit("AR112", "is a long computation with no await", qualname, node)
-
-    def _known_ready(self, node: ast.Call, qualname: str) -> bool:
-        receiver = node.func.value if isinstance(node.func, ast.Attribute) else None
-        if receiver is None:
-            return False
-        if qualname.startswith("concurrent.futures.Future()"):
-            return isinstance(receiver, ast.Name) and receiver.id in self._done
-        return qualname.startswith(_CLIENT_SOCKET) and ast.dump(receiver) in self._nonblocking
-
-    def _hit(self, code: str, what: str, qualname: str, node: ast.expr) -> None:
-        self.hits.append(Hit(code, what, qualname, node, self.unit))
 
 
 #: Node class -> its visitor (``Walker.visit_Call``, else the generic visit); leaves have none.
