@@ -75,6 +75,7 @@ class CallChecks:
     _nonblocking: set[str]
     _reported: set[str]
     _awaited: set[int]
+    _would_block: int
 
     def _makes_coroutine(self, call: ast.Call) -> bool:
         callee = resolve(call.func, self.scope)
@@ -148,7 +149,9 @@ class CallChecks:
             return False
         if qualname.startswith("concurrent.futures.Future()"):
             return isinstance(receiver, ast.Name) and receiver.id in self._done
-        return qualname.startswith(_CLIENT_SOCKET) and ast.dump(receiver) in self._nonblocking
+        if not qualname.startswith(_CLIENT_SOCKET):
+            return False
+        return self._would_block > 0 or ast.dump(receiver) in self._nonblocking
 
     def _hit(self, code: str, what: str, qualname: str, node: ast.expr) -> None:
         self.hits.append(Hit(code, what, qualname, node, self.unit))

@@ -14,6 +14,7 @@ __all__ = [
     "awaits",
     "big_range",
     "bound_names",
+    "catches_would_block",
     "done_names",
     "is_name",
     "method_name",
@@ -45,6 +46,21 @@ def awaits(body: list[ast.stmt]) -> bool:
     return any(
         isinstance(n, ast.Await | ast.AsyncFor | ast.AsyncWith) for s in body for n in ast.walk(s)
     )
+
+
+#: Exceptions only a non-blocking socket raises: code that catches them reads one.
+_WOULD_BLOCK = frozenset({"BlockingIOError", "SSLWantReadError", "SSLWantWriteError"})
+
+
+def catches_would_block(handlers: list[ast.ExceptHandler]) -> bool:
+    """``except BlockingIOError:`` (or ``except (BlockingIOError, InterruptedError):``)."""
+    for handler in handlers:
+        kinds = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+        for kind in kinds:
+            name = kind.attr if isinstance(kind, ast.Attribute) else getattr(kind, "id", None)
+            if name in _WOULD_BLOCK:
+                return True
+    return False
 
 
 def done_names(test: ast.expr) -> set[str]:

@@ -16,7 +16,13 @@ from asyncrepl.analysis.calls import (
     Hit,
 )
 from asyncrepl.analysis.guards import branch_taken
-from asyncrepl.analysis.patterns import awaits, big_range, done_names, statements
+from asyncrepl.analysis.patterns import (
+    awaits,
+    big_range,
+    catches_would_block,
+    done_names,
+    statements,
+)
 from asyncrepl.analysis.scope import (
     UNKNOWN,
     ClassRef,
@@ -95,6 +101,8 @@ class Walker(CallChecks, ast.NodeVisitor):
         self._reported: set[str] = set()
         #: Calls written under ``await`` (a coroutine method, whatever the receiver is).
         self._awaited: set[int] = set()
+        #: Inside a ``try`` that catches ``BlockingIOError``: its sockets are non-blocking.
+        self._would_block = 0
 
     # -- bodies ------------------------------------------------------------------------
 
@@ -312,6 +320,20 @@ class Walker(CallChecks, ast.NodeVisitor):
         self._done -= added
         if taken is not True:
             self.walk(node.orelse)
+
+    def visit_Try(self, node: ast.Try | ast.TryStar) -> None:
+        """``try: sock.recv(n) except BlockingIOError:`` reads a non-blocking socket."""
+        if not catches_would_block(node.handlers):
+            self.generic_visit(node)
+            return
+        self._would_block += 1
+        try:
+            self.walk(node.body)
+        finally:
+            self._would_block -= 1
+        self.walk([*node.handlers, *node.orelse, *node.finalbody])  # type: ignore[list-item]
+
+    visit_TryStar = visit_Try
 
     # -- scopes inside expressions -----------------------------------------------------
 
