@@ -123,6 +123,14 @@ def test_each_helper_is_read_once_however_often_it_is_reached() -> None:
     assert finding.code == "AR101" and "`time.sleep(x)` (line 3)" in finding.message
 
 
+def test_a_module_used_without_an_import_is_that_module_in_a_file() -> None:
+    """In a file it can only be the module (a NameError else); in the REPL the live
+    namespace says what a name is, and there it is not bound."""
+    source = "async def f(url):\n    subprocess.run(['ls'])\n    return httpx.get(url)\n"
+    assert [f.code for f in check_source(source, "app.py")] == ["AR104", "AR102"]
+    assert check_source(source, "<cell 1>", {"__name__": "__main__"}) == []
+
+
 def test_findings_come_in_line_order_without_duplicates() -> None:
     source = "import time\nasync def f():\n    time.sleep(1)\nasync def g():\n    time.sleep(2)\n"
     assert [f.line for f in check_source(source)] == [3, 5]
