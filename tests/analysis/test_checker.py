@@ -131,6 +131,22 @@ def test_a_module_used_without_an_import_is_that_module_in_a_file() -> None:
     assert check_source(source, "<cell 1>", {"__name__": "__main__"}) == []
 
 
+def test_the_garbage_collector_is_resumed_after_a_check() -> None:
+    import gc
+
+    check_source("import time\nasync def f():\n    time.sleep(1)\n")
+    assert gc.isenabled()
+    with pytest.raises(SyntaxError):
+        check_source("async def (")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        check_source("import time\nasync def f():\n    time.sleep(1)\n")
+        assert not gc.isenabled()  # off before, off after
+    finally:
+        gc.enable()
+
+
 def test_findings_come_in_line_order_without_duplicates() -> None:
     source = "import time\nasync def f():\n    time.sleep(1)\nasync def g():\n    time.sleep(2)\n"
     assert [f.line for f in check_source(source)] == [3, 5]

@@ -19,7 +19,7 @@ from asyncrepl.analysis.library import (
 )
 from asyncrepl.analysis.patterns import big_range, method_name
 from asyncrepl.analysis.rules import call_rule
-from asyncrepl.analysis.scope import FuncRef, LiveRef, Ref, Scope, Unit, resolve
+from asyncrepl.analysis.scope import FuncRef, LiveRef, Ref, Scope, Unit
 
 __all__ = ["FILE", "LOCK_TYPES", "TASK_STARTERS", "CallChecks", "HelperSummary", "Hit"]
 
@@ -77,8 +77,7 @@ class CallChecks:
     _awaited: set[int]
     _would_block: int
 
-    def _makes_coroutine(self, call: ast.Call) -> bool:
-        callee = resolve(call.func, self.scope)
+    def _makes_coroutine(self, call: ast.Call, callee: Ref | None) -> bool:
         if isinstance(callee, FuncRef):
             return callee.is_async
         if isinstance(callee, LiveRef):

@@ -4,12 +4,14 @@ blocking call found into a :class:`~asyncrepl.records.Finding` with its message 
 from __future__ import annotations
 
 import ast
+import functools
+import gc
 import inspect
 import os
 import textwrap
 import warnings
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, ParamSpec, TypeVar
 
 from asyncrepl.analysis.fixes import call_text, char_col, duration, fix_code
 from asyncrepl.analysis.guards import FalseParams
@@ -25,7 +27,33 @@ __all__ = ["check_source"]
 #: bound only keeps a walk within Python's stack.
 MAX_DEPTH = 24
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
+
+def _collector_paused(func: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run ``func`` with the cyclic garbage collector paused, as ``timeit`` does.
+
+    A check allocates many small objects, and each collection they trigger traverses the
+    whole fresh syntax tree (a node an object): that was a third of the check's time. The
+    check leaves no cycles of its own behind, so pausing loses nothing; the collector is
+    resumed after, unless it was off before.
+    """
+
+    @functools.wraps(func)
+    def paused(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        if not gc.isenabled():
+            return func(*args, **kwargs)
+        gc.disable()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            gc.enable()
+
+    return paused
+
+
+@_collector_paused
 def check_source(
     source: str,
     filename: str = "<cell>",

@@ -30,6 +30,11 @@ def left_false(call: ast.Call, callee: FuncRef | LiveRef) -> FalseParams:
         return frozenset()
     node = callee.node
     args = node.args
+    given_values = [*call.args, *(k.value for k in call.keywords)]
+    if not (args.defaults or any(args.kw_defaults)) and not any(
+        isinstance(value, ast.Constant) for value in given_values
+    ):
+        return frozenset()  # nothing can be false: the common case, answered cheaply
     positional = [*args.posonlyargs, *args.args]
     skip = 1 if callee.self_ref is not None and not isinstance(node, ast.Lambda) else 0
     given = dict(zip((a.arg for a in positional[skip:]), call.args, strict=False))

@@ -179,8 +179,10 @@ class Walker(CallChecks, ast.NodeVisitor):
 
     def _method_self(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> Ref | None:
         cls = self.cls
+        if cls is None:
+            return None
         decorators = {d.id for d in node.decorator_list if isinstance(d, ast.Name)}
-        if cls is None or "staticmethod" in decorators:
+        if "staticmethod" in decorators:
             return None
         return cls if "classmethod" in decorators else InstanceRef(cls)
 
@@ -370,23 +372,27 @@ class Walker(CallChecks, ast.NodeVisitor):
 
     def visit_Expr(self, node: ast.Expr) -> None:
         call = node.value
-        if self.coroutine and isinstance(call, ast.Call):
-            if self._makes_coroutine(call):
-                self._hit("AR113", "", "", call)
-                self.generic_visit(call)
-                return
-            if resolve(call.func, self.scope) in TASK_STARTERS:
-                self.generic_visit(call)
-                self._hit("AR114", "", "", call)
-                return
-        self.visit(call)
+        if not (self.coroutine and isinstance(call, ast.Call)):
+            self.visit(call)
+            return
+        callee = resolve(call.func, self.scope)
+        if self._makes_coroutine(call, callee):
+            self._hit("AR113", "", "", call)
+            self.generic_visit(call)
+        elif isinstance(callee, str) and callee in TASK_STARTERS:
+            self.generic_visit(call)
+            self._hit("AR114", "", "", call)
+        else:
+            self._visit_call(call, callee)
 
     def visit_Await(self, node: ast.Await) -> None:
         self._awaited.add(id(node.value))
         self.visit(node.value)
 
     def visit_Call(self, node: ast.Call) -> None:
-        callee = resolve(node.func, self.scope)
+        self._visit_call(node, resolve(node.func, self.scope))
+
+    def _visit_call(self, node: ast.Call, callee: Ref | None) -> None:
         offload = self._offloads(node, callee)
         for arg in [*node.args, *(k.value for k in node.keywords)]:
             if offload and isinstance(arg, ast.Lambda | ast.GeneratorExp):
