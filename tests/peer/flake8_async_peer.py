@@ -110,7 +110,9 @@ def our_lines(paths: list[Path]) -> dict[str, dict[int, str]]:
     if done.returncode not in (0, 1):
         raise SystemExit(f"asyncrepl check failed ({done.returncode}):\n{done.stderr}")
     found: dict[str, dict[int, str]] = {path.name: {} for path in paths}
-    for row in json.loads(done.stdout):
+    # The rows are the JSON array; anything the CLI prints around it (a summary) is not.
+    rows = json.loads(done.stdout[done.stdout.index("[") : done.stdout.rindex("]") + 1])
+    for row in rows:
         codes = found[Path(row["path"]).name]
         codes[row["line"]] = " ".join(filter(None, [codes.get(row["line"]), row["code"]]))
     return found
