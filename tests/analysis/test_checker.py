@@ -41,6 +41,13 @@ def only(source: str) -> tuple[str, str, str]:
             "await asyncio.sleep(1)",
         ),
         (
+            "asyncio.create_task(work())",
+            "AR114",
+            "`asyncio.create_task(work())` starts a task and drops it: "
+            "it can be garbage-collected mid-flight.",
+            "task = asyncio.create_task(work())",
+        ),
+        (
             "queue.Queue().get(timeout=3)",
             "AR108",
             "`queue.Queue().get(timeout=3)` waits on a thread queue (up to 3 seconds), "
@@ -101,6 +108,45 @@ def test_helpers_are_followed_as_deep_as_the_code_goes() -> None:
     assert [f.line for f in check_source(both)] == [end + 2, end + 4]
 
 
+def test_each_helper_is_read_once_however_often_it_is_reached() -> None:
+    """20 levels, each calling the next twice: a million paths, 20 summaries."""
+    import time
+
+    source = "import time\ndef h20(x=1):\n    time.sleep(x)\n"
+    source += "".join(
+        f"def h{n}(x=1):\n    h{n + 1}(x)\n    h{n + 1}(x)\n" for n in range(19, 0, -1)
+    )
+    source += "async def main():\n    h1(2)\n"
+    start = time.perf_counter()
+    [finding] = check_source(source)
+    assert time.perf_counter() - start < 2
+    assert finding.code == "AR101" and "`time.sleep(x)` (line 3)" in finding.message
+
+
+def test_a_module_used_without_an_import_is_that_module_in_a_file() -> None:
+    """In a file it can only be the module (a NameError else); in the REPL the live
+    namespace says what a name is, and there it is not bound."""
+    source = "async def f(url):\n    subprocess.run(['ls'])\n    return httpx.get(url)\n"
+    assert [f.code for f in check_source(source, "app.py")] == ["AR104", "AR102"]
+    assert check_source(source, "<cell 1>", {"__name__": "__main__"}) == []
+
+
+def test_the_garbage_collector_is_resumed_after_a_check() -> None:
+    import gc
+
+    check_source("import time\nasync def f():\n    time.sleep(1)\n")
+    assert gc.isenabled()
+    with pytest.raises(SyntaxError):
+        check_source("async def (")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        check_source("import time\nasync def f():\n    time.sleep(1)\n")
+        assert not gc.isenabled()  # off before, off after
+    finally:
+        gc.enable()
+
+
 def test_findings_come_in_line_order_without_duplicates() -> None:
     source = "import time\nasync def f():\n    time.sleep(1)\nasync def g():\n    time.sleep(2)\n"
     assert [f.line for f in check_source(source)] == [3, 5]
@@ -108,8 +154,13 @@ def test_findings_come_in_line_order_without_duplicates() -> None:
 
 def test_code_too_deep_to_walk_is_an_incomplete_check_not_a_clean_one() -> None:
     sum_of_many = " + ".join(f"time.sleep({n})" for n in range(900))
+    # Each nesting level costs one frame of the walk: 900 terms are within the stack.
+    assert len(check_source(f"import time\nasync def f():\n    return {sum_of_many}\n")) == 900
+    # A walk that runs out of stack says so: never a partial, "clean" result. 2,000 levels
+    # parse on 3.11-3.13 but are deeper than a walk of Python's stack.
+    deeper = " + ".join(f"time.sleep({n})" for n in range(2000))
     with pytest.raises(IncompleteCheck, match="nested too deeply to analyse"):
-        check_source(f"import time\nasync def f():\n    return {sum_of_many}\n")
+        check_source(f"import time\nasync def f():\n    return {deeper}\n")
     too_deep = " + ".join(f"time.sleep({n})" for n in range(100_000))
     with pytest.raises(SyntaxError, match="too deeply nested"):
         check_source(f"import time\nasync def f():\n    return {too_deep}\n")

@@ -40,6 +40,16 @@ def test_a_task_not_kept_is_explained_as_one_the_loop_may_collect() -> None:
     assert found.code == "    task = asyncio.create_task(work())"
 
 
+def test_every_static_code_is_explained_under_its_own_title() -> None:
+    from asyncrepl.analysis import RULES
+
+    for code, rule in RULES.items():
+        finding = Finding(code, rule.slug, "message", "<cell>", 1, 0, 4, "x()", "")
+        found = explain_finding(finding)
+        assert found.title == f"{code} {rule.slug}: {rule.title}"
+        assert found.why == rule.why and found.fix
+
+
 def test_finding_without_the_analysis_catalogue_still_explains() -> None:
     finding = Finding(
         "AR199",

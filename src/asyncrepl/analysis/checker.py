@@ -4,15 +4,18 @@ blocking call found into a :class:`~asyncrepl.records.Finding` with its message 
 from __future__ import annotations
 
 import ast
+import functools
+import gc
 import inspect
 import os
 import re
 import textwrap
 import warnings
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, ParamSpec, TypeVar
 
 from asyncrepl.analysis.fixes import call_text, char_col, duration, fix_code
+from asyncrepl.analysis.guards import FalseParams
 from asyncrepl.analysis.noqa import unsuppressed
 from asyncrepl.analysis.rules import RULE_CLASSES
 from asyncrepl.analysis.scope import FuncRef, LiveRef, Scope, Unit, function_scope
@@ -54,6 +57,33 @@ def source_lines(source: str) -> tuple[str, ...]:
     return tuple(lines)
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _collector_paused(func: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run ``func`` with the cyclic garbage collector paused, as ``timeit`` does.
+
+    A check allocates many small objects, and each collection they trigger traverses the
+    whole fresh syntax tree (a node an object): that was a third of the check's time. The
+    check leaves no cycles of its own behind, so pausing loses nothing; the collector is
+    resumed after, unless it was off before.
+    """
+
+    @functools.wraps(func)
+    def paused(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        if not gc.isenabled():
+            return func(*args, **kwargs)
+        gc.disable()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            gc.enable()
+
+    return paused
+
+
+@_collector_paused
 def check_source(
     source: str,
     filename: str = "<cell>",
@@ -90,6 +120,9 @@ def check_source(
         findings = _findings(hits, unit.lines)
     except RecursionError:
         raise IncompleteCheck(filename, "nested too deeply to analyse") from None
+    # The module's names refer to its functions, whose scope is the module's: without this
+    # cycle broken, each file's tree would wait for the garbage collector.
+    scope.names.clear()
     return unsuppressed(findings, source)
 
 
@@ -98,10 +131,10 @@ class _Checker:
 
     def __init__(self, labeler: LocationLabeler | None) -> None:
         self.labeler = labeler
-        self._memo: dict[tuple[int, frozenset[str]], list[Hit]] = {}
+        self._memo: dict[tuple[int, FalseParams], list[Hit]] = {}
         self._depth = 0
 
-    def summary(self, func: FuncRef | LiveRef, falsy: frozenset[str]) -> list[Hit]:
+    def summary(self, func: FuncRef | LiveRef, falsy: FalseParams) -> list[Hit]:
         key = (id(func.node) if isinstance(func, FuncRef) else id(func.value), falsy)
         if key in self._memo:
             return self._memo[key]
@@ -116,7 +149,7 @@ class _Checker:
         self._memo[key] = found
         return found
 
-    def _summarise(self, func: FuncRef | LiveRef, falsy: frozenset[str]) -> list[Hit]:
+    def _summarise(self, func: FuncRef | LiveRef, falsy: FalseParams) -> list[Hit]:
         if isinstance(func, LiveRef):
             parsed = self._parse_live(func.value)
             if parsed is None:

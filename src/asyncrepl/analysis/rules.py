@@ -371,10 +371,9 @@ class UnawaitedCoroutine(Rule):
     fix = "await fetch(url)  # or: task = asyncio.create_task(fetch(url))"
     fix_style = "await"
     calls: ClassVar[Mapping[str, str]] = {}
-    messages: ClassVar[Mapping[str, str]] = {
-        "call": "`{call}` makes a coroutine, but nothing awaits it, so it never runs.",
-        "helper": "`{call}` makes a coroutine, but nothing awaits it, so it never runs.",
-    }
+    messages: ClassVar[Mapping[str, str]] = dict.fromkeys(
+        ("call", "helper"), "`{call}` makes a coroutine, but nothing awaits it, so it never runs."
+    )
 
 
 @rule
@@ -389,10 +388,10 @@ class TaskNotKept(Rule):
     fix = "task = asyncio.create_task(work())  # keep it and await it, or use a TaskGroup"
     fix_style = "keep"
     calls: ClassVar[Mapping[str, str]] = {}
-    messages: ClassVar[Mapping[str, str]] = {
-        "call": "`{call}` starts a task and drops it: it can be garbage-collected mid-flight.",
-        "helper": "`{call}` starts a task and drops it: it can be garbage-collected mid-flight.",
-    }
+    messages: ClassVar[Mapping[str, str]] = dict.fromkeys(
+        ("call", "helper"),
+        "`{call}` starts a task and drops it: it can be garbage-collected mid-flight.",
+    )
 
 
 #: Methods of objects with an ``"().*"`` entry that never wait (they answer from memory).

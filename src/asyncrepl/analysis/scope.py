@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 import builtins
 import inspect
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +18,7 @@ from asyncrepl.analysis.library import (
     RETURNS,
     live_name,
 )
+from asyncrepl.analysis.patterns import all_args, bound_names, statements
 from asyncrepl.analysis.rules import RULE_CLASSES
 
 __all__ = [
@@ -32,13 +33,11 @@ __all__ = [
     "Unit",
     "annotated",
     "attribute",
-    "bound_names",
     "element_of",
     "function_scope",
     "instance_of",
     "live_ref",
     "resolve",
-    "statements",
 ]
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
@@ -192,8 +191,10 @@ class Scope:
         self.declared: dict[str, Ref] = {}
         #: Parameters with no annotation (what they are used as tells what they are).
         self.untyped: frozenset[str] = frozenset()
-        #: Parameters a call left at a false default (``None``): ``if host:`` is not taken.
+        #: Parameters a call left false (``None``, ``0`` ...): ``if host:`` is not taken.
         self.falsy: frozenset[str] = frozenset()
+        #: Those of them that are ``None``: ``if host is None:`` is taken.
+        self.nones: frozenset[str] = frozenset()
 
     def lookup(self, name: str) -> Ref | None:
         scope: Scope | None = self
@@ -324,17 +325,17 @@ def _is_none(node: ast.expr) -> bool:
     return isinstance(node, ast.Constant) and node.value is None
 
 
-def function_scope(func: FuncRef, falsy: frozenset[str] = frozenset()) -> Scope:
+def function_scope(func: FuncRef, falsy: frozenset[tuple[str, bool]] = frozenset()) -> Scope:
     """The scope of a call of ``func``: its parameters (``self`` bound for a method, an
     annotated parameter as an instance of its annotation) and its other local names.
 
-    :param falsy: parameters the call leaves at a false default (kept only while the body
-        never assigns them).
+    :param falsy: the parameters the call leaves false, each with whether it is ``None``
+        (known only while the body never assigns them).
     """
     node = func.node
     body = node.body if isinstance(node.body, list) else []
     assigned = bound_names(body)
-    scope = Scope(func.scope, assigned | {arg.arg for arg in _all_args(node.args)})
+    scope = Scope(func.scope, assigned | {arg.arg for arg in all_args(node.args)})
     params = [*node.args.posonlyargs, *node.args.args]
     if func.self_ref is not None and params and not isinstance(node, ast.Lambda):
         scope.bind(params[0].arg, func.self_ref)
@@ -350,71 +351,6 @@ def function_scope(func: FuncRef, falsy: frozenset[str] = frozenset()) -> Scope:
         if kind is not None:
             scope.declared[arg.arg] = kind
     scope.untyped = frozenset(untyped - assigned)
-    scope.falsy = falsy - assigned
+    scope.falsy = frozenset(name for name, _ in falsy) - assigned
+    scope.nones = frozenset(name for name, none in falsy if none) - assigned
     return scope
-
-
-def bound_names(body: list[ast.stmt], args: ast.arguments | None = None) -> set[str]:
-    """Every name a function body binds (not counting nested functions' own names).
-
-    Only statements and their targets are visited, not every expression: this runs for each
-    function and must stay cheap (walrus targets are not counted).
-
-    :param body: the function's statements.
-    :param args: its parameters.
-    """
-    names: set[str] = set()
-    if args is not None:
-        names.update(arg.arg for arg in _all_args(args))
-    for stmt in statements(body, nested=False):
-        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            names.add(stmt.name)
-        elif isinstance(stmt, ast.Import | ast.ImportFrom):
-            names.update((a.asname or a.name).split(".")[0] for a in stmt.names)
-        names.update(handler.name for handler in getattr(stmt, "handlers", ()) if handler.name)
-        for target in _targets(stmt):
-            if isinstance(target, ast.Name):
-                names.add(target.id)
-            else:
-                names.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
-    return names
-
-
-def statements(body: list[ast.stmt], *, nested: bool) -> Iterator[ast.stmt]:
-    """Every statement in ``body`` and in the blocks under it, without entering expressions
-    (a fraction of the nodes ``ast.walk`` visits).
-
-    :param nested: also the statements of the functions and classes defined there.
-    """
-    stack: list[ast.stmt] = list(body)
-    while stack:
-        stmt = stack.pop()
-        yield stmt
-        if not nested and isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            continue
-        for part in ("body", "orelse", "finalbody"):
-            stack.extend(getattr(stmt, part, ()))
-        for handler in getattr(stmt, "handlers", ()):
-            stack.extend(handler.body)
-        for case in getattr(stmt, "cases", ()):
-            stack.extend(case.body)
-
-
-def _targets(stmt: ast.stmt) -> list[ast.expr]:
-    if isinstance(stmt, ast.Assign):
-        return stmt.targets
-    if isinstance(stmt, ast.AugAssign | ast.AnnAssign | ast.For | ast.AsyncFor):
-        return [stmt.target]
-    if isinstance(stmt, ast.With | ast.AsyncWith):
-        return [item.optional_vars for item in stmt.items if item.optional_vars is not None]
-    return []
-
-
-def _all_args(args: ast.arguments) -> Iterator[ast.arg]:
-    yield from args.posonlyargs
-    yield from args.args
-    yield from args.kwonlyargs
-    if args.vararg:
-        yield args.vararg
-    if args.kwarg:
-        yield args.kwarg

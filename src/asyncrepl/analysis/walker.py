@@ -4,26 +4,30 @@ coroutine bodies, the lambdas and comprehensions they run, and the sync helpers 
 from __future__ import annotations
 
 import ast
-import inspect
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
 from typing import Any
 
-from asyncrepl.analysis.fixes import is_nonblocking
-from asyncrepl.analysis.library import (
-    COROUTINE_FUNCTIONS,
-    COROUTINE_METHOD_NAMES,
-    OFFLOAD_FUNCTIONS,
-    OFFLOAD_METHOD_NAMES,
+from asyncrepl.analysis.calls import (
+    FILE,
+    LOCK_TYPES,
+    TASK_STARTERS,
+    CallChecks,
+    HelperSummary,
+    Hit,
 )
-from asyncrepl.analysis.patterns import awaits, big_range, done_names, method_name
-from asyncrepl.analysis.rules import call_rule
+from asyncrepl.analysis.guards import branch_taken
+from asyncrepl.analysis.patterns import (
+    awaits,
+    big_range,
+    catches_would_block,
+    done_names,
+    statements,
+)
 from asyncrepl.analysis.scope import (
     UNKNOWN,
     ClassRef,
     FuncRef,
     InstanceRef,
-    LiveRef,
     Ref,
     Scope,
     Unit,
@@ -31,24 +35,9 @@ from asyncrepl.analysis.scope import (
     element_of,
     function_scope,
     resolve,
-    statements,
 )
 
 __all__ = ["Hit", "Walker"]
-
-_CONSUMERS = frozenset({"sum", "min", "max", "sorted", "list", "set", "tuple", "any", "all"})
-_LOCK_TYPES = frozenset(
-    f"threading.{kind}()"
-    for kind in ("Lock", "RLock", "Semaphore", "BoundedSemaphore", "Condition")
-)
-_CLIENT_SOCKET = "socket.socket()"
-#: Socket methods no other common object has: an untyped parameter they are called on is a
-#: socket (unless the call is awaited: then it is an async object's coroutine method).
-_SOCKET_ONLY = frozenset({"recv", "recv_into", "recvfrom", "recvfrom_into", "sendall", "sendto"})
-#: Calls that start a task the loop holds only weakly.
-_TASK_STARTERS = frozenset(
-    {"asyncio.create_task", "asyncio.ensure_future", "asyncio.AbstractEventLoop().create_task"}
-)
 
 
 def _kinds(*bases: type) -> frozenset[type]:
@@ -80,29 +69,7 @@ _EXPRESSIONS = _kinds(ast.expr)
 _BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
 
 
-@dataclass(frozen=True, eq=False)
-class Hit:
-    """One blocking call (or un-awaited coroutine) that runs on the loop.
-
-    :param code: the rule's code; :param what: what the call does, in words.
-    :param qualname: what the call resolved to; :param node: the call or ``with`` item.
-    :param unit: the source it is in; :param via: for a helper's call, the hit inside it.
-    """
-
-    code: str
-    what: str
-    qualname: str
-    node: ast.expr
-    unit: Unit
-    via: Hit | None = None
-
-
-#: Summarises what calling a function would hit, given the parameters the call leaves at a
-#: false default (the checker memoises each summary).
-HelperSummary = Callable[[FuncRef | LiveRef, frozenset[str]], list[Hit]]
-
-
-class Walker(ast.NodeVisitor):
+class Walker(CallChecks, ast.NodeVisitor):
     """Visits one body. ``on_loop``: calls here run on the event loop; ``coroutine``: the body
     is a coroutine's (a bare coroutine call is a mistake here); ``discover``: also check the
     ``async def`` bodies found inside (only for the checked source itself, not helpers)."""
@@ -128,11 +95,14 @@ class Walker(ast.NodeVisitor):
         self.cls: ClassRef | None = None
         self._done: set[str] = set()
         self._nonblocking: set[str] = set()
-        #: Names bound to what a reported call returned (``f = open(p)``): one problem, one
-        #: finding, so ``f.read()`` is not reported again.
+        #: Names bound to a file whose opening is reported (``f = open(p)``): one problem,
+        #: one finding, so ``f.read()`` is not reported again. (A socket's connect and its
+        #: recv are two waits, each reported.)
         self._reported: set[str] = set()
         #: Calls written under ``await`` (a coroutine method, whatever the receiver is).
         self._awaited: set[int] = set()
+        #: Inside a ``try`` that catches ``BlockingIOError``: its sockets are non-blocking.
+        self._would_block = 0
 
     # -- bodies ------------------------------------------------------------------------
 
@@ -140,22 +110,28 @@ class Walker(ast.NodeVisitor):
         """Off the loop only statements matter (they bind names and hold the async defs):
         skipping expressions there keeps a module with huge literals fast."""
         kind = type(node)
-        if kind in _LEAVES or (kind in _EXPRESSIONS and not self.on_loop):
+        if kind in _EXPRESSIONS and not self.on_loop:
             return
-        _DISPATCH.get(kind, Walker.generic_visit)(self, node)
+        method = _DISPATCH.get(kind)
+        if method is not None:
+            method(self, node)
 
     def generic_visit(self, node: ast.AST) -> None:
         """The children (on the loop), or only the blocks of statements (off it)."""
-        visit = self.visit
+        # The hottest loop of the check: one dict lookup a child finds its visitor, and
+        # names, constants and non-nodes (absent from _DISPATCH) cost no call at all.
+        dispatch = _DISPATCH.get
         for field in node._fields if self.on_loop else _BLOCKS:
             value = getattr(node, field, None)
             if type(value) is list:
                 for item in value:
-                    # Names and constants are most nodes: skip them without a call.
-                    if type(item) not in _LEAVES and isinstance(item, ast.AST):
-                        visit(item)
-            elif type(value) not in _LEAVES and isinstance(value, ast.AST):
-                visit(value)
+                    method = dispatch(type(item))
+                    if method is not None:
+                        method(self, item)
+            else:
+                method = dispatch(type(value))
+                if method is not None:
+                    method(self, value)
 
     def walk(self, body: Iterable[ast.stmt]) -> list[Hit]:
         for stmt in body:
@@ -203,8 +179,10 @@ class Walker(ast.NodeVisitor):
 
     def _method_self(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> Ref | None:
         cls = self.cls
+        if cls is None:
+            return None
         decorators = {d.id for d in node.decorator_list if isinstance(d, ast.Name)}
-        if cls is None or "staticmethod" in decorators:
+        if "staticmethod" in decorators:
             return None
         return cls if "classmethod" in decorators else InstanceRef(cls)
 
@@ -262,7 +240,7 @@ class Walker(ast.NodeVisitor):
         if ref is None or ref is UNKNOWN:
             ref = self.scope.declared.get(name)
         self.scope.bind(name, ref)
-        if value is not None and self.hits and self.hits[-1].node is value:
+        if ref == FILE and value is not None and self.hits and self.hits[-1].node is value:
             self._reported.add(name)
         else:
             self._reported.discard(name)
@@ -304,7 +282,7 @@ class Walker(ast.NodeVisitor):
             self.visit(item.context_expr)
             entered = resolve(item.context_expr, self.scope)
             is_name = isinstance(item.context_expr, ast.Name | ast.Attribute)
-            if self.on_loop and is_name and isinstance(entered, str) and entered in _LOCK_TYPES:
+            if self.on_loop and is_name and isinstance(entered, str) and entered in LOCK_TYPES:
                 self._hit("AR107", "waits for a thread lock", entered, item.context_expr)
             if item.optional_vars is not None:
                 self._bind_target(item.optional_vars, item.context_expr)
@@ -335,7 +313,7 @@ class Walker(ast.NodeVisitor):
 
     def visit_If(self, node: ast.If) -> None:
         self.visit(node.test)
-        taken = self._branch_taken(node.test)
+        taken = branch_taken(node.test, self.scope.falsy, self.scope.nones)
         done = done_names(node.test)
         added = done - self._done
         self._done |= added
@@ -345,29 +323,19 @@ class Walker(ast.NodeVisitor):
         if taken is not True:
             self.walk(node.orelse)
 
-    def _branch_taken(self, test: ast.expr) -> bool | None:
-        """Whether ``test`` is true, when it asks about a parameter the call left at a false
-        default: ``if host:`` and ``if host is not None:`` are not taken, ``if not host:`` is."""
-        falsy = self.scope.falsy
-        if not falsy:
-            return None
-        if isinstance(test, ast.Name):
-            return False if test.id in falsy else None
-        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-            inner = self._branch_taken(test.operand)
-            return None if inner is None else not inner
-        if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
-            return False if any(self._branch_taken(v) is False for v in test.values) else None
-        if (
-            isinstance(test, ast.Compare)
-            and len(test.ops) == 1
-            and isinstance(test.left, ast.Name)
-            and test.left.id in falsy
-            and isinstance(test.comparators[0], ast.Constant)
-            and test.comparators[0].value is None
-        ):
-            return {ast.Is: None, ast.IsNot: False}.get(type(test.ops[0]))
-        return None
+    def visit_Try(self, node: ast.Try | ast.TryStar) -> None:
+        """``try: sock.recv(n) except BlockingIOError:`` reads a non-blocking socket."""
+        if not catches_would_block(node.handlers):
+            self.generic_visit(node)
+            return
+        self._would_block += 1
+        try:
+            self.walk(node.body)
+        finally:
+            self._would_block -= 1
+        self.walk([*node.handlers, *node.orelse, *node.finalbody])  # type: ignore[list-item]
+
+    visit_TryStar = visit_Try
 
     # -- scopes inside expressions -----------------------------------------------------
 
@@ -384,7 +352,7 @@ class Walker(ast.NodeVisitor):
         names = {
             target.id
             for gen in node.generators
-            for target in ast.walk(gen.target)
+            for target in ([gen.target] if type(gen.target) is ast.Name else ast.walk(gen.target))
             if isinstance(target, ast.Name)
         }
         child = self._child(Scope(self.scope, names), on_loop=self.on_loop, coroutine=False)
@@ -404,33 +372,27 @@ class Walker(ast.NodeVisitor):
 
     def visit_Expr(self, node: ast.Expr) -> None:
         call = node.value
-        if self.coroutine and isinstance(call, ast.Call):
-            if self._makes_coroutine(call):
-                self._hit("AR113", "", "", call)
-                self.generic_visit(call)
-                return
-            if resolve(call.func, self.scope) in _TASK_STARTERS:
-                self.generic_visit(call)
-                self._hit("AR114", "", "", call)
-                return
-        self.visit(call)
+        if not (self.coroutine and isinstance(call, ast.Call)):
+            self.visit(call)
+            return
+        callee = resolve(call.func, self.scope)
+        if self._makes_coroutine(call, callee):
+            self._hit("AR113", "", "", call)
+            self.generic_visit(call)
+        elif isinstance(callee, str) and callee in TASK_STARTERS:
+            self.generic_visit(call)
+            self._hit("AR114", "", "", call)
+        else:
+            self._visit_call(call, callee)
 
     def visit_Await(self, node: ast.Await) -> None:
         self._awaited.add(id(node.value))
         self.visit(node.value)
 
-    def _makes_coroutine(self, call: ast.Call) -> bool:
-        callee = resolve(call.func, self.scope)
-        if isinstance(callee, FuncRef):
-            return callee.is_async
-        if isinstance(callee, LiveRef):
-            return inspect.iscoroutinefunction(callee.value)
-        if isinstance(callee, str):
-            return callee in COROUTINE_FUNCTIONS
-        return isinstance(call.func, ast.Attribute) and call.func.attr in COROUTINE_METHOD_NAMES
-
     def visit_Call(self, node: ast.Call) -> None:
-        callee = resolve(node.func, self.scope)
+        self._visit_call(node, resolve(node.func, self.scope))
+
+    def _visit_call(self, node: ast.Call, callee: Ref | None) -> None:
         offload = self._offloads(node, callee)
         for arg in [*node.args, *(k.value for k in node.keywords)]:
             if offload and isinstance(arg, ast.Lambda | ast.GeneratorExp):
@@ -447,102 +409,9 @@ class Walker(ast.NodeVisitor):
         if self.on_loop:
             self._check_call(node, callee or self._socket_param(node))
 
-    def _socket_param(self, node: ast.Call) -> Ref | None:
-        """``sock.recv(1024)`` on an untyped parameter: a socket's method."""
-        func = node.func
-        if (
-            isinstance(func, ast.Attribute)
-            and func.attr in _SOCKET_ONLY
-            and isinstance(func.value, ast.Name)
-            and func.value.id in self.scope.untyped
-            and func.value.id not in self.scope.names
-            and id(node) not in self._awaited
-        ):
-            return f"{_CLIENT_SOCKET}.{func.attr}"
-        return None
 
-    def _offloads(self, node: ast.Call, callee: Ref | None) -> bool:
-        if isinstance(callee, str) and callee in OFFLOAD_FUNCTIONS:
-            return True
-        return isinstance(node.func, ast.Attribute) and node.func.attr in OFFLOAD_METHOD_NAMES
-
-    def _note_nonblocking(self, node: ast.Call) -> None:
-        """``sock.setblocking(False)``: that socket's calls return at once from here on."""
-        func = node.func
-        if (
-            isinstance(func, ast.Attribute)
-            and func.attr in ("setblocking", "settimeout")
-            and node.args
-            and isinstance(node.args[0], ast.Constant)
-            and not node.args[0].value
-        ):
-            self._nonblocking.add(ast.dump(func.value))
-
-    def _check_call(self, node: ast.Call, callee: Ref | None) -> None:
-        if isinstance(callee, str):
-            self._check_named_call(node, callee)
-        elif isinstance(callee, FuncRef | LiveRef):
-            if isinstance(callee, FuncRef) and callee.is_async:
-                return
-            inner = self.summary(callee, _left_false(node, callee))
-            if inner:
-                first = inner[0]
-                self.hits.append(replace(first, node=node, unit=self.unit, via=first))
-        elif callee is None and method_name(node) == "run_until_complete":
-            self._hit("AR111", "", "asyncio.AbstractEventLoop().run_until_complete", node)
-
-    def _check_named_call(self, node: ast.Call, qualname: str) -> None:
-        found = call_rule(qualname)
-        if found is not None:
-            if is_nonblocking(qualname, node) or self._known_ready(node, qualname):
-                return
-            receiver = node.func.value if isinstance(node.func, ast.Attribute) else None
-            if isinstance(receiver, ast.Name) and receiver.id in self._reported:
-                return  # the call that made it is reported already
-            self._hit(found[0].code, found[1], qualname, node)
-        elif qualname in _CONSUMERS and node.args and big_range(node.args[0]):
-            self._hit("AR112", "is a long computation with no await", qualname, node)
-
-    def _known_ready(self, node: ast.Call, qualname: str) -> bool:
-        receiver = node.func.value if isinstance(node.func, ast.Attribute) else None
-        if receiver is None:
-            return False
-        if qualname.startswith("concurrent.futures.Future()"):
-            return isinstance(receiver, ast.Name) and receiver.id in self._done
-        return qualname.startswith(_CLIENT_SOCKET) and ast.dump(receiver) in self._nonblocking
-
-    def _hit(self, code: str, what: str, qualname: str, node: ast.expr) -> None:
-        self.hits.append(Hit(code, what, qualname, node, self.unit))
-
-
-def _left_false(call: ast.Call, callee: FuncRef | LiveRef) -> frozenset[str]:
-    """The parameters ``call`` leaves false: omitted with a false default (``None``, ``False``,
-    ``0``, ``""``) or given one as a literal."""
-    if not isinstance(callee, FuncRef) or any(isinstance(a, ast.Starred) for a in call.args):
-        return frozenset()
-    if any(k.arg is None for k in call.keywords):
-        return frozenset()
-    node = callee.node
-    args = node.args
-    positional = [*args.posonlyargs, *args.args]
-    skip = 1 if callee.self_ref is not None and not isinstance(node, ast.Lambda) else 0
-    given = dict(zip((a.arg for a in positional[skip:]), call.args, strict=False))
-    given.update((k.arg, k.value) for k in call.keywords if k.arg)
-    defaults = [
-        *zip(positional[len(positional) - len(args.defaults) :], args.defaults, strict=True),
-        *((a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d),
-    ]
-    values = {arg.arg: default for arg, default in defaults} | given
-    return frozenset(
-        name
-        for name, value in values.items()
-        if isinstance(value, ast.Constant) and not value.value
-    )
-
-
-#: Node class -> its visitor (``Walker.visit_Call``), or the generic visit.
+#: Node class -> its visitor (``Walker.visit_Call``, else the generic visit); leaves have none.
 _DISPATCH: dict[type, Callable[[Walker, Any], None]] = {
-    kind: getattr(Walker, f"visit_{kind.__name__}")
-    for kind in _kinds(ast.AST)
-    if hasattr(Walker, f"visit_{kind.__name__}")
+    kind: getattr(Walker, f"visit_{kind.__name__}", Walker.generic_visit)
+    for kind in _kinds(ast.AST) - _LEAVES
 }

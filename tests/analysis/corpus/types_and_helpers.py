@@ -168,3 +168,17 @@ async def clean_guard_offloaded(host):
 
 def make_pool():
     return urllib3.PoolManager()
+
+
+async def clean_nonblocking_socket(sock):
+    try:
+        return sock.recv(1024)
+    except (BlockingIOError, InterruptedError):
+        return b""
+
+
+async def clean_nonblocking_known_socket(sock: socket.socket, data):
+    try:
+        sock.sendall(data)
+    except BlockingIOError:
+        pass
