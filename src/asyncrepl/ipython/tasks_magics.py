@@ -63,9 +63,12 @@ class TaskBoard:
             return ipython_loop()
 
     def snapshot(self) -> tuple[dict[int, AnyTask], list[TaskInfo]]:
-        """The live tasks by id, and their snapshots."""
+        """The live tasks by id, and the snapshots of the user's (:attr:`TaskInfo.by_user`;
+        without a recorder nobody knows who made a task, so all of them)."""
         loop, recorder = self.loop(), self.session.recorder
         infos = snapshot_tasks(loop, recorder=recorder, labeler=self.session.labeler, ids=self.ids)
+        if recorder is not None:
+            infos = [info for info in infos if info.by_user]
         ident = recorder.task_id if recorder is not None else self.ids.id_of
         return {ident(task): task for task in asyncio.all_tasks(loop)}, infos
 
@@ -75,12 +78,12 @@ class TaskBoard:
 
     def _all_finished(self) -> list[TaskInfo]:
         recorder = self.session.recorder
-        return [] if recorder is None else list(recorder.finished())
+        return [] if recorder is None else [i for i in recorder.finished() if i.by_user]
 
     def finished(self) -> list[TaskInfo]:
         """Recently finished tasks that the user's code made, oldest first: not the cells'
         own, nor the REPL's (the prompt's tasks). None without a recorder."""
-        return [i for i in self._all_finished() if i.created_at is not None and not i.is_cell]
+        return [i for i in self._all_finished() if not i.is_cell]
 
     def answer(
         self, task: str | None, finished: bool, tree: bool, cancel: str | None, *, width: int

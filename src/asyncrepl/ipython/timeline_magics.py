@@ -72,16 +72,12 @@ def select_timeline(session: Session, request: TimelineRequest) -> tuple[Timelin
     if sum((request.cell is not None, request.last is not None, request.everything)) > 1:
         raise ScopeError("Pick one of `--cell N`, `--last SECONDS` and `--all`.")
     start, end, scope = _window(session, request)
-    timeline: Timeline = recorder.timeline(start, end)
+    # The REPL's own tasks (the prompt, a kernel's machinery) are left out before anything
+    # else, so that neither the chart nor a `--task` suggestion names them.
+    timeline: Timeline = recorder.timeline(start, end).by_user()
     if request.tasks:
         timeline = timeline.only(_task_ids(timeline, request.tasks, scope))
         scope += f", task{'s' * (len(request.tasks) > 1)} {', '.join(request.tasks)}"
-    else:
-        # The REPL's own tasks (the prompt, a kernel's machinery) were not created by any
-        # user code: leave them out, so the chart shows the cells and what they started.
-        shown = [t.id for t in timeline.tasks if t.is_cell or t.created_at is not None]
-        if len(shown) < len(timeline.tasks):
-            timeline = timeline.only(shown)
     changes: dict[str, Any] = {}
     if request.threshold is not None:
         changes["threshold"] = request.threshold
@@ -149,7 +145,9 @@ def _task_ids(timeline: Timeline, wanted: Sequence[str], scope: str) -> list[int
             if name in (t.name, t.coro, task_label(t), str(t.id), f"#{t.id}")
         ]
         if not found:
-            names = sorted({t.name for t in timeline.tasks} | {t.coro for t in timeline.tasks})
+            # A cell's coroutine is the shell's (run_cell_async): the cell goes by its name.
+            coros = {t.coro for t in timeline.tasks if not t.is_cell}
+            names = sorted({t.name for t in timeline.tasks} | coros)
             close = difflib.get_close_matches(name, names, n=3)
             hint = (
                 f"did you mean {', '.join(f'`{c}`' for c in close)}?"
