@@ -12,10 +12,11 @@ from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.core.magic_arguments import argument, magic_arguments
 from traitlets import Float, Int
 
 from asyncrepl.instrument.snapshot import TaskIds, snapshot_tasks
+from asyncrepl.ipython.arguments import parse_line
 from asyncrepl.ipython.output import show
 from asyncrepl.ipython.state import session_of
 from asyncrepl.records import TaskInfo
@@ -29,7 +30,6 @@ AnyTask = asyncio.Task[Any]
 # IPython's argument helpers are untyped: typed names keep mypy strict for the rest.
 _ARGS: Callable[[], Callable[[Any], Any]] = magic_arguments
 _ARG: Callable[..., Callable[[Any], Any]] = argument
-_PARSE: Callable[[Any, str], Any] = parse_argstring
 
 
 @dataclass
@@ -241,7 +241,7 @@ class TasksMagics(Magics):
         its next ``await``, where it gets ``CancelledError``. Quote a name with spaces:
         ``%tasks "my task"``.
         """
-        args = _PARSE(self.tasks, line)
+        args = parse_line(self.tasks, line)
         self.board.limit, self.board.cancel_wait = self.limit, self.cancel_wait
         width = shutil.get_terminal_size().columns
         try:

@@ -13,8 +13,9 @@ from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.core.magic_arguments import argument, magic_arguments
 
+from asyncrepl.ipython.arguments import parse_line
 from asyncrepl.ipython.output import show
 from asyncrepl.ipython.state import session_of, settings_of
 from asyncrepl.records import Timeline
@@ -28,7 +29,6 @@ __all__ = ["ScopeError", "TimelineMagics", "TimelineRequest", "select_timeline"]
 # IPython's argument helpers are untyped: typed names keep mypy strict for the rest.
 _ARGS: Callable[[], Callable[[Any], Any]] = magic_arguments
 _ARG: Callable[..., Callable[[Any], Any]] = argument
-_PARSE: Callable[[Any, str], Any] = parse_argstring
 
 NO_RECORDER = (
     "%timeline has nothing to show: the loop recorder is off. If you turned it off, turn it on "
@@ -191,7 +191,7 @@ class TimelineMagics(Magics):
         ``--export trace.json`` opens in https://ui.perfetto.dev or chrome://tracing;
         ``.svg`` and ``.html`` are pictures of the chart.
         """
-        args = _PARSE(self.timeline, line)
+        args = parse_line(self.timeline, line)
         names = tuple(n.strip() for spec in args.task or () for n in spec.split(",") if n.strip())
         request = TimelineRequest(args.cell, args.last, args.all, names, self._threshold())
         try:
