@@ -72,7 +72,7 @@ def html_table(
     top = f"<caption>{fragments_to_html(caption)}</caption>" if caption else ""
     bottom = f"<p>{fragments_to_html(footer)}</p>" if footer else ""
     table = f'<table class="ar-table">{top}<thead><tr>{head}</tr></thead><tbody>{body}</tbody>'
-    return f"<div><style>{CSS}</style>{table}</table>{bottom}</div>"
+    return f'<div class="ar-scroll"><style>{CSS}</style>{table}</table>{bottom}</div>'
 
 
 def html_block(fragments: StyleAndTextTuples) -> str:
