@@ -3,11 +3,16 @@ run a cell and collect what it showed, read what the kernel sends while no cell 
 
 from __future__ import annotations
 
+import json
+import os
 import queue
+import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 __all__ = ["Cell", "execute", "running_kernel", "wait_for_output"]
@@ -49,17 +54,43 @@ class Cell:
 
 
 @contextmanager
-def running_kernel() -> Iterator[Any]:
-    """A fresh python3 kernel; yields its client."""
+def running_kernel(kernel: str = "python3") -> Iterator[Any]:
+    """A fresh kernel; yields its client.
+
+    :param kernel: ``"python3"`` (ipykernel as installed), or ``"tasks"``: ipykernel running
+        every cell as a task of its own (:mod:`tests.ipython.task_kernel`).
+    """
     from jupyter_client.manager import start_new_kernel
 
-    manager, client = start_new_kernel(kernel_name="python3", startup_timeout=60)
+    if kernel == "tasks":
+        _declare_task_kernel()
+    manager, client = start_new_kernel(kernel_name=kernel, startup_timeout=60)
     client.manager = manager  # for interrupt_kernel
     try:
         yield client
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=True)
+
+
+def _declare_task_kernel() -> None:
+    """A kernel spec for :mod:`tests.ipython.task_kernel`, in a folder of ``JUPYTER_PATH``.
+    The kernel's module is copied into a ``site-packages`` folder, as an installed kernel
+    would be: its own code is then not the user's."""
+    folder = Path(tempfile.gettempdir()) / f"asyncrepl-kernels-{os.getpid()}"
+    packages = folder / "site-packages"
+    packages.mkdir(parents=True, exist_ok=True)
+    module = Path(__file__).with_name("task_kernel.py")
+    (packages / "asyncrepl_task_kernel.py").write_text(module.read_text())
+    spec = folder / "kernels" / "tasks"
+    spec.mkdir(parents=True, exist_ok=True)
+    argv = [sys.executable, "-m", "asyncrepl_task_kernel", "-f", "{connection_file}"]
+    declared = {"argv": argv, "display_name": "tasks", "language": "python"}
+    declared["env"] = {"PYTHONPATH": str(packages)}
+    (spec / "kernel.json").write_text(json.dumps(declared))
+    paths = os.environ.get("JUPYTER_PATH", "")
+    if str(folder) not in paths.split(os.pathsep):
+        os.environ["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(folder), paths) if p)
 
 
 def execute(client: Any, code: str, timeout: float = 20) -> Cell:

@@ -21,7 +21,14 @@ pytestmark = pytest.mark.jupyter
 
 #: Names of ipykernel's own tasks (coroutines) in ipykernel 6 and 7, and a cell's task not
 #: known as a cell (its coroutine is the shell's, and its name asyncio's).
-KERNEL_NAMES = ("shell_main", "run_in_context", "dispatch_queue", "Kernel.", "run_cell_async (")
+KERNEL_NAMES = (
+    "shell_main",
+    "run_in_context",
+    "dispatch_queue",
+    "Kernel.",
+    "do_execute",
+    "run_cell_async (",
+)
 
 
 @pytest.fixture
@@ -56,7 +63,14 @@ def test_cell_n_is_the_cell_the_notebook_calls_n(kernel: Any) -> None:
     assert "cell [" in shown and f"cell [{gathered.count - 1}]" not in shown
 
 
-def test_the_kernels_own_tasks_never_appear(kernel: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["python3", "tasks"])
+def test_the_kernels_own_tasks_never_appear(kind: str, tmp_path: Path) -> None:
+    with running_kernel(kind) as kernel:
+        execute(kernel, "%load_ext asyncrepl\nimport asyncio")
+        check_only_the_users_tasks(kernel, tmp_path)
+
+
+def check_only_the_users_tasks(kernel: Any, tmp_path: Path) -> None:
     execute(kernel, "print('a sync cell')")
     execute(kernel, "await asyncio.sleep(0.05)")
     execute(
