@@ -82,12 +82,26 @@ def test_the_background_failure_is_in_the_notebook(executed: Any) -> None:
     assert sum(text_of(c).count(FAILURE) for c in executed.cells) == 1
 
 
+#: Block reports about asyncrepl's and IPython's own work, not the user's, which the watchdog
+#: still makes (its false reports are issue 13a's): a magic's first use imports it on the
+#: loop, and IPython renders a cell's traceback on the loop (0.1-0.2 s with stack_data).
+NOT_THE_USERS = ("run_line_magic(", "No line of your code was running then.")
+
+
+def block_reports(cell: Any) -> list[str]:
+    """The block reports a cell shows about the user's code."""
+    reports = text_of(cell).split("⚠ ")
+    found = [r for r in reports if r.startswith(BLOCKED)]
+    return [r for r in found if not any(words in r for words in NOT_THE_USERS)]
+
+
 def test_a_block_report_only_where_the_loop_blocked(executed: Any) -> None:
     trap = source_index(executed, "import time")
-    reported = [i for i, c in enumerate(executed.cells) if BLOCKED in text_of(c)]
+    reported = [i for i, c in enumerate(executed.cells) if block_reports(c)]
     # A block in a cell is reported when the step ends: in the cell, or (the kernel having
     # answered already) at the top of the next cell to run, marked as between cells.
-    assert len(reported) == 1 and reported[0] in (trap, trap + 2), reported
+    shown = {i: block_reports(executed.cells[i]) for i in reported}
+    assert len(reported) == 1 and reported[0] in (trap, trap + 2), shown
     assert "<cell 7>:5 in print_something" in text_of(executed.cells[reported[0]])
 
 
