@@ -51,6 +51,8 @@ def window(client: Any, cell: int) -> float:
 
 def test_cell_n_is_the_cell_the_notebook_calls_n(kernel: Any) -> None:
     slept = execute(kernel, "await asyncio.sleep(0.3)")
+    time.sleep(0.4)
+    execute(kernel, "  ")  # an empty cell: post_run_cell without pre_run_cell
     quick = execute(kernel, "x = 1")
     assert 0.3 <= window(kernel, slept.count) < 0.6
     assert window(kernel, quick.count) < 0.2

@@ -91,7 +91,9 @@ class KernelCells:
 
     def ended(self, result: Any) -> None:
         """``post_run_cell`` (``result`` is None when the kernel cancelled the cell)."""
-        self._depth = max(self._depth - 1, 0)
+        if not self._depth:  # an empty cell: IPython skips pre_run_cell, not post_run_cell
+            return
+        self._depth -= 1
         if self._depth:
             return
         cell = getattr(result, "execution_count", None) or self._session.cell
