@@ -101,11 +101,20 @@ def check_only_the_users_tasks(kernel: Any, tmp_path: Path) -> None:
     execute(kernel, "worker.cancel()")
 
 
-def test_an_interrupted_await_ends_with_one_line(kernel: Any) -> None:
+def interrupted(kernel: Any, code: str) -> Cell:
+    """Run ``code`` and interrupt the kernel after 1.5 s, as the notebook's stop button does."""
     timer = threading.Timer(1.5, kernel.manager.interrupt_kernel)
+    began = time.monotonic()
     timer.start()
-    cell = execute(kernel, "await asyncio.sleep(10)", timeout=30)
+    cell = execute(kernel, code, timeout=30)
     timer.join()
+    # At once, not when the loop next wakes by itself (ipykernel's handler does not wake it).
+    assert time.monotonic() - began < 6
+    return cell
+
+
+def test_an_interrupted_await_ends_with_one_line(kernel: Any) -> None:
+    cell = interrupted(kernel, "await asyncio.sleep(10)")
     assert cell.status == "error"
     assert cell.outputs == [
         (
@@ -119,6 +128,10 @@ def test_an_interrupted_await_ends_with_one_line(kernel: Any) -> None:
     ], cell.outputs
     later = execute(kernel, "await asyncio.sleep(0.5); 6 * 7")
     assert later.text == "42", later.text  # no block report, no traceback after the fact
+    execute(kernel, "w = asyncio.create_task(asyncio.sleep(60), name='worker')")
+    cell = interrupted(kernel, "await asyncio.sleep(10)")
+    expected = f"KeyboardInterrupt: cell [{cell.count}] cancelled; 1 background task keeps running."
+    assert cell.text == expected
 
 
 def test_a_cancelled_await_of_the_users_own_is_a_traceback(kernel: Any) -> None:

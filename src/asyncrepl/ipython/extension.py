@@ -250,7 +250,7 @@ def _follow_kernel_cells(shell: Any, state: ExtensionState) -> None:
     from asyncrepl.ipython.kernel import KernelCells
 
     cells = KernelCells(shell, state.session)
-    state.undo.append(cells.install())
+    state.undo.append(cells.install(state.loop))
     state.show_report = cells.show
 
 

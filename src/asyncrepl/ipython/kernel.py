@@ -5,8 +5,12 @@ and the one line an interrupted cell ends with."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import logging
+import signal
+import socket
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -17,7 +21,7 @@ from asyncrepl.render.hints import render_interrupted
 from asyncrepl.render.printer import print_fragments
 from asyncrepl.session import Session
 
-__all__ = ["KernelCells"]
+__all__ = ["KernelCells", "wake_on_signals"]
 
 log = logging.getLogger("asyncrepl")
 
@@ -51,15 +55,21 @@ class KernelCells:
         self._last_cell = 0
         self._cell_task: asyncio.Task[Any] | None = None
 
-    def install(self) -> Callable[[], None]:
-        """Listen to the shell's cell events and own its interrupt message; return the undo."""
+    def install(self, loop: asyncio.AbstractEventLoop) -> Callable[[], None]:
+        """Listen to the shell's cell events, own its interrupt message, and wake ``loop``
+        on a signal; return the undo.
+
+        :param loop: the kernel's event loop.
+        """
         shell = self._shell
         shell.events.register("pre_run_cell", self.started)
         shell.events.register("post_run_cell", self.ended)
         saved = shell.custom_exceptions, shell.CustomTB
         shell.set_custom_exc((KeyboardInterrupt, asyncio.CancelledError), self._interrupted)
+        unwake = wake_on_signals(loop)
 
         def undo() -> None:
+            unwake()
             shell.events.unregister("pre_run_cell", self.started)
             shell.events.unregister("post_run_cell", self.ended)
             shell.custom_exceptions, shell.CustomTB = saved
@@ -158,6 +168,60 @@ class KernelCells:
             return 0
         infos = snapshot_tasks(loop, recorder=session.recorder, labeler=session.labeler)
         return sum(1 for i in infos if i.by_user and not i.is_cell and not i.state.finished)
+
+
+def wake_on_signals(loop: asyncio.AbstractEventLoop) -> Callable[[], None]:
+    """Make a signal wake ``loop`` when it waits for I/O; return the undo.
+
+    ipykernel's interrupt handler (SIGINT while a cell awaits) schedules the cell's
+    cancellation with a plain ``call_soon``, which does not wake a loop asleep in its
+    selector: the interrupt waited for the next timer (all of ``asyncio.sleep(10)``). A
+    wake-up fd (``signal.set_wakeup_fd``) gets a byte for every signal, so the selector
+    returns and runs the handler's callback at once. Only in the main thread, and only when
+    no one else set a wake-up fd.
+
+    :param loop: the kernel's loop.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    reader, writer = socket.socketpair()
+    reader.setblocking(False)
+    writer.setblocking(False)
+    try:
+        previous = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+    except ValueError:  # not the main interpreter, or the fd cannot be used
+        previous = None
+    if previous is not None and previous != -1:  # somebody else's: leave it to them
+        signal.set_wakeup_fd(previous)
+    if previous != -1:
+        reader.close()
+        writer.close()
+        return lambda: None
+
+    def drain() -> None:
+        with contextlib.suppress(OSError):
+            while reader.recv(4096):
+                pass
+
+    try:
+        loop.add_reader(reader.fileno(), drain)
+    except NotImplementedError:  # a loop without readers (Windows' proactor)
+        signal.set_wakeup_fd(-1)
+        reader.close()
+        writer.close()
+        return lambda: None
+
+    def undo() -> None:
+        with contextlib.suppress(ValueError):  # undone from another thread: leave it
+            current = signal.set_wakeup_fd(-1)
+            if current != writer.fileno():  # somebody set theirs since: put it back
+                signal.set_wakeup_fd(current)
+        with contextlib.suppress(Exception):
+            loop.remove_reader(reader.fileno())
+        reader.close()
+        writer.close()
+
+    return undo
 
 
 def _current_task() -> asyncio.Task[Any] | None:
