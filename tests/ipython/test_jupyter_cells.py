@@ -4,6 +4,7 @@ reports in the cell they belong to, and an interrupt's one line."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -96,6 +97,10 @@ def check_only_the_users_tasks(kernel: Any, tmp_path: Path) -> None:
     for name, text in outputs.items():
         for kernel_name in KERNEL_NAMES:
             assert kernel_name not in text, f"{name} shows {kernel_name}: {text}"
+    blocked = execute(kernel, "import time\ntime.sleep(0.3)")
+    later = execute(kernel, "await asyncio.sleep(0.2)")
+    report = blocked.text + later.text
+    assert re.search(rf"blocked for 0\.3\d* s by task 'cell \[{blocked.count}\]'", report), report
     names = {e.get("args", {}).get("name") for e in json.loads(outputs["export"])["traceEvents"]}
     assert "worker" in str(names)
     execute(kernel, "worker.cancel()")

@@ -54,6 +54,7 @@ class KernelCells:
         self._between: list[str] = []  # reports that came while no cell ran
         self._last_cell = 0
         self._cell_task: asyncio.Task[Any] | None = None
+        self._borrowed: tuple[asyncio.Task[Any], str] | None = None  # a kernel task, its name
 
     def install(self, loop: asyncio.AbstractEventLoop) -> Callable[[], None]:
         """Listen to the shell's cell events, own its interrupt message, and wake ``loop``
@@ -95,6 +96,12 @@ class KernelCells:
             self._cell_task.set_name(f"cell [{cell}]")
             if session.recorder is not None:
                 session.recorder.mark_cell_task(self._cell_task, cell)
+        elif task is not None:
+            # A cell without an await runs inside the kernel's own long-lived task: while it
+            # runs, that task goes by the cell's name, so that a report of a block names the
+            # cell, not 'Task-24' (the task is the kernel's, and never listed as the user's).
+            self._borrowed = task, task.get_name()
+            task.set_name(f"cell [{cell}]")
         if self._between:
             texts, self._between = self._between, []
             print_fragments(_between_cells(texts, self._last_cell, cell))
@@ -113,6 +120,10 @@ class KernelCells:
         self._last_context, self._context = self._context, None
         self._last_cell = cell
         self._cell_task = None
+        if self._borrowed is not None:
+            task, name = self._borrowed
+            self._borrowed = None
+            task.set_name(name)
 
     def _now(self) -> float:
         recorder = self._session.recorder
