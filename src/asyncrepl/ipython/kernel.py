@@ -25,6 +25,8 @@ __all__ = ["KernelCells", "wake_on_signals"]
 
 log = logging.getLogger("asyncrepl")
 
+#: Reports kept for the top of the next cell (each was also shown live when it came).
+_BETWEEN_LIMIT = 20
 #: The coroutine a kernel runs one cell in when it makes the cell a task of its own
 #: (ipykernel's ``ensure_future(shell.run_cell_async(...))``).
 _CELL_COROUTINE = "run_cell_async"
@@ -140,6 +142,7 @@ class KernelCells:
             self._context.copy().run(print_fragments, fragments)
             return
         self._between.append(fragment_list_to_text(fragments))
+        del self._between[:-_BETWEEN_LIMIT]  # a storm while nobody looks: the newest
         if self._last_context is not None:  # shown live under the last cell, where it can be
             self._last_context.copy().run(print_fragments, fragments)
         else:
