@@ -108,6 +108,14 @@ class TaskInfo:
     steps: int = 0
     outcome: str = ""
 
+    @property
+    def by_user(self) -> bool:
+        """Whether the user's code made this task (it was created from a line of user code:
+        :attr:`created_at`), or it runs one of their cells. The one answer to "is this the
+        user's task?": a kernel's tasks (``Kernel.shell_main``), the shell's own (the prompt)
+        and tasks that existed before recording began are not."""
+        return self.is_cell or self.created_at is not None
+
 
 @dataclass(frozen=True, slots=True)
 class Step:
@@ -364,6 +372,12 @@ class Timeline:
             waits=tuple(w for w in self.waits if w.task_id in wanted),
             notes=self.notes if len(tasks) == len(self.tasks) else (),
         )
+
+    def by_user(self) -> Timeline:
+        """The same window with only the user's tasks (:attr:`TaskInfo.by_user`), their
+        steps and waits: what every chart, export and explanation shows."""
+        mine = [t.id for t in self.tasks if t.by_user]
+        return self if len(mine) == len(self.tasks) else self.only(mine)
 
 
 class IncidentKind(enum.Enum):

@@ -3,11 +3,13 @@ cleanly, uses the kernel's own loop, and tasks run while the kernel is idle."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
+from tests.ipython.kernels import execute as run_cell
+from tests.ipython.kernels import running_kernel, wait_for_output
 
 jupyter_client = pytest.importorskip("jupyter_client")
 pytest.importorskip("ipykernel")
@@ -17,47 +19,14 @@ pytestmark = pytest.mark.jupyter
 
 @pytest.fixture(scope="module")
 def kernel() -> Iterator[Any]:
-    from jupyter_client.manager import start_new_kernel
-
-    manager, client = start_new_kernel(kernel_name="python3", startup_timeout=60)
-    try:
+    with running_kernel() as client:
         yield client
-    finally:
-        client.stop_channels()
-        manager.shutdown_kernel(now=True)
 
 
 def execute(client: Any, code: str, timeout: float = 20) -> dict[str, Any]:
     """Run a cell; return its reply content plus everything it printed."""
-    outputs: list[str] = []
-
-    def collect(msg: dict[str, Any]) -> None:
-        content = msg["content"]
-        if msg["msg_type"] == "stream":
-            outputs.append(content["text"])
-        elif msg["msg_type"] in ("execute_result", "display_data"):
-            outputs.append(content["data"].get("text/plain", ""))
-        elif msg["msg_type"] == "error":
-            outputs.append("\n".join(content["traceback"]))
-
-    reply = client.execute_interactive(code, timeout=timeout, output_hook=collect)
-    return {**reply["content"], "output": "".join(outputs)}
-
-
-def wait_for_output(client: Any, text: str, timeout: float = 10) -> str:
-    """Read iopub while no cell runs, until ``text`` is printed."""
-    deadline = time.monotonic() + timeout
-    seen = ""
-    while time.monotonic() < deadline:
-        try:
-            msg = client.get_iopub_msg(timeout=0.2)
-        except Exception:  # queue.Empty: nothing printed yet
-            continue
-        if msg["msg_type"] == "stream":
-            seen += msg["content"]["text"]
-            if text in seen:
-                return seen
-    raise AssertionError(f"{text!r} was not printed while the kernel was idle; got {seen!r}")
+    cell = run_cell(client, code, timeout)
+    return {**cell.reply, "output": cell.text}
 
 
 def test_loads_cleanly_and_uses_the_kernels_loop(kernel: Any) -> None:

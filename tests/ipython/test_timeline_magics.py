@@ -210,3 +210,17 @@ def test_tasks_no_user_code_created_are_left_out(
     out = capsys.readouterr().out
     assert re.search(r"^mine", out, re.MULTILINE)
     assert "machinery" not in out
+
+
+@pytest.mark.parametrize("quote", ['"', "'"])
+def test_a_quoted_export_path_with_spaces(
+    arip: Any, quick: int, tmp_path: Path, quote: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "my charts"
+    folder.mkdir()
+    target = folder / "run 1.json"
+    arip.run_line_magic("timeline", f"--cell {quick} --export {quote}{target}{quote}")
+    assert f"chrome://tracing: {target}\n" in capsys.readouterr().out
+    assert json.loads(target.read_text())["traceEvents"]
+    with pytest.raises(UsageError, match=r"has a quote that is not closed"):
+        arip.run_line_magic("timeline", f'--export "{target}')

@@ -155,7 +155,7 @@ def explain_last(session: Session) -> Explanation:
     recorder = session.recorder
     if recorder is not None and last_cell:
         start, end = session.cell_windows[last_cell]
-        return explain_cell(recorder.timeline(start, end), last_cell)
+        return explain_cell(recorder.timeline(start, end).by_user(), last_cell)
     if incident is not None:
         found = explain_incident(incident, session.labeler)
         if found is not None:

@@ -67,8 +67,8 @@ def load(shell: Any) -> None:
     _install_cell_support(shell, state)
     _install_warning_hints(state)
     if state.live_loop is None:
+        _follow_kernel_cells(shell, state)
         _start_watching(state)
-        _record_cell_windows(shell, state)
     else:
         # No task exists before the first cell: watching starts then, so the first prompt
         # comes as fast as IPython's own.
@@ -283,30 +283,14 @@ def _install_warning_hints(state: ExtensionState) -> None:
     state.undo.append(undo)
 
 
-def _record_cell_windows(shell: Any, state: ExtensionState) -> None:
-    """In a kernel, cells do not go through the live loop: time them with IPython's events."""
+def _follow_kernel_cells(shell: Any, state: ExtensionState) -> None:
+    """In a kernel, cells do not go through the live loop: follow them with IPython's events,
+    and send reports to the cell they belong to (see :class:`KernelCells`)."""
+    from asyncrepl.ipython.kernel import KernelCells
 
-    def started(info: Any) -> None:
-        _cell_started(shell, shell.execution_count, _current_task())
-
-    def ended(result: Any) -> None:
-        _cell_ended(shell, getattr(result, "execution_count", None) or state.session.cell)
-
-    shell.events.register("pre_run_cell", started)
-    shell.events.register("post_run_cell", ended)
-
-    def undo() -> None:
-        shell.events.unregister("pre_run_cell", started)
-        shell.events.unregister("post_run_cell", ended)
-
-    state.undo.append(undo)
-
-
-def _current_task() -> asyncio.Task[Any] | None:
-    try:
-        return asyncio.current_task()
-    except RuntimeError:
-        return None
+    cells = KernelCells(shell, state.session)
+    state.undo.append(cells.install(state.loop))
+    state.show_report = cells.show
 
 
 def _install_blocking_check(shell: Any, state: ExtensionState) -> None:

@@ -8,8 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from prompt_toolkit.formatted_text import StyleAndTextTuples
+
 from asyncrepl.ipython.settings import AsyncREPL
 from asyncrepl.records import Incident
+from asyncrepl.render.printer import print_fragments
 from asyncrepl.session import Session
 
 __all__ = ["STATE_ATTRIBUTE", "ExtensionState", "explainable", "note", "session_of", "settings_of"]
@@ -31,6 +34,9 @@ class ExtensionState:
     #: False until the reporter, the recorder and the watchdog are installed.
     watching: bool = True
     undo: list[Callable[[], None]] = field(default_factory=list)
+    #: Writes a report that comes from the loop, not from a magic (a background failure, a
+    #: block): in a kernel, to the cell it belongs to (``kernel.KernelCells.show``).
+    show_report: Callable[[StyleAndTextTuples], None] = print_fragments
 
 
 def session_of(shell: Any) -> Session:

@@ -12,10 +12,11 @@ from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.core.magic_arguments import argument, magic_arguments
 from traitlets import Float, Int
 
 from asyncrepl.instrument.snapshot import TaskIds, snapshot_tasks
+from asyncrepl.ipython.arguments import parse_line
 from asyncrepl.ipython.output import show
 from asyncrepl.ipython.state import session_of
 from asyncrepl.records import TaskInfo
@@ -29,7 +30,6 @@ AnyTask = asyncio.Task[Any]
 # IPython's argument helpers are untyped: typed names keep mypy strict for the rest.
 _ARGS: Callable[[], Callable[[Any], Any]] = magic_arguments
 _ARG: Callable[..., Callable[[Any], Any]] = argument
-_PARSE: Callable[[Any, str], Any] = parse_argstring
 
 
 @dataclass
@@ -63,9 +63,12 @@ class TaskBoard:
             return ipython_loop()
 
     def snapshot(self) -> tuple[dict[int, AnyTask], list[TaskInfo]]:
-        """The live tasks by id, and their snapshots."""
+        """The live tasks by id, and the snapshots of the user's (:attr:`TaskInfo.by_user`;
+        without a recorder nobody knows who made a task, so all of them)."""
         loop, recorder = self.loop(), self.session.recorder
         infos = snapshot_tasks(loop, recorder=recorder, labeler=self.session.labeler, ids=self.ids)
+        if recorder is not None:
+            infos = [info for info in infos if info.by_user]
         ident = recorder.task_id if recorder is not None else self.ids.id_of
         return {ident(task): task for task in asyncio.all_tasks(loop)}, infos
 
@@ -75,12 +78,12 @@ class TaskBoard:
 
     def _all_finished(self) -> list[TaskInfo]:
         recorder = self.session.recorder
-        return [] if recorder is None else list(recorder.finished())
+        return [] if recorder is None else [i for i in recorder.finished() if i.by_user]
 
     def finished(self) -> list[TaskInfo]:
         """Recently finished tasks that the user's code made, oldest first: not the cells'
         own, nor the REPL's (the prompt's tasks). None without a recorder."""
-        return [i for i in self._all_finished() if i.created_at is not None and not i.is_cell]
+        return [i for i in self._all_finished() if not i.is_cell]
 
     def answer(
         self, task: str | None, finished: bool, tree: bool, cancel: str | None, *, width: int
@@ -238,7 +241,7 @@ class TasksMagics(Magics):
         its next ``await``, where it gets ``CancelledError``. Quote a name with spaces:
         ``%tasks "my task"``.
         """
-        args = _PARSE(self.tasks, line)
+        args = parse_line(self.tasks, line)
         self.board.limit, self.board.cancel_wait = self.limit, self.cancel_wait
         width = shutil.get_terminal_size().columns
         try:

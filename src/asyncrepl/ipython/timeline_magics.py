@@ -13,8 +13,9 @@ from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.core.magic_arguments import argument, magic_arguments
 
+from asyncrepl.ipython.arguments import parse_line
 from asyncrepl.ipython.output import show
 from asyncrepl.ipython.state import session_of, settings_of
 from asyncrepl.records import Timeline
@@ -28,7 +29,6 @@ __all__ = ["ScopeError", "TimelineMagics", "TimelineRequest", "select_timeline"]
 # IPython's argument helpers are untyped: typed names keep mypy strict for the rest.
 _ARGS: Callable[[], Callable[[Any], Any]] = magic_arguments
 _ARG: Callable[..., Callable[[Any], Any]] = argument
-_PARSE: Callable[[Any, str], Any] = parse_argstring
 
 NO_RECORDER = (
     "%timeline has nothing to show: the loop recorder is off. If you turned it off, turn it on "
@@ -72,16 +72,12 @@ def select_timeline(session: Session, request: TimelineRequest) -> tuple[Timelin
     if sum((request.cell is not None, request.last is not None, request.everything)) > 1:
         raise ScopeError("Pick one of `--cell N`, `--last SECONDS` and `--all`.")
     start, end, scope = _window(session, request)
-    timeline: Timeline = recorder.timeline(start, end)
+    # The REPL's own tasks (the prompt, a kernel's machinery) are left out before anything
+    # else, so that neither the chart nor a `--task` suggestion names them.
+    timeline: Timeline = recorder.timeline(start, end).by_user()
     if request.tasks:
         timeline = timeline.only(_task_ids(timeline, request.tasks, scope))
         scope += f", task{'s' * (len(request.tasks) > 1)} {', '.join(request.tasks)}"
-    else:
-        # The REPL's own tasks (the prompt, a kernel's machinery) were not created by any
-        # user code: leave them out, so the chart shows the cells and what they started.
-        shown = [t.id for t in timeline.tasks if t.is_cell or t.created_at is not None]
-        if len(shown) < len(timeline.tasks):
-            timeline = timeline.only(shown)
     changes: dict[str, Any] = {}
     if request.threshold is not None:
         changes["threshold"] = request.threshold
@@ -149,7 +145,9 @@ def _task_ids(timeline: Timeline, wanted: Sequence[str], scope: str) -> list[int
             if name in (t.name, t.coro, task_label(t), str(t.id), f"#{t.id}")
         ]
         if not found:
-            names = sorted({t.name for t in timeline.tasks} | {t.coro for t in timeline.tasks})
+            # A cell's coroutine is the shell's (run_cell_async): the cell goes by its name.
+            coros = {t.coro for t in timeline.tasks if not t.is_cell}
+            names = sorted({t.name for t in timeline.tasks} | coros)
             close = difflib.get_close_matches(name, names, n=3)
             hint = (
                 f"did you mean {', '.join(f'`{c}`' for c in close)}?"
@@ -193,7 +191,7 @@ class TimelineMagics(Magics):
         ``--export trace.json`` opens in https://ui.perfetto.dev or chrome://tracing;
         ``.svg`` and ``.html`` are pictures of the chart.
         """
-        args = _PARSE(self.timeline, line)
+        args = parse_line(self.timeline, line)
         names = tuple(n.strip() for spec in args.task or () for n in spec.split(",") if n.strip())
         request = TimelineRequest(args.cell, args.last, args.all, names, self._threshold())
         try:

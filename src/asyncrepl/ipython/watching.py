@@ -39,6 +39,7 @@ def _install_reporter(state: ExtensionState) -> None:
         labeler=state.session.labeler,
         explainable=explainable,
         report=lambda incident: note(state.session, incident),
+        show=lambda fragments: state.show_report(fragments),
     )
     reporter.install()
     state.undo.append(reporter.uninstall)
@@ -78,9 +79,9 @@ def _install_watchdog(state: ExtensionState) -> None:
     def show(report: BlockReport) -> None:
         note(session, Incident(IncidentKind.BLOCK, report))
         if flagged(session, report):
-            print_fragments(render_flagged_block(report))
+            state.show_report(render_flagged_block(report))
         else:
-            print_fragments(render_block(report, explain_hint=True))
+            state.show_report(render_block(report, explain_hint=True))
 
     def on_report(report: BlockReport) -> None:
         # Called from the watchdog's thread. While the loop is stuck only that thread can

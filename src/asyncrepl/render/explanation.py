@@ -79,14 +79,19 @@ def render_explanation(explanation: Explanation, *, width: int = 88) -> StyleAnd
             fragments += [("", "\n"), *highlight(where.source, _INDENT + "  ")]
     fragments += _paragraph("Fix" if catalogue else "", explanation.fix, width)
     if explanation.code:
-        label = "Try it" if explanation.key.startswith("topic:") else "Example"
-        if catalogue and not explanation.code_is_example:
-            label = "Your code, fixed"
+        label = _code_label(explanation, catalogue)
         fragments += [("", "\n  "), ("class:ar.title", f"{label}:"), ("", "\n")]
         fragments += highlight(explanation.code, _INDENT + "  ")
     for line in explanation.details:
         fragments += [("", "\n  "), ("class:ar.dim", "• "), ("", line)]
     return fragments
+
+
+def _code_label(explanation: Explanation, catalogue: bool) -> str:
+    """What the code block is: ``Try it`` (a topic), ``Your code, fixed`` or ``Example``."""
+    if catalogue and not explanation.code_is_example:
+        return "Your code, fixed"
+    return "Try it" if explanation.key.startswith("topic:") else "Example"
 
 
 def _inline(text: str) -> str:
@@ -118,6 +123,8 @@ def render_explanation_html(explanation: Explanation) -> str:
     if explanation.fix:
         parts.append(f'<p><span class="ar-title">Fix:</span> {_inline(explanation.fix)}</p>')
     if explanation.code:
+        label = _code_label(explanation, catalogue)
+        parts.append(f'<p><span class="ar-title">{label}:</span></p>')
         parts.append(pygments_highlight(explanation.code, _LEXER, formatter))
     if explanation.details:
         items = "".join(f"<li>{_inline(line)}</li>" for line in explanation.details)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -11,7 +12,28 @@ from prompt_toolkit.formatted_text import StyleAndTextTuples, fragment_list_to_t
 
 from asyncrepl.render.style import CSS
 
-__all__ = ["HtmlView", "block_view", "fragments_to_html", "html_block", "html_table"]
+__all__ = [
+    "HtmlView",
+    "block_view",
+    "escape_text",
+    "fragments_to_html",
+    "html_block",
+    "html_table",
+]
+
+#: Characters XML 1.0 does not allow even escaped (control characters but tab and newlines,
+#: lone surrogates, and the two non-characters), and DEL: shown as ``\x01`` instead.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
+def escape_text(text: str) -> str:
+    """``text`` safe inside HTML or XML (an SVG file): markup escaped, and characters that
+    XML cannot hold at all (a task named ``"a\x00b"``) written as Python escapes.
+
+    :param text: any string, a task's name included.
+    """
+    visible = _NOT_XML.sub(lambda m: repr(m.group())[1:-1], text)
+    return html.escape(visible)
 
 
 def fragments_to_html(fragments: StyleAndTextTuples) -> str:
@@ -23,7 +45,7 @@ def fragments_to_html(fragments: StyleAndTextTuples) -> str:
     for style, text, *_ in fragments:
         classes = [c.removeprefix("class:").replace(".", "-") for c in style.split()]
         names = " ".join(c for c in classes if c.startswith("ar-"))
-        escaped = html.escape(text)
+        escaped = escape_text(text)
         parts.append(f'<span class="{names}">{escaped}</span>' if names else escaped)
     return "".join(parts)
 
@@ -42,7 +64,7 @@ def html_table(
     :param caption: shown above the table.
     :param footer: shown below it.
     """
-    head = "".join(f"<th>{html.escape(title)}</th>" for title in header)
+    head = "".join(f"<th>{escape_text(title)}</th>" for title in header)
     body = "".join(
         "<tr>" + "".join(f"<td>{fragments_to_html(cell)}</td>" for cell in row) + "</tr>"
         for row in rows
@@ -50,7 +72,7 @@ def html_table(
     top = f"<caption>{fragments_to_html(caption)}</caption>" if caption else ""
     bottom = f"<p>{fragments_to_html(footer)}</p>" if footer else ""
     table = f'<table class="ar-table">{top}<thead><tr>{head}</tr></thead><tbody>{body}</tbody>'
-    return f"<div><style>{CSS}</style>{table}</table>{bottom}</div>"
+    return f'<div class="ar-scroll"><style>{CSS}</style>{table}</table>{bottom}</div>'
 
 
 def html_block(fragments: StyleAndTextTuples) -> str:

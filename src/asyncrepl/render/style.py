@@ -24,7 +24,10 @@ STYLE_RULES: dict[str, str] = {
     "ar.block": "ansired",
 }
 
-#: The same classes for HTML output (Jupyter, exported pages): ``.ar-warn {...}``.
+#: The same classes for HTML output (Jupyter, exported pages): ``.ar-warn {...}``. The table
+#: rules name ``.ar-scroll table.ar-table`` so that they outweigh the notebooks' own rules for
+#: every table: JupyterLab right-aligns cells with ``:not(.jp-RenderedMarkdown)
+#: .jp-RenderedHTMLCommon td`` (two classes and an element), classic Notebook fixes the layout.
 CSS = """
 .ar-title { font-weight: bold; }
 .ar-dim, .ar-hint { color: #888; }
@@ -37,4 +40,18 @@ CSS = """
 .ar-name { font-weight: bold; }
 .ar-cell { color: #8e44ad; }
 .ar-wait { color: #999; }
+.ar-scroll table.ar-table {
+  border-collapse: collapse; table-layout: auto; width: auto; margin: 0.3em 0;
+}
+.ar-scroll table.ar-table caption { text-align: left; caption-side: top; padding: 0 0 0.3em 0; }
+.ar-scroll table.ar-table th, .ar-scroll table.ar-table td {
+  text-align: left; vertical-align: top; white-space: nowrap; max-width: none;
+  padding: 0.15em 1.2em 0.15em 0; border: none; line-height: 1.4;
+}
+.ar-scroll table.ar-table td, .ar-mono, .asyncrepl-explain pre, .asyncrepl-explain code {
+  font-family: var(--jp-code-font-family, SFMono-Regular, Menlo, Consolas, monospace);
+  font-size: var(--jp-code-font-size, 0.92em);
+}
+.ar-scroll table.ar-table th { font-weight: bold; border-bottom: 1px solid #ccc; }
+.ar-scroll { overflow-x: auto; }
 """

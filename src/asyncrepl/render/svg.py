@@ -3,13 +3,13 @@ rows, marks, axis and summary as the terminal chart, drawn at pixel resolution."
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable, Sequence
 
 from prompt_toolkit.formatted_text import fragment_list_to_text
 
 from asyncrepl.durations import format_duration
-from asyncrepl.records import TaskInfo, TaskState, Timeline
+from asyncrepl.records import BlockReport, TaskInfo, TaskState, Timeline
+from asyncrepl.render.html import escape_text
 from asyncrepl.render.timeline import (
     GLYPHS,
     axis_ticks,
@@ -20,9 +20,10 @@ from asyncrepl.render.timeline import (
     spans_by_task,
     summarize,
     task_label,
+    task_outcome,
 )
 
-__all__ = ["COLOURS", "render_svg"]
+__all__ = ["COLOURS", "render_svg", "row_labels"]
 
 COLOURS = {
     "run": "#2a7d2a",
@@ -40,6 +41,7 @@ _NAME_WIDTH = 200
 _ROW = 22
 _TOP = 34
 _LINE = 16
+_NAME_CHARS = 28  # what fits in the name column
 
 
 def render_svg(timeline: Timeline, *, width: int = 960, max_rows: int = 20, scope: str = "") -> str:
@@ -54,8 +56,9 @@ def render_svg(timeline: Timeline, *, width: int = 960, max_rows: int = 20, scop
     picture = _Picture(timeline, width)
     grouped = spans_by_task(timeline, {task.id for task in rows} | {0})
     y: float = _TOP
+    labels = row_labels(rows)
     for task in rows:
-        picture.task_row(task, y, grouped[task.id])
+        picture.task_row(task, labels[task.id], y, grouped[task.id])
         y += _ROW
     if hidden:
         picture.text(_NAME_WIDTH, y + 15, f"… and {hidden} more tasks, less busy", "dim")
@@ -77,6 +80,43 @@ def render_svg(timeline: Timeline, *, width: int = 960, max_rows: int = 20, scop
     return picture.finish(y + 12)
 
 
+def row_labels(rows: Sequence[TaskInfo]) -> dict[int, str]:
+    """Each row's name, short enough for the name column, and never the same for two tasks:
+    a long name loses the middle of its coroutine, never the ``(Task-12)`` that tells two
+    tasks of one coroutine apart, and two tasks with one name get their ids.
+
+    :param rows: the tasks drawn.
+    """
+    full = {task.id: task_label(task) for task in rows}
+    seen = list(full.values())
+    for task in rows:
+        if seen.count(full[task.id]) > 1:
+            full[task.id] += f" #{task.id}"
+    return {task_id: _fit(label) for task_id, label in full.items()}
+
+
+def _fit(label: str) -> str:
+    if len(label) <= _NAME_CHARS:
+        return label
+    head, space, tail = label.rpartition(" ")
+    if space and len(tail) < _NAME_CHARS // 2:  # "(Task-12)" or "#4": keep it whole
+        return head[: _NAME_CHARS - len(tail) - 2] + "… " + tail
+    return label[: _NAME_CHARS - 1] + "…"
+
+
+def _block_tooltip(block: BlockReport) -> str:
+    """``loop blocked 0.5 s by time.sleep(0.5) at <cell 3>:2: time.sleep(0.5)``."""
+    words = f"loop blocked {format_duration(block.duration)}"
+    if block.task_name:
+        words += f" by task {block.task_name!r}"
+    if block.call:
+        words += f", in {block.call}"
+    where = block.location
+    if where is not None:
+        words += f", at {where.label}" + (f": {where.source}" if where.source else "")
+    return words
+
+
 class _Picture:
     """Collects SVG elements; time maps to x between the name column and the right edge."""
 
@@ -96,19 +136,22 @@ class _Picture:
     def text(self, x: float, y: float, text: str, colour: str, *, bold: bool = False) -> None:
         weight = ' font-weight="bold"' if bold else ""
         self.parts.append(
-            f'<text x="{x}" y="{y}" fill="{COLOURS[colour]}"{weight}>{html.escape(text)}</text>'
+            f'<text x="{x}" y="{y}" fill="{COLOURS[colour]}"{weight}>{escape_text(text)}</text>'
         )
 
     def name(self, label: str, y: float, tooltip: str = "") -> None:
-        shown = label if len(label) <= 28 else label[:27] + "…"
-        title = f"<title>{html.escape(tooltip)}</title>" if tooltip else ""
+        shown = _fit(label)
+        title = f"<title>{escape_text(tooltip)}</title>" if tooltip else ""
         self.parts.append(
-            f'<text x="8" y="{y + 15}" fill="{COLOURS["text"]}">{html.escape(shown)}{title}</text>'
+            f'<text x="8" y="{y + 15}" fill="{COLOURS["text"]}">{escape_text(shown)}{title}</text>'
         )
 
-    def task_row(self, task: TaskInfo, y: float, spans: Sequence[tuple[float, float]]) -> None:
-        tooltip = f"{task.name}: {task.coro}, {task.state.value}"
-        self.name(task_label(task), y, tooltip + (f", {task.outcome}" if task.outcome else ""))
+    def task_row(
+        self, task: TaskInfo, label: str, y: float, spans: Sequence[tuple[float, float]]
+    ) -> None:
+        tooltip = f"{task.name} (#{task.id}): {task.coro}, {task.state.value}"
+        outcome = task_outcome(task)
+        self.name(label, y, tooltip + (f", {outcome}" if outcome else ""))
         start, end = lifetime(task, self.timeline)
         x0, x1 = self.x(start), self.x(end)
         self.parts.append(
@@ -153,8 +196,8 @@ class _Picture:
             self.parts.insert(
                 0,
                 f'<rect x="{x0}" y="{top}" width="{round(x1 - x0, 2)}" height="{bottom - top}" '
-                f'fill="{COLOURS["block"]}" fill-opacity="0.12"><title>loop blocked '
-                f"{format_duration(block.duration)}</title></rect>",
+                f'fill="{COLOURS["block"]}" fill-opacity="0.12">'
+                f"<title>{escape_text(_block_tooltip(block))}</title></rect>",
             )
 
     def axis(self, y: float) -> float:

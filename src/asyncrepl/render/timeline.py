@@ -34,6 +34,7 @@ __all__ = [
     "steps_by_task",
     "summarize",
     "task_label",
+    "task_outcome",
     "users_tasks",
 ]
 
@@ -108,6 +109,15 @@ def task_label(task: TaskInfo) -> str:
     if task.name.startswith("Task-") and task.coro and task.coro not in task.name:
         return f"{task.coro} ({task.name})"
     return task.name
+
+
+def task_outcome(task: TaskInfo) -> str:
+    """How a finished task ended, in words; ``""`` for a cell, whose coroutine returns the
+    shell's own record of the cell (an ``ExecutionResult``), nothing of the user's.
+
+    :param task: the task.
+    """
+    return "" if task.is_cell else task.outcome
 
 
 def lifetime(task: TaskInfo, timeline: Timeline) -> tuple[float, float]:

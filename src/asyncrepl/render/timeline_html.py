@@ -3,17 +3,16 @@ Trace Event Format), ``.svg`` (the picture) and ``.html`` (the picture and the s
 
 from __future__ import annotations
 
-import html
 import os
 from pathlib import Path
 
 from prompt_toolkit.formatted_text import fragment_list_to_text
 
 from asyncrepl.records import Timeline
-from asyncrepl.render.html import HtmlView, fragments_to_html
+from asyncrepl.render.html import HtmlView, escape_text
 from asyncrepl.render.style import CSS
 from asyncrepl.render.svg import render_svg
-from asyncrepl.render.timeline import render_summary, render_timeline, summarize
+from asyncrepl.render.timeline import render_timeline
 from asyncrepl.render.trace import trace_json
 
 __all__ = [
@@ -46,7 +45,7 @@ def timeline_view(timeline: Timeline, *, width: int = 80, scope: str = "") -> Ht
     """
     fragments = render_timeline(timeline, width=width, scope=scope)
     if not timeline.steps and not timeline.tasks:
-        return HtmlView(fragments, f"<p>{html.escape(fragment_list_to_text(fragments))}</p>")
+        return HtmlView(fragments, f"<p>{escape_text(fragment_list_to_text(fragments))}</p>")
     return HtmlView(fragments, f"<div>{render_svg(timeline, scope=scope)}</div>")
 
 
@@ -56,14 +55,13 @@ def render_timeline_page(timeline: Timeline, *, scope: str = "") -> str:
     :param timeline: the recorded window.
     :param scope: what the window is: ``"cell 3"``.
     """
-    summary = fragments_to_html(render_summary(summarize(timeline), timeline.threshold))
     title = f"asyncrepl timeline{f' of {scope}' if scope else ''}"
+    # The picture holds the summary under the chart: once is enough.
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>{html.escape(title)}</title><style>{CSS}"
+        f"<title>{escape_text(title)}</title><style>{CSS}"
         "body { font-family: sans-serif; margin: 1.5em; }</style></head><body>"
-        f"{render_svg(timeline, scope=scope)}"
-        f'<pre class="ar-summary">{summary}</pre></body></html>\n'
+        f"{render_svg(timeline, scope=scope)}</body></html>\n"
     )
 
 

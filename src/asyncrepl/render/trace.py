@@ -8,8 +8,9 @@ import json
 from typing import Any
 
 from asyncrepl.durations import format_duration
+from asyncrepl.instrument.sites import is_user_file
 from asyncrepl.records import Suspension, Timeline
-from asyncrepl.render.timeline import lifetime, steps_by_task, task_label
+from asyncrepl.render.timeline import lifetime, steps_by_task, task_label, task_outcome
 
 __all__ = ["PID", "trace_events", "trace_json", "wait_text"]
 
@@ -39,7 +40,9 @@ def trace_events(timeline: Timeline) -> dict[str, Any]:
         # The life slice must enclose its steps, or viewers draw them side by side.
         start = min([start, *(s.start for s in steps)])
         end = max([end, *(s.end for s in steps)])
-        life = {"coroutine": task.coro, "state": task.state.value, "outcome": task.outcome}
+        life = {"coroutine": task.coro, "state": task.state.value}
+        if task_outcome(task):
+            life["outcome"] = task_outcome(task)
         events.append(_slice(timeline, f"{label} (alive)", "task", task.id, start, end, life))
     if 0 in grouped:
         events.append(_meta("thread_name", 0, {"name": "callbacks"}))
@@ -70,6 +73,10 @@ def wait_text(wait: Suspension) -> str:
     where = wait.location
     if where is None:
         return wait.awaited
+    if not is_user_file(where.filename):
+        # The task's coroutine is the shell's (a cell runs in run_cell_async): what it
+        # awaited there is the shell's machinery, not the user's await.
+        return "an await in the cell"
     return f"{wait.awaited} at {where.label}" + (f": {where.source}" if where.source else "")
 
 
@@ -118,6 +125,9 @@ def _slice(
     end: float,
     args: dict[str, Any],
 ) -> dict[str, Any]:
+    # A step that began before the window (or ends after it) is cut at its edges, so that
+    # every time is inside the window, as the viewers expect.
+    start, end = max(start, timeline.start), min(end, timeline.end)
     return {
         "name": name,
         "cat": category,

@@ -8,6 +8,8 @@ import logging
 from collections.abc import Callable, Coroutine, Generator
 from typing import Any
 
+from prompt_toolkit.formatted_text import StyleAndTextTuples
+
 from asyncrepl.records import Incident, IncidentKind, LocationLabeler
 from asyncrepl.render.hints import render_explain_hint
 from asyncrepl.render.printer import print_fragments
@@ -27,6 +29,7 @@ class TaskFailureReporter:
     :param labeler: turns cell filenames into ``<cell 3>``.
     :param explainable: whether ``%explain`` knows an exception (adds the hint).
     :param report: receives an :class:`Incident` for each failure shown.
+    :param show: writes a failure's report (a kernel sends it to the cell it belongs to).
     """
 
     def __init__(
@@ -36,11 +39,13 @@ class TaskFailureReporter:
         labeler: LocationLabeler,
         explainable: Callable[[BaseException], bool],
         report: Callable[[Incident], None],
+        show: Callable[[StyleAndTextTuples], None] = print_fragments,
     ) -> None:
         self._loop = loop
         self._labeler = labeler
         self._explainable = explainable
         self._report = report
+        self._show = show
         self._previous_factory: TaskFactory | None = None
         self._previous_handler: Any = None
         self._task_class: type[asyncio.Task[Any]] = asyncio.Task
@@ -103,7 +108,7 @@ class TaskFailureReporter:
         name = task.get_name() if isinstance(task, asyncio.Task) else "future"
         coro = task.get_coro() if isinstance(task, asyncio.Task) else None
         qualname = getattr(coro, "__qualname__", "?")
-        print_fragments(
+        self._show(
             render_task_failure(
                 name,
                 qualname,
@@ -126,7 +131,7 @@ class TaskFailureReporter:
             fragments = render_loop_error(message, exc, self._labeler)
             if explanation is not None:
                 fragments += [("", "\n  "), *render_explain_hint()]
-            print_fragments(fragments)
+            self._show(fragments)
             payload = exc if exc is not None else message
             code = explanation.key if explanation is not None else ""
             self._report(Incident(IncidentKind.WARNING, payload, code=code))

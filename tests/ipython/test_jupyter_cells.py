@@ -1,0 +1,199 @@
+"""asyncrepl's cells in a real kernel: the numbers the notebook shows, only the user's tasks,
+reports in the cell they belong to, and an interrupt's one line."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.ipython.kernels import Cell, execute, running_kernel, wait_for_output
+
+pytest.importorskip("jupyter_client")
+pytest.importorskip("ipykernel")
+
+pytestmark = pytest.mark.jupyter
+
+#: Names of ipykernel's own tasks (coroutines) in ipykernel 6 and 7, and a cell's task not
+#: known as a cell (its coroutine is the shell's, and its name asyncio's).
+KERNEL_NAMES = (
+    "shell_main",
+    "run_in_context",
+    "dispatch_queue",
+    "Kernel.",
+    "do_execute",
+    "run_cell_async (",
+)
+
+
+@pytest.fixture
+def kernel() -> Iterator[Any]:
+    with running_kernel() as client:
+        cell = execute(client, "%load_ext asyncrepl\nimport asyncio")
+        assert cell.status == "ok", cell.text
+        yield client
+
+
+def window(client: Any, cell: int) -> float:
+    """How long the session says cell ``cell`` ran."""
+    code = (
+        "from asyncrepl.ipython.state import session_of\n"
+        f"_s, _e = session_of(get_ipython()).cell_windows[{cell}]\n"
+        "print(round(_e - _s, 3))"
+    )
+    return float(execute(client, code).text)
+
+
+def test_cell_n_is_the_cell_the_notebook_calls_n(kernel: Any) -> None:
+    slept = execute(kernel, "await asyncio.sleep(0.3)")
+    time.sleep(0.4)
+    execute(kernel, "  ")  # an empty cell: post_run_cell without pre_run_cell
+    quick = execute(kernel, "x = 1")
+    assert 0.3 <= window(kernel, slept.count) < 0.6
+    assert window(kernel, quick.count) < 0.2
+    shown = execute(kernel, f"%timeline --cell {slept.count}").text
+    assert f"Timeline of cell {slept.count} (0.3" in shown, shown
+    assert f"cell [{slept.count}]" in shown and f"cell [{quick.count}]" not in shown
+    gathered = execute(kernel, "await asyncio.gather(asyncio.sleep(0.2), asyncio.sleep(0.3))")
+    shown = execute(kernel, "%timeline").text
+    assert f"Timeline of cell {gathered.count} (0.3" in shown, shown
+    assert "cell [" in shown and f"cell [{gathered.count - 1}]" not in shown
+
+
+@pytest.mark.parametrize("kind", ["python3", "tasks"])
+def test_the_kernels_own_tasks_never_appear(kind: str, tmp_path: Path) -> None:
+    with running_kernel(kind) as kernel:
+        execute(kernel, "%load_ext asyncrepl\nimport asyncio")
+        check_only_the_users_tasks(kernel, tmp_path)
+
+
+def check_only_the_users_tasks(kernel: Any, tmp_path: Path) -> None:
+    execute(kernel, "print('a sync cell')")
+    execute(kernel, "await asyncio.sleep(0.05)")
+    execute(
+        kernel,
+        "async def work(n):\n    await asyncio.sleep(n)\n    return n\n"
+        "done = await asyncio.gather(work(0.01), work(0.02))\n"
+        "worker = asyncio.create_task(work(30), name='worker')",
+    )
+    export = tmp_path / "trace.json"
+    outputs = {
+        "%tasks": execute(kernel, "%tasks").text,
+        "%tasks -a": execute(kernel, "%tasks -a").text,
+        "%tasks --tree": execute(kernel, "%tasks --tree").text,
+        "%timeline --all": execute(kernel, f"%timeline --all --export {export}").text,
+        "%timeline --task": execute(kernel, "%timeline --all --task shell").text,
+        "%explain": execute(kernel, "%explain").text,
+    }
+    assert "worker" in outputs["%tasks"] and "1 task" in outputs["%tasks"], outputs["%tasks"]
+    assert "work" in outputs["%timeline --all"]
+    outputs["export"] = export.read_text()
+    for name, text in outputs.items():
+        for kernel_name in KERNEL_NAMES:
+            assert kernel_name not in text, f"{name} shows {kernel_name}: {text}"
+    blocked = execute(kernel, "import time\ntime.sleep(0.3)")
+    later = execute(kernel, "await asyncio.sleep(0.2)")
+    report = blocked.text + later.text
+    assert re.search(rf"blocked for 0\.3\d* s by task 'cell \[{blocked.count}\]'", report), report
+    names = {e.get("args", {}).get("name") for e in json.loads(outputs["export"])["traceEvents"]}
+    assert "worker" in str(names)
+    execute(kernel, "worker.cancel()")
+
+
+def interrupted(kernel: Any, code: str) -> Cell:
+    """Run ``code`` and interrupt the kernel after 1.5 s, as the notebook's stop button does."""
+    timer = threading.Timer(1.5, kernel.manager.interrupt_kernel)
+    began = time.monotonic()
+    timer.start()
+    cell = execute(kernel, code, timeout=30)
+    timer.join()
+    # At once, not when the loop next wakes by itself (ipykernel's handler does not wake it).
+    assert time.monotonic() - began < 6
+    return cell
+
+
+def test_an_interrupted_await_ends_with_one_line(kernel: Any) -> None:
+    cell = interrupted(kernel, "await asyncio.sleep(10)")
+    assert cell.status == "error"
+    assert cell.outputs == [
+        (
+            "error",
+            {
+                "traceback": [f"KeyboardInterrupt: cell [{cell.count}] cancelled."],
+                "ename": "KeyboardInterrupt",
+                "evalue": f"cell [{cell.count}] cancelled.",
+            },
+        )
+    ], cell.outputs
+    later = execute(kernel, "await asyncio.sleep(0.5); 6 * 7")
+    assert later.text == "42", later.text  # no block report, no traceback after the fact
+    execute(kernel, "w = asyncio.create_task(asyncio.sleep(60), name='worker')")
+    cell = interrupted(kernel, "await asyncio.sleep(10)")
+    expected = f"KeyboardInterrupt: cell [{cell.count}] cancelled; 1 background task keeps running."
+    assert cell.text == expected
+
+
+def test_a_cancelled_await_of_the_users_own_is_a_traceback(kernel: Any) -> None:
+    cell = execute(
+        kernel,
+        "t = asyncio.create_task(asyncio.sleep(5))\n"
+        "asyncio.get_running_loop().call_later(0.1, t.cancel)\n"
+        "await t",
+    )
+    assert cell.status == "error"
+    assert "CancelledError" in cell.text and "KeyboardInterrupt" not in cell.text
+
+
+def failing_task(delay: float) -> str:
+    return (
+        f"async def late():\n    await asyncio.sleep({delay})\n    raise ValueError('late')\n"
+        "asyncio.create_task(late(), name='latecomer')\nNone"
+    )
+
+
+def failure_in(cell: Cell) -> bool:
+    return "Task 'latecomer' (late) failed: ValueError: late" in cell.text
+
+
+def test_a_failure_while_a_cell_runs_is_shown_in_that_cell(kernel: Any) -> None:
+    made = execute(kernel, failing_task(0.3))
+    running = execute(kernel, "await asyncio.sleep(1)")
+    assert failure_in(running), running.text
+    assert not failure_in(made)
+    assert "Between cells" not in running.text
+
+
+def test_a_failure_between_cells_opens_the_next_cell_and_is_shown_at_once(kernel: Any) -> None:
+    made = execute(kernel, failing_task(0.1))
+    live = wait_for_output(kernel, "failed: ValueError: late")
+    assert {m["parent_header"]["msg_id"] for m in live} == {made.msg_id}
+    time.sleep(0.2)  # a report still on its way would come now
+    after = execute(kernel, "6 * 7")
+    assert after.text.startswith(f"── Between cells: after cell [{made.count}] ended"), after.text
+    assert failure_in(after) and after.text.endswith("42")
+    again = execute(kernel, "6 * 7")
+    assert again.text == "42"
+
+
+def test_an_executed_notebook_holds_every_background_failure(tmp_path: Path) -> None:
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell("%load_ext asyncrepl\nimport asyncio"),
+        nbformat.v4.new_code_cell(failing_task(0.2)),
+        nbformat.v4.new_code_cell("await asyncio.sleep(0.6)"),
+        nbformat.v4.new_code_cell(failing_task(0.0)),
+        nbformat.v4.new_code_cell("import time\ntime.sleep(0.3)"),
+        nbformat.v4.new_code_cell("6 * 7"),
+    ]
+    nbclient.NotebookClient(notebook, timeout=60, kernel_name="python3").execute()
+    texts = ["".join(o.get("text", "") for o in cell.outputs) for cell in notebook.cells]
+    assert "failed: ValueError: late" in texts[2], texts
+    assert any("failed: ValueError: late" in text for text in texts[3:]), texts
