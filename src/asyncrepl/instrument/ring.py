@@ -19,6 +19,7 @@ __all__ = [
     "FIRST_SIZE",
     "IDLE",
     "StepRing",
+    "merge_windows",
     "resumed",
     "task_of",
 ]
@@ -247,3 +248,17 @@ def _cut(values: list[Any], positions: list[int]) -> list[Any]:
         kept += values[previous:at]
         previous = at + 1
     return kept + values[previous:]
+
+
+def merge_windows(windows: list[StepColumns]) -> StepColumns:
+    """The steps of several rings' windows (several loops') as one, in time order.
+
+    :param windows: from :meth:`StepRing.window`.
+    """
+    task_ids = [who for window in windows for who in window.task_ids]
+    starts = [start for window in windows for start in window.starts]
+    ends = [end for window in windows for end in window.ends]
+    order = sorted(range(len(starts)), key=starts.__getitem__)
+    return StepColumns(
+        [task_ids[i] for i in order], [starts[i] for i in order], [ends[i] for i in order]
+    )
