@@ -83,7 +83,7 @@ def test_a_loop_with_its_own_round_is_recorded_as_the_round_records() -> None:
 def test_the_rounds_seams_are_checked_before_use() -> None:
     from asyncio import base_events
 
-    from asyncrepl.instrument.rounds import round_misfit
+    from asyncrepl.instrument.seams import round_misfit
 
     def newer_round(self: Any) -> None:  # what a newer asyncio's round might do
         self._ready_lock.acquire()

@@ -19,7 +19,8 @@ from types import FrameType
 from typing import Any, Protocol
 
 from asyncrepl.instrument import handlerun, loopclass
-from asyncrepl.instrument.rounds import Stage, make_round, round_misfit
+from asyncrepl.instrument.rounds import Stage, make_round
+from asyncrepl.instrument.seams import round_misfit
 from asyncrepl.instrument.sites import Site, caller_site
 from asyncrepl.instrument.tasks import Task, notes
 

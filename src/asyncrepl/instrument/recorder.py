@@ -9,19 +9,16 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from types import CodeType
 from typing import Any
 
 from asyncrepl.durations import format_duration
 from asyncrepl.instrument import install
-from asyncrepl.instrument.corosteps import can_watch
-from asyncrepl.instrument.ring import CALLBACK, EAGER, IDLE, task_of
-from asyncrepl.instrument.sites import line_at, site_location
+from asyncrepl.instrument.ring import CALLBACK, EAGER, IDLE, merge_windows, task_of
+from asyncrepl.instrument.suspensions import suspensions_of
 from asyncrepl.instrument.tasklog import TaskBook, TaskRecord, live_state
-from asyncrepl.instrument.waits import UNKNOWN_PLACE, wait_words
-from asyncrepl.instrument.watcher import LoopLog
+from asyncrepl.instrument.watcher import LoopLog, unrecordable_reason
 from asyncrepl.records import (
     Location,
     LocationLabeler,
@@ -114,7 +111,7 @@ class Recorder:
         """
         if loop is self._loop:
             return None
-        reason = _why_not(loop)
+        reason = unrecordable_reason(loop)
         if reason is not None:
             return reason
         if self._loop is not None:
@@ -132,7 +129,7 @@ class Recorder:
         :param loop: the loop, running or not.
         :returns: None when recording, else one line saying why the loop cannot be watched.
         """
-        reason = _why_not(loop)
+        reason = unrecordable_reason(loop)
         if reason is not None:
             return reason
         with self._lock:
@@ -268,7 +265,8 @@ class Recorder:
         self._catch_up()
         task_id = task if isinstance(task, int) else self.task_id(task)
         waits = sorted(wait for log in self._all_logs() for wait in log.waits.of_task(task_id))
-        return self._suspensions((start, task_id, where, what) for start, where, what in waits)
+        found = [(start, task_id, where, what) for start, where, what in waits]
+        return suspensions_of(self.book, self.labeler, found)
 
     def with_waits(self, timeline: Timeline) -> Timeline:
         """``timeline`` with what its tasks waited for before each step that woke them
@@ -283,34 +281,8 @@ class Recorder:
             for log in self._all_logs()
             for wait in log.waits.between(timeline.start, timeline.end)
         )
-        waits = self._suspensions(wait for wait in found if wait[1] in ids)
+        waits = suspensions_of(self.book, self.labeler, [w for w in found if w[1] in ids])
         return dataclasses.replace(timeline, waits=tuple(waits))
-
-    def _suspensions(self, waits: Iterable[tuple[float, int, int, int]]) -> list[Suspension]:
-        places: dict[tuple[int, int], Location | None] = {}  # a few places, many waits
-        found: list[Suspension] = []
-        for start, task_id, where, what in waits:
-            if (task_id, where) not in places:
-                record = self.book.by_id.get(task_id)
-                code = record.code if record is not None else None
-                places[task_id, where] = self._wait_location(code, where)
-            words = wait_words(what, self._name(what))
-            found.append(Suspension(task_id, start, places[task_id, where], words))
-        return found
-
-    def _wait_location(self, code: CodeType | None, offset: int) -> Location | None:
-        line = line_at(code, offset) if code is not None and offset != UNKNOWN_PLACE else None
-        if code is None or line is None:
-            return None
-        return site_location((code.co_filename, line, code.co_qualname), self.labeler)
-
-    def _name(self, task_id: int) -> str | None:
-        """A task's name, live or remembered; None when forgotten (or not a task id)."""
-        record = self.book.by_id.get(task_id) if task_id > 0 else None
-        if record is None:
-            return None
-        task = record.ref() if record.ref is not None else None
-        return task.get_name() if task is not None else record.name or None
 
     def finished(self) -> list[TaskInfo]:
         """The recently finished tasks, oldest first (at most ``finished_limit``)."""
@@ -338,7 +310,7 @@ class Recorder:
         windows = [window for window in windows if window.task_ids]
         if len(windows) < 2:
             return windows[0] if windows else StepColumns()
-        return _merged(windows)
+        return merge_windows(windows)
 
     def timeline(
         self,
@@ -472,26 +444,6 @@ class Recorder:
         everything that has ended into the tasks' totals."""
         for log in self._all_logs():
             log.catch_up()
-
-
-def _why_not(loop: asyncio.AbstractEventLoop) -> str | None:
-    """Why ``loop`` cannot be recorded at all, or None: a loop whose round cannot be watched
-    is still recorded through its tasks, if it takes a task factory."""
-    reason = install.unwatchable_reason(loop)
-    if reason is None or (isinstance(loop, asyncio.AbstractEventLoop) and can_watch(loop)):
-        return None
-    return reason
-
-
-def _merged(windows: list[StepColumns]) -> StepColumns:
-    """The steps of several loops' windows as one, in time order."""
-    task_ids = [who for window in windows for who in window.task_ids]
-    starts = [start for window in windows for start in window.starts]
-    ends = [end for window in windows for end in window.ends]
-    order = sorted(range(len(starts)), key=starts.__getitem__)
-    return StepColumns(
-        [task_ids[i] for i in order], [starts[i] for i in order], [ends[i] for i in order]
-    )
 
 
 def _creation_order(task: AnyTask) -> tuple[int, str]:

@@ -8,7 +8,6 @@ saves pays for the clock (``benchmarks/recorder.py`` measures it all)."""
 from __future__ import annotations
 
 import asyncio
-import collections
 import heapq
 import sys
 from asyncio import base_events, events, format_helpers
@@ -35,7 +34,6 @@ __all__ = [
     "idle_all",
     "make_round",
     "report_callback_error",
-    "round_misfit",
 ]
 
 _BUILTIN = type(len)
@@ -284,70 +282,6 @@ def _round_ended(stages: tuple[Stage, ...], ready: Any) -> None:
             stage.round_ended(ready)
         except Exception:
             stage.fail()
-
-
-#: The names asyncio's own ``_run_once`` uses in 3.11 to 3.13, which the recording round
-#: does as it does. A round that uses another name does something the recording round
-#: does not know of.
-_ROUND_NAMES = frozenset(
-    (
-        "MAXIMUM_SELECT_TIMEOUT",
-        "_MIN_CANCELLED_TIMER_HANDLES_FRACTION",
-        "_MIN_SCHEDULED_TIMER_HANDLES",
-        "_cancelled",
-        "_clock_resolution",
-        "_current_handle",
-        "_debug",
-        "_format_handle",
-        "_process_events",
-        "_ready",
-        "_run",
-        "_scheduled",
-        "_selector",
-        "_stopping",
-        "_timer_cancelled_count",
-        "_when",
-        "append",
-        "heapify",
-        "heappop",
-        "heapq",
-        "len",
-        "logger",
-        "max",
-        "min",
-        "popleft",
-        "range",
-        "select",
-        "slow_callback_duration",
-        "time",
-        "warning",
-    )
-)
-_HANDLE_SLOTS = frozenset(("_callback", "_args", "_cancelled", "_loop", "_context"))
-
-
-def round_misfit(loop: Any, asyncio_round: Any) -> str | None:
-    """Why the recording round cannot stand in for ``loop``'s round, or None when it can:
-    the private seams it uses are checked before it is used, not trusted.
-
-    :param loop: an asyncio loop.
-    :param asyncio_round: the ``_run_once`` asyncio's loop class had before any patch.
-    """
-    names = set(getattr(getattr(asyncio_round, "__code__", None), "co_names", ()))
-    if not names or not names <= _ROUND_NAMES:
-        return f"asyncio's _run_once uses {sorted(names - _ROUND_NAMES)[:3]}"
-    slots = set(getattr(_HANDLE, "__slots__", ()))
-    if not slots >= _HANDLE_SLOTS:
-        return f"asyncio's Handle lacks {sorted(_HANDLE_SLOTS - slots)}"
-    try:
-        ready, scheduled, select = loop._ready, loop._scheduled, loop._selector.select
-        fits = isinstance(ready, collections.deque) and isinstance(scheduled, list)
-        fits = fits and callable(select) and callable(loop._process_events)
-        fits = fits and isinstance(loop._timer_cancelled_count, int)
-        fits = fits and isinstance(loop._clock_resolution, float)
-    except AttributeError as exc:
-        return f"the loop has no {exc.name}"
-    return None if fits else "the loop's queues are not asyncio's"
 
 
 def make_round(loop: Any, stages: tuple[Stage, ...]) -> Callable[[], None]:

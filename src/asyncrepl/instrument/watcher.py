@@ -20,7 +20,7 @@ from asyncrepl.instrument.tasklog import TaskBook, TaskRecord, coro_name
 from asyncrepl.instrument.tasks import Task
 from asyncrepl.instrument.waits import WaitLog
 
-__all__ = ["WAITS_SHARE", "LoopLog", "RecorderSide"]
+__all__ = ["WAITS_SHARE", "LoopLog", "RecorderSide", "unrecordable_reason"]
 
 log = logging.getLogger("asyncrepl")
 
@@ -346,3 +346,17 @@ class LoopLog:
         by_id = side.task_id(by) if by is not None else None
         by_name = by.get_name() if by is not None else None
         side.task_record(task).cancel = (by_id, by_name, where, msg)
+
+
+def unrecordable_reason(loop: asyncio.AbstractEventLoop) -> str | None:
+    """Why ``loop`` cannot be recorded at all, in one line, or None: a loop whose round
+    cannot be watched is still recorded through its tasks, if it takes a task factory.
+
+    :param loop: any loop.
+    """
+    reason = install.unwatchable_reason(loop)
+    if reason is None or (
+        isinstance(loop, asyncio.AbstractEventLoop) and corosteps.can_watch(loop)
+    ):
+        return None
+    return reason
