@@ -15,7 +15,7 @@ from typing import Any
 from IPython.core import magics as ipython_magics
 from IPython.core.error import UsageError
 from IPython.core.magics.execution import TimeitResult, TimeitTemplateFiller
-from IPython.utils.timing import clock2
+from IPython.utils.timing import clock, clock2
 
 __all__ = ["AWAIT_FLAG", "Timing", "needs_await"]
 
@@ -143,6 +143,8 @@ class Timing:
         opts, stmt = self._timeit_options(line)
         setup, timed = ("pass", stmt) if cell is None else (stmt or "pass", cell)
         timer_func = time.time if hasattr(opts, "t") else time.perf_counter
+        if hasattr(opts, "c"):
+            timer_func = clock  # CPU time, as IPython's -c
         inner, compile_time = self._timeit_function(setup, timed)
         number, repeat = int(getattr(opts, "n", 0)), int(getattr(opts, "r", 7))
         number, runs = await _measure(inner, timer_func, number, repeat)
