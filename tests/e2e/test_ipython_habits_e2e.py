@@ -119,3 +119,20 @@ def test_embed_keeps_the_rewrite_through_reset(
         assert "NameError" not in repl.text and "Traceback" not in repl.text
     finally:
         repl.close()
+
+
+def test_a_bad_setting_in_a_profile_is_one_line(tmp_path: Path) -> None:
+    profile = tmp_path / "ipython" / "profile_default"
+    profile.mkdir(parents=True)
+    (profile / "ipython_config.py").write_text("c.AsyncREPL.exit_timeout = -1\n")
+    repl = Repl(tmp_path)
+    try:
+        repl.expect(r"AsyncREPL.exit_timeout = -1(\.0)? is refused")
+        repl.expect_prompt()
+        repl.send_line("%asyncrepl")
+        repl.expect(r"AsyncREPL\.exit_timeout = 1\.0")
+        repl.expect_prompt()
+        assert "Traceback" not in repl.text
+        assert repl.exit() == 0
+    finally:
+        repl.close()
