@@ -37,7 +37,8 @@ options:
   --AsyncREPL.record=False
                         do not record the loop (%timeline has nothing to show)
   --AsyncREPL.exit_timeout=SECONDS
-                        wait this long for cancelled tasks at exit (default: 1)
+                        wait this long for cancelled tasks at exit (default: 1);
+                        a second Ctrl-C or Ctrl-D leaves at once
 
 IPython's own options and config work too (profiles, --colors,
 --InteractiveShell.*): see `asyncrepl --help-all`.

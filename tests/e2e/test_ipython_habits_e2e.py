@@ -30,7 +30,7 @@ def test_reset_with_confirmation_leaves_the_repl_whole(repl: Repl) -> None:
     repl.send_line("%tasks")
     repl.expect_prompt()
     assert "NameError" not in repl.text
-    assert repl.exit() == 0
+    assert repl.exit(typed=True) == 0
 
 
 def test_time_of_asyncio_run(repl: Repl) -> None:
@@ -42,7 +42,7 @@ def test_time_of_asyncio_run(repl: Repl) -> None:
     repl.expect(r"Out\[\d+\]: 42")
     repl.expect_prompt()
     assert "SyntaxError" not in repl.text
-    assert repl.exit() == 0
+    assert repl.exit(typed=True) == 0
 
 
 def test_a_bad_setting_on_the_command_line_is_one_line(tmp_path: Path) -> None:
@@ -55,7 +55,7 @@ def test_a_bad_setting_on_the_command_line_is_one_line(tmp_path: Path) -> None:
         repl.expect(r"Out\[\d+\]: 2")
         repl.expect_prompt()
         assert "Traceback" not in repl.text
-        assert repl.exit() == 0
+        assert repl.exit(typed=True) == 0
     finally:
         repl.close()
 
@@ -69,7 +69,7 @@ def test_a_traceback_in_the_terminal_shows_no_machinery(repl: Repl) -> None:
     assert "raise ValueError('bad')" in repl.text
     for machinery in ("cellhooks", "CellHooks", "runners.py", "skipping hidden"):
         assert machinery not in repl.text
-    assert repl.exit() == 0
+    assert repl.exit(typed=True) == 0
 
 
 def test_timeit_of_plain_code_prints_what_ipython_prints(repl: Repl) -> None:
@@ -82,7 +82,7 @@ def test_timeit_of_plain_code_prints_what_ipython_prints(repl: Repl) -> None:
     repl.expect(r"Out\[\d+\]: 2")
     repl.expect_prompt()
     assert "blocked" not in repl.text and "AR20" not in repl.text
-    assert repl.exit() == 0
+    assert repl.exit(typed=True) == 0
 
 
 EMBEDDING = """\
@@ -117,5 +117,22 @@ def test_embed_keeps_the_rewrite_through_reset(
         repl.expect("back in the program")
         assert repl.exit(press=False) == 0
         assert "NameError" not in repl.text and "Traceback" not in repl.text
+    finally:
+        repl.close()
+
+
+def test_a_bad_setting_in_a_profile_is_one_line(tmp_path: Path) -> None:
+    profile = tmp_path / "ipython" / "profile_default"
+    profile.mkdir(parents=True)
+    (profile / "ipython_config.py").write_text("c.AsyncREPL.exit_timeout = -1\n")
+    repl = Repl(tmp_path)
+    try:
+        repl.expect(r"AsyncREPL.exit_timeout = -1(\.0)? is refused")
+        repl.expect_prompt()
+        repl.send_line("%asyncrepl")
+        repl.expect(r"AsyncREPL\.exit_timeout = 1\.0")
+        repl.expect_prompt()
+        assert "Traceback" not in repl.text
+        assert repl.exit(typed=True) == 0
     finally:
         repl.close()

@@ -47,7 +47,9 @@ class AsyncREPL(Magics):
         1000, help="How many finished tasks the recorder remembers for %tasks -a."
     ).tag(config=True)
     exit_timeout = Float(
-        1.0, help="Seconds to wait for cancelled tasks to finish when the REPL exits."
+        1.0,
+        help="Seconds to wait for cancelled tasks to finish when the REPL exits (a second "
+        "Ctrl-C or Ctrl-D leaves at once).",
     ).tag(config=True)
     record = Bool(True, help="Record the loop's steps for %tasks and %timeline.").tag(config=True)
     watchdog = Bool(

@@ -94,7 +94,8 @@ class CellInterrupter:
 
     def _on_sigint(self, signum: int, frame: FrameType | None) -> None:
         if self.leaving is not None:
-            self._loop.call_soon_threadsafe(self.leaving)
+            if not self._loop.is_closed():
+                self._loop.call_soon_threadsafe(self.leaving)
             return
         cell = self._cell_task()
         if cell is None or cell.done():

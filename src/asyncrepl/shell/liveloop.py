@@ -228,14 +228,15 @@ class LiveLoop:
         pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
         for task in pending:
             task.cancel()
-        print_fragments(render_exit_report([describe_task(t) for t in pending], []))
         forced: list[bool] = []
 
         def force() -> None:
             forced.append(True)
             loop.stop()
 
+        # Before anything is said: a Ctrl-C pressed as soon as it is must end the wait.
         self._interrupter.leaving = force
+        print_fragments(render_exit_report([describe_task(t) for t in pending], []))
         stop_reading = _watch_for_end_of_input(loop, force)
         try:
             stuck = self._wait(pending, forced)

@@ -15,13 +15,16 @@ from typing import Any
 from IPython.core import magics as ipython_magics
 from IPython.core.error import UsageError
 from IPython.core.magics.execution import TimeitResult, TimeitTemplateFiller
-from IPython.utils.timing import clock2
+from IPython.utils.timing import clock, clock2
 
 __all__ = ["AWAIT_FLAG", "Timing", "needs_await"]
 
 #: ``compile`` flag that allows ``await`` at the top level (``ast.PyCF_ALLOW_TOP_LEVEL_AWAIT``).
 AWAIT_FLAG = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
 _CO_COROUTINE = 0x80  # inspect.CO_COROUTINE: what compile() gives code with a top-level await
+
+#: The timed loop: ``await inner(iterations, timer)`` gives the seconds it took.
+_Inner = Callable[[Any, Callable[[], float]], Awaitable[float]]
 
 #: IPython's ``%timeit`` loop, as an ``async def`` (its template, with ``await`` allowed).
 _TIMEIT_TEMPLATE = (
@@ -140,35 +143,11 @@ class Timing:
         opts, stmt = self._timeit_options(line)
         setup, timed = ("pass", stmt) if cell is None else (stmt or "pass", cell)
         timer_func = time.time if hasattr(opts, "t") else time.perf_counter
-        template = _AsyncTemplateFiller(self.parse(setup), self.parse(timed))  # type: ignore[no-untyped-call]
-        tree = ast.fix_missing_locations(template.visit(ast.parse(_TIMEIT_TEMPLATE)))
-        started = time.perf_counter()
-        code = self._compile(tree, "<magic-timeit>", "exec")
-        compile_time = time.perf_counter() - started
-        scope: dict[str, Any] = {}
-        exec(code, self.shell.user_ns, scope)  # as IPython's %timeit: the user's names
-        inner: Callable[[Any, Any], Awaitable[float]] = scope["inner"]
-
-        async def measure(number: int) -> float:
-            __tracebackhide__ = True
-            enabled = gc.isenabled()
-            gc.disable()
-            try:
-                return await inner(itertools.repeat(None, number), timer_func)
-            finally:
-                if enabled:
-                    gc.enable()
-
-        number = int(getattr(opts, "n", 0))
-        repeat = int(getattr(opts, "r", 7))
-        if number == 0:
-            for index in range(10):
-                number = 10**index
-                if await measure(number) >= 0.2:
-                    break
-        runs = []
-        for _ in range(repeat):  # not a comprehension: its frame would show in tracebacks
-            runs.append(await measure(number))
+        if hasattr(opts, "c"):
+            timer_func = clock  # CPU time, as IPython's -c
+        inner, compile_time = self._timeit_function(setup, timed)
+        number, repeat = int(getattr(opts, "n", 0)), int(getattr(opts, "r", 7))
+        number, runs = await _measure(inner, timer_func, number, repeat)
         best, worst = min(runs) / number, max(runs) / number
         precision = int(getattr(opts, "p", 3))
         result = TimeitResult(number, repeat, best, worst, runs, compile_time, precision)  # type: ignore[no-untyped-call]
@@ -182,6 +161,19 @@ class Timing:
         if hasattr(opts, "v"):
             self.shell.user_ns[opts.v] = result
         return result if "o" in opts else None
+
+    def _timeit_function(self, setup: str, timed: str) -> tuple[_Inner, float]:
+        """IPython's ``%timeit`` loop around the code, as an ``async def``, and the time it
+        took to compile."""
+        template = _AsyncTemplateFiller(self.parse(setup), self.parse(timed))  # type: ignore[no-untyped-call]
+        tree = ast.fix_missing_locations(template.visit(ast.parse(_TIMEIT_TEMPLATE)))
+        started = time.perf_counter()
+        code = self._compile(tree, "<magic-timeit>", "exec")
+        compile_time = time.perf_counter() - started
+        scope: dict[str, Any] = {}
+        exec(code, self.shell.user_ns, scope)  # as IPython's %timeit: the user's names
+        inner: _Inner = scope["inner"]
+        return inner, compile_time
 
     def _timeit_options(self, line: str) -> tuple[Any, str]:
         """``%timeit``'s options and statement, parsed by IPython's own magic."""
@@ -201,6 +193,34 @@ class Timing:
         if code.co_flags & _CO_COROUTINE:
             value = await value
         return value
+
+
+async def _measure(
+    inner: _Inner, timer: Callable[[], float], number: int, repeat: int
+) -> tuple[int, list[float]]:
+    """As IPython's ``%timeit``: ``number`` loops a run (0: the first power of ten that takes
+    0.2 s), ``repeat`` runs, with the garbage collector off during each."""
+    __tracebackhide__ = True
+
+    async def run(loops: int) -> float:
+        __tracebackhide__ = True
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return await inner(itertools.repeat(None, loops), timer)
+        finally:
+            if enabled:
+                gc.enable()
+
+    if number == 0:
+        for index in range(10):
+            number = 10**index
+            if await run(number) >= 0.2:
+                break
+    runs = []
+    for _ in range(repeat):  # not a comprehension: its frame would show in tracebacks
+        runs.append(await run(number))
+    return number, runs
 
 
 class _AsyncTemplateFiller(TimeitTemplateFiller):

@@ -98,7 +98,7 @@ class CellTransformer(ast.NodeTransformer):
             finder.visit(stmt)
         return finder.rewrote
 
-    # -- asyncio.run(...) -> await __asyncrepl__.run(...) --------------------------------
+    # -- asyncio.run(...) -> await hooks.run(...); %time await ... -> await hooks.time(...) ----
 
     def _find_asyncio_names(self, module: ast.Module) -> None:
         """Names that mean ``asyncio`` or ``asyncio.run`` here: the session's and the cell's.
