@@ -15,8 +15,6 @@ from asyncrepl.ipython.blocking_check import BlockingMagics
 from asyncrepl.ipython.output import is_terminal
 from asyncrepl.ipython.settings import AsyncREPL
 from asyncrepl.ipython.state import STATE_ATTRIBUTE, ExtensionState, explainable, note
-from asyncrepl.records import Incident, IncidentKind
-from asyncrepl.render.hints import render_explain_hint
 from asyncrepl.render.printer import print_fragments
 from asyncrepl.session import Session
 from asyncrepl.shell.cellhooks import CellHooks, close_failed_run_argument
@@ -201,6 +199,10 @@ def _after_cell(shell: Any, state: ExtensionState, result: Any) -> None:
     exc = result.error_in_exec or result.error_before_exec
     if exc is None:
         return
+    # Imported with the first error, not at start-up.
+    from asyncrepl.records import Incident, IncidentKind
+    from asyncrepl.render.hints import render_explain_hint
+
     close_failed_run_argument(exc)
     source = getattr(result.info, "raw_cell", "") or ""
     cell = result.execution_count or state.session.cell
@@ -224,7 +226,10 @@ def _install_warning_hints(state: ExtensionState) -> None:
     ) -> None:
         original(message, category, filename, lineno, file, line)
         try:
+            # Imported with the first warning, not at start-up.
             from asyncrepl.explain import explain_warning
+            from asyncrepl.records import Incident, IncidentKind
+            from asyncrepl.render.hints import render_explain_hint
 
             explanation = explain_warning(str(message), category)
             if explanation is None:

@@ -6,9 +6,8 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from asyncrepl.records import Incident, IncidentKind
 from asyncrepl.render.hints import (
     describe_task,
     render_asyncio_run_note,
@@ -16,6 +15,9 @@ from asyncrepl.render.hints import (
     render_unawaited,
 )
 from asyncrepl.render.printer import print_fragments
+
+if TYPE_CHECKING:
+    from asyncrepl.records import Incident
 
 __all__ = ["CellHooks"]
 
@@ -31,6 +33,12 @@ class CellHooks:
     def __init__(self, report: Callable[[Incident], None]) -> None:
         self._report = report
 
+    def _hint(self, source: str, code: str) -> None:
+        # The records are imported when a hint is given, not at start-up.
+        from asyncrepl.records import Incident, IncidentKind
+
+        self._report(Incident(IncidentKind.HINT, source, code=code))
+
     def check_unawaited(self, value: T, source: str = "") -> T | None:
         """Pass ``value`` through, unless it is a coroutine nobody will await: then say so,
         close it (no "never awaited" warning minutes later) and show nothing.
@@ -43,7 +51,7 @@ class CellHooks:
         qualname = getattr(value, "__qualname__", "coroutine")
         value.close()
         print_fragments(render_unawaited(source, qualname))
-        self._report(Incident(IncidentKind.HINT, source, code="unawaited-coroutine"))
+        self._hint(source, "unawaited-coroutine")
         return None
 
     async def run(self, main: Any, *, debug: bool | None = None, source: str = "", **_: Any) -> Any:
@@ -57,7 +65,7 @@ class CellHooks:
         if not inspect.iscoroutine(main):
             raise ValueError(f"a coroutine was expected, got {main!r}")
         print_fragments(render_asyncio_run_note(source, "run"))
-        self._report(Incident(IncidentKind.HINT, source, code="asyncio-run-awaited"))
+        self._hint(source, "asyncio-run-awaited")
         before = asyncio.all_tasks()
         # Named after the coroutine, so %tasks and %timeline show `main`, not `Task-236`.
         task = asyncio.get_running_loop().create_task(main, name=main.__qualname__)
@@ -73,7 +81,7 @@ class CellHooks:
         :param source: the call as written, for the note.
         """
         print_fragments(render_asyncio_run_note(source, "run_until_complete"))
-        self._report(Incident(IncidentKind.HINT, source, code="asyncio-run-awaited"))
+        self._hint(source, "asyncio-run-awaited")
         return await future
 
     async def _cancel_leftovers(self, before: set[asyncio.Task[Any]], source: str) -> None:

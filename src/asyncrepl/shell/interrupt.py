@@ -4,6 +4,7 @@ code when it is busy, and never leave a traceback through asyncio's insides."""
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import os
 import selectors
 import signal
@@ -12,14 +13,24 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
-from asyncrepl.instrument import rounds
-
 __all__ = ["CellInterrupter"]
+
+
+def _module_file(name: str) -> str:
+    spec = importlib.util.find_spec(name)
+    assert spec is not None and spec.origin is not None, name
+    return spec.origin
+
 
 #: Frames in these files are the loop's own machinery (the recorder's round among them):
 #: raising KeyboardInterrupt there would leave the loop half-way through its bookkeeping, so
 #: the cell is cancelled instead.
-_LOOP_FILES = (os.path.dirname(asyncio.__file__) + os.sep, selectors.__file__, rounds.__file__)
+_LOOP_FILES = (
+    os.path.dirname(asyncio.__file__) + os.sep,
+    selectors.__file__,
+    # Found, not imported: the recorder is imported with the first cell, not before the prompt.
+    _module_file("asyncrepl.instrument.rounds"),
+)
 
 SignalHandler = Callable[[int, FrameType | None], Any] | int | None
 
