@@ -1,6 +1,6 @@
-"""The recorder's step store: a preallocated ring of entries, each the moment the loop turned
-to something (a task's step, a plain callback, or waiting), 12 bytes an entry in two flat
-arrays. An entry lasts until the next one starts; the newest overwrite the oldest."""
+"""The recorder's step store: a ring of entries, each the moment the loop turned to something
+(a task's step, a plain callback, or waiting), 12 bytes an entry in two flat arrays. An entry
+lasts until the next one starts; the newest overwrite the oldest."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ __all__ = [
     "BYTES_PER_ENTRY",
     "CALLBACK",
     "EAGER",
+    "FIRST_ALLOCATION",
     "IDLE",
     "StepRing",
     "resumed",
@@ -23,6 +24,9 @@ __all__ = [
 ]
 
 BYTES_PER_ENTRY = 8 + 4  # a double and an int: a step, or the loop waiting between rounds
+#: Entries allocated at first. Allocating (and so touching) the whole ring at once took 15-40 ms
+#: for the default 2M entries, paid by the REPL's first cell; the arrays double as they fill.
+FIRST_ALLOCATION = 4096
 
 #: What an entry's ``who`` says: a task id (1 and up) starts a step of that task;
 CALLBACK = 0  # a plain callback starts;
@@ -53,7 +57,8 @@ class StepRing:
     them); entry ``n`` lives at ``n % capacity``. The recorder's round stages entries in
     lists and moves them here in bulk with :meth:`extend`.
 
-    :param capacity: how many entries to keep; memory is allocated here, at once.
+    :param capacity: how many entries to keep; memory is allocated as they come, doubling,
+        up to this.
     """
 
     __slots__ = ("_start_bytes", "_who_bytes", "capacity", "starts", "whos", "written")
@@ -62,11 +67,24 @@ class StepRing:
         if capacity < 1:
             raise ValueError(f"capacity must be at least 1, not {capacity}")
         self.capacity = capacity
-        self.starts = array("d", bytes(8 * capacity))
-        self.whos = array("i", bytes(4 * capacity))
+        self.starts = array("d")
+        self.whos = array("i")
+        self._start_bytes = self._who_bytes = memoryview(b"")
+        self.written = 0
+        self._reserve(FIRST_ALLOCATION)
+
+    def _reserve(self, entries: int) -> None:
+        """Room for ``entries`` (at most :attr:`capacity`): the arrays at least double."""
+        have = len(self.starts)
+        if entries <= have or have == self.capacity:
+            return
+        more = min(self.capacity, max(entries, 2 * have)) - have
+        self._start_bytes.release()  # an array with a view on it cannot grow
+        self._who_bytes.release()
+        self.starts.frombytes(bytes(8 * more))
+        self.whos.frombytes(bytes(4 * more))
         self._start_bytes = memoryview(self.starts).cast("B")
         self._who_bytes = memoryview(self.whos).cast("B")
-        self.written = 0
 
     def __len__(self) -> int:
         return min(self.written, self.capacity)
@@ -87,6 +105,7 @@ class StepRing:
             self.written += count - self.capacity
             starts, whos = starts[-self.capacity :], whos[-self.capacity :]
             count = self.capacity
+        self._reserve(self.written + count)
         at = self.written % self.capacity
         first = min(count, self.capacity - at)
         if first == count:

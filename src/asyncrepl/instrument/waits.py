@@ -1,4 +1,4 @@
-"""What tasks waited for: a preallocated ring of waits, each noted as the future it waited for
+"""What tasks waited for: a ring of waits, each noted as the future it waited for
 wakes the task: the start of the step it wakes, the task, where in the task's coroutine it
 waited (the frame's ``f_lasti``, made a line only when shown) and what it waited for (the
 coroutine it awaited, ``asyncio.sleep`` or ``Queue.get()``; else a gather, another task, a
@@ -18,6 +18,7 @@ __all__ = [
     "BYTES_PER_WAIT",
     "CALLS",
     "CALL_WHATS",
+    "FIRST_ALLOCATION",
     "FUTURE",
     "GATHER",
     "UNKNOWN_PLACE",
@@ -29,6 +30,8 @@ __all__ = [
 
 _FIELDS = 4  # the step's start, the task id, where, what: each a double
 BYTES_PER_WAIT = 8 * _FIELDS
+#: Waits allocated at first; the array doubles as it fills (see ``ring.FIRST_ALLOCATION``).
+FIRST_ALLOCATION = 1024
 
 #: What a wait was for (``what``): a task id (1 and up), one of these, or a coroutine the
 #: task's own coroutine awaited (``asyncio.sleep``, ``Queue.get``): -2 and down, see CALLS.
@@ -108,7 +111,8 @@ class WaitLog:
     numbers in one flat array of doubles (its step's start, the task id, where, what), so a
     batch goes in with one copy.
 
-    :param capacity: how many waits to keep; memory is allocated here, at once.
+    :param capacity: how many waits to keep; memory is allocated as they come, doubling, up
+        to this.
     """
 
     __slots__ = ("_bytes", "capacity", "values", "written")
@@ -117,9 +121,20 @@ class WaitLog:
         if capacity < 1:
             raise ValueError(f"capacity must be at least 1, not {capacity}")
         self.capacity = capacity
-        self.values = array("d", bytes(BYTES_PER_WAIT * capacity))
-        self._bytes = memoryview(self.values).cast("B")
+        self.values = array("d")
+        self._bytes = memoryview(b"")
         self.written = 0
+        self._reserve(FIRST_ALLOCATION)
+
+    def _reserve(self, waits: int) -> None:
+        """Room for ``waits`` (at most :attr:`capacity`): the array at least doubles."""
+        have = len(self.values) // _FIELDS
+        if waits <= have or have == self.capacity:
+            return
+        more = min(self.capacity, max(waits, 2 * have)) - have
+        self._bytes.release()  # an array with a view on it cannot grow
+        self.values.frombytes(bytes(BYTES_PER_WAIT * more))
+        self._bytes = memoryview(self.values).cast("B")
 
     def __len__(self) -> int:
         return min(self.written, self.capacity)
@@ -134,6 +149,7 @@ class WaitLog:
             self.written += count - self.capacity
             flat = flat[-self.capacity * _FIELDS :]
             count = self.capacity
+        self._reserve(self.written + count)
         at = self.written % self.capacity
         first = min(count, self.capacity - at)
         self._put(at, flat[: first * _FIELDS] if first < count else flat)
