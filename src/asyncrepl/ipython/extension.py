@@ -63,9 +63,11 @@ def load(shell: Any) -> None:
         _start_watching(state)
         _record_cell_windows(shell, state)
     else:
-        # No task exists before the first cell: watching starts then, so the first prompt
-        # comes as fast as IPython's own.
+        # No task exists before the first cell: watching starts once the first prompt is on
+        # the screen (while the person reads it) or with the first cell, whichever comes
+        # first, so that neither the first prompt nor the first cell waits for it.
         state.watching = False
+        _watch_after_first_prompt(shell, state)
     _install_magics(shell, state)
     _install_blocking_check(shell, state)
     shell.user_ns.setdefault("asyncio", asyncio)
@@ -132,6 +134,25 @@ def _cell_started(shell: Any, cell: int, task: asyncio.Task[Any] | None) -> None
     session.cell_windows[cell] = (_now(session), None)
     if recorder is not None and task is not None:
         recorder.mark_cell_task(task, cell)
+
+
+def _watch_after_first_prompt(shell: Any, state: ExtensionState) -> None:
+    app = getattr(getattr(shell, "pt_app", None), "app", None)
+    if app is None:  # a simple prompt: watching starts with the first cell
+        return
+
+    def drawn(_: object) -> None:
+        # After this render has reached the screen, in the loop's next round (the handler
+        # goes then too: removing it now would skip the next one of this event).
+        state.loop.call_soon(start)
+
+    def start() -> None:
+        app.after_render.remove_handler(drawn)
+        if not state.watching and getattr(shell, STATE_ATTRIBUTE, None) is state:
+            _start_watching(state)
+
+    app.after_render += drawn
+    state.undo.append(lambda: app.after_render.remove_handler(drawn))
 
 
 def _start_watching(state: ExtensionState) -> None:
