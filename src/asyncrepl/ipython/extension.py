@@ -156,7 +156,7 @@ def _watch_after_first_prompt(shell: Any, state: ExtensionState) -> None:
 
 
 def _start_watching(state: ExtensionState) -> None:
-    # Imported when the first cell runs (or at load in a kernel), not before the first prompt.
+    # Imported after the first prompt is drawn (or at load in a kernel), not before it.
     from asyncrepl.ipython.watching import start_watching
 
     start_watching(state)
