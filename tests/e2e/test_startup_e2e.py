@@ -1,8 +1,11 @@
-"""The first prompt and the first cell, as a person meets them: watching the loop starts while
-the first prompt waits (so the first cell does not wait for it), and the first cell already
-has the live loop (top-level await, a task that runs on while the prompt waits)."""
+"""The first prompt and the first cell, as a person meets them: recording starts while the
+first prompt waits (so the first cell does not wait for it), the watchdog with the first cell,
+and the first cell already has the live loop (top-level await, a task that runs on while the
+prompt waits)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from tests.e2e.harness import Repl
 
@@ -35,3 +38,17 @@ def test_a_task_from_the_first_cell_runs_while_the_prompt_waits(repl: Repl) -> N
     repl.expect("tick 0")
     repl.expect(r"In \[2\]")
     repl.expect("tick 3")  # nobody pressed a key since the cell ended
+
+
+def test_the_first_key_presses_are_not_reported_as_blocking(tmp_path: Path) -> None:
+    # The first Enter builds prompt_toolkit's key-binding caches (about 15 ms here, far more
+    # on a busy machine): with a watchdog already running, a low threshold reported it.
+    repl = Repl(tmp_path, "--no-banner", "--AsyncREPL.blocking_threshold=0.01")
+    try:
+        repl.expect_prompt()
+        repl.send("print('cell one ' + 'ran')")
+        repl.send("\r")
+        repl.expect("cell one ran")
+        assert "The event loop was blocked" not in repl.text
+    finally:
+        repl.close()

@@ -4,6 +4,7 @@ a shell, and ``%unload_ext asyncrepl`` takes them all out again."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import warnings
@@ -149,17 +150,32 @@ def _watch_after_first_prompt(shell: Any, state: ExtensionState) -> None:
     def start() -> None:
         app.after_render.remove_handler(drawn)
         if not state.watching and getattr(shell, STATE_ATTRIBUTE, None) is state:
-            _start_watching(state)
+            # The watchdog waits for the first cell: the first key press at the first prompt
+            # builds prompt_toolkit's key-binding caches, a step that a busy machine makes
+            # long enough to be reported as blocking the loop.
+            _start_watching(state, watchdog=False)
+            shell.events.register("pre_run_cell", first_cell)
+
+    def first_cell(info: object) -> None:
+        shell.events.unregister("pre_run_cell", first_cell)
+        from asyncrepl.ipython.watching import start_watchdog
+
+        start_watchdog(state)
+
+    def undo() -> None:
+        app.after_render.remove_handler(drawn)
+        with contextlib.suppress(ValueError):  # the first cell ran, or the prompt never came
+            shell.events.unregister("pre_run_cell", first_cell)
 
     app.after_render += drawn
-    state.undo.append(lambda: app.after_render.remove_handler(drawn))
+    state.undo.append(undo)
 
 
-def _start_watching(state: ExtensionState) -> None:
+def _start_watching(state: ExtensionState, *, watchdog: bool = True) -> None:
     # Imported after the first prompt is drawn (or at load in a kernel), not before it.
     from asyncrepl.ipython.watching import start_watching
 
-    start_watching(state)
+    start_watching(state, watchdog=watchdog)
 
 
 def _cell_ended(shell: Any, cell: int) -> None:

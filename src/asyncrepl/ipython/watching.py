@@ -7,15 +7,22 @@ from asyncrepl.records import BlockReport, Incident, IncidentKind
 from asyncrepl.render.printer import print_fragments
 from asyncrepl.shell.task_failures import TaskFailureReporter
 
-__all__ = ["start_watching"]
+__all__ = ["start_watchdog", "start_watching"]
 
 
-def start_watching(state: ExtensionState) -> None:
+def start_watching(state: ExtensionState, *, watchdog: bool = True) -> None:
     """Install the failure reporter, then the recorder (which wraps its task factory),
-    then the watchdog (which reads the recorder)."""
+    then the watchdog (which reads the recorder) unless ``watchdog`` is false: then
+    :func:`start_watchdog` starts it later."""
     state.watching = True
     _install_reporter(state)
     _install_recorder(state)
+    if watchdog:
+        _install_watchdog(state)
+
+
+def start_watchdog(state: ExtensionState) -> None:
+    """The watchdog that :func:`start_watching` left out."""
     _install_watchdog(state)
 
 
