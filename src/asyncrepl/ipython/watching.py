@@ -19,6 +19,11 @@ def start_watching(state: ExtensionState, *, watchdog: bool = True) -> None:
     _install_recorder(state)
     if watchdog:
         _install_watchdog(state)
+    else:
+        # Imported now, while the prompt waits, so that starting the watchdog with the first
+        # cell costs that cell only its thread.
+        import asyncrepl.render.blocks
+        import asyncrepl.watchdog  # noqa: F401
 
 
 def start_watchdog(state: ExtensionState) -> None:
