@@ -6,10 +6,12 @@ from __future__ import annotations
 import collections
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from asyncrepl.labels import LocationLabeler, default_labeler
-from asyncrepl.records import Incident
+
+if TYPE_CHECKING:  # the records are imported when something goes wrong, not at start-up
+    from asyncrepl.records import Incident
 
 __all__ = ["Journal", "Session"]
 

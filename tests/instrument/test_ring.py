@@ -57,6 +57,16 @@ def test_entries_end_where_the_next_begins_across_the_wrap() -> None:
     assert got == [(15.0, IDLE, 20.0), (20.0, 3, 25.0), (25.0, IDLE, 30.0), (30.0, 4, 35.0)]
 
 
+def test_a_large_ring_grows_as_it_fills_then_wraps() -> None:
+    capacity = 3 * FIRST_SIZE + 10  # two doublings, the second cut short, then a wrap
+    assert len(StepRing(capacity).starts) == FIRST_SIZE  # a fresh ring costs little
+    steps = capacity // 2 + 100
+    ring = filled(capacity, steps, batch=999)
+    assert len(ring.starts) == len(ring.whos) == capacity and ring.written == 2 * steps
+    oldest = steps - capacity // 2
+    assert ring.window() == [Step(n + 1, 10.0 * n, 10.0 * n + 5) for n in range(oldest, steps)]
+
+
 def test_a_batch_larger_than_the_ring_keeps_its_newest() -> None:
     ring = StepRing(3)
     ring.extend([1.0, 2.0, 3.0, 4.0, 5.0], [1, 2, 3, 4, IDLE])

@@ -13,7 +13,7 @@ import pytest
 
 from asyncrepl.api import recording
 from asyncrepl.instrument.recorder import Recorder
-from asyncrepl.instrument.waits import FUTURE, GATHER, WaitLog
+from asyncrepl.instrument.waits import FIRST_SIZE, FUTURE, GATHER, WaitLog
 from asyncrepl.records import Suspension
 
 
@@ -127,6 +127,18 @@ def test_the_log_keeps_the_newest_waits_across_the_wrap() -> None:
     log.extend([float(n) for n in range(100, 120)])  # five waits at once: the newest four
     assert [w[0] for w in log.between(0.0, 1000.0)] == [104.0, 108.0, 112.0, 116.0]
     assert log.of_task(GATHER) == []
+
+
+def test_a_large_log_grows_as_it_fills_then_wraps() -> None:
+    capacity = 3 * FIRST_SIZE
+    log = WaitLog(capacity)
+    assert len(log.values) == 4 * FIRST_SIZE  # a fresh log costs little
+    count = capacity + 5
+    for start in range(0, count, 500):
+        log.extend([x for n in range(start, min(count, start + 500)) for x in (n, 7, n, FUTURE)])
+    assert len(log.values) == 4 * capacity and len(log) == capacity
+    assert [w[0] for w in log.between(0.0, count)] == [float(n) for n in range(5, count)]
+    assert log.of_task(7)[0] == (5.0, 5, FUTURE)
 
 
 def test_waits_of_pure_python_tasks_from_a_task_factory() -> None:

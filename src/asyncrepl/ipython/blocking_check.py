@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 from IPython.core.error import InputRejected, UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
 
+from asyncrepl.analysis import needs_check
 from asyncrepl.ipython.state import settings_of
-from asyncrepl.records import Incident, IncidentKind
 from asyncrepl.render.printer import print_fragments
 from asyncrepl.session import Session
 
@@ -94,8 +94,11 @@ class BlockingCheck:
 
         :param cell: its execution count; :param raw: as typed; :param transformed: as run.
         """
-        # Imported on the first cell, not at start-up.
+        if not needs_check(transformed):
+            return []  # nothing in it runs on the loop: no parse, no checker to import
+        # Imported with the first cell that may block the loop, not at start-up.
         from asyncrepl.analysis import IncompleteCheck, check_source
+        from asyncrepl.records import Incident, IncidentKind
         from asyncrepl.render.findings import render_findings
 
         try:

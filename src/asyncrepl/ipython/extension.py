@@ -4,28 +4,30 @@ a shell, and ``%unload_ext asyncrepl`` takes them all out again."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import inspect
 import logging
 import time
 import warnings
 from collections.abc import Callable
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from asyncrepl.ipython import blocking_check
 from asyncrepl.ipython.blocking_check import BlockingMagics
 from asyncrepl.ipython.live_settings import follow_settings
 from asyncrepl.ipython.output import is_terminal
+from asyncrepl.ipython.quiet_timing import quiet_while_timing
 from asyncrepl.ipython.settings import AsyncREPL
 from asyncrepl.ipython.state import STATE_ATTRIBUTE, ExtensionState, explainable, note
-from asyncrepl.ipython.watching import quiet_while_timing
-from asyncrepl.records import Incident, IncidentKind
-from asyncrepl.render.hints import render_explain_hint
 from asyncrepl.render.printer import print_fragments
 from asyncrepl.session import Session
 from asyncrepl.shell.cellhooks import CellHooks, close_failed_run_argument
-from asyncrepl.shell.timing import Timing
 from asyncrepl.shell.tracebacks import install_traceback_filter
 from asyncrepl.shell.transforms import CellTransformer
+
+if TYPE_CHECKING:
+    from asyncrepl.shell.timing import Timing
 
 __all__ = ["ExtensionState", "load", "unload"]
 
@@ -70,9 +72,11 @@ def load(shell: Any) -> None:
         _follow_kernel_cells(shell, state)
         _start_watching(state)
     else:
-        # No task exists before the first cell: watching starts then, so the first prompt
-        # comes as fast as IPython's own.
+        # No task exists before the first cell: watching starts once the first prompt is on
+        # the screen (while the person reads it) or with the first cell, whichever comes
+        # first, so that neither the first prompt nor the first cell waits for it.
         state.watching = False
+        _watch_after_first_prompt(shell, state)
     _install_magics(shell, state)
     _install_blocking_check(shell, state)
     state.undo.append(follow_settings(state))
@@ -142,11 +146,45 @@ def _cell_started(shell: Any, cell: int, task: asyncio.Task[Any] | None) -> None
         recorder.mark_cell_task(task, cell)
 
 
-def _start_watching(state: ExtensionState) -> None:
-    # Imported when the first cell runs (or at load in a kernel), not before the first prompt.
+def _watch_after_first_prompt(shell: Any, state: ExtensionState) -> None:
+    app = getattr(getattr(shell, "pt_app", None), "app", None)
+    if app is None:  # a simple prompt: watching starts with the first cell
+        return
+
+    def drawn(_: object) -> None:
+        # After this render has reached the screen, in the loop's next round (the handler
+        # goes then too: removing it now would skip the next one of this event).
+        state.loop.call_soon(start)
+
+    def start() -> None:
+        app.after_render.remove_handler(drawn)
+        if not state.watching and getattr(shell, STATE_ATTRIBUTE, None) is state:
+            # The watchdog waits for the first cell: the first key press at the first prompt
+            # builds prompt_toolkit's key-binding caches, a step that a busy machine makes
+            # long enough to be reported as blocking the loop.
+            _start_watching(state, watchdog=False)
+            shell.events.register("pre_run_cell", first_cell)
+
+    def first_cell(info: object) -> None:
+        shell.events.unregister("pre_run_cell", first_cell)
+        from asyncrepl.ipython.watching import start_watchdog
+
+        start_watchdog(state)
+
+    def undo() -> None:
+        app.after_render.remove_handler(drawn)
+        with contextlib.suppress(ValueError):  # the first cell ran, or the prompt never came
+            shell.events.unregister("pre_run_cell", first_cell)
+
+    app.after_render += drawn
+    state.undo.append(undo)
+
+
+def _start_watching(state: ExtensionState, *, watchdog: bool = True) -> None:
+    # Imported after the first prompt is drawn (or at load in a kernel), not before it.
     from asyncrepl.ipython.watching import start_watching
 
-    start_watching(state)
+    start_watching(state, watchdog=watchdog)
 
 
 def _cell_ended(shell: Any, cell: int) -> None:
@@ -171,9 +209,16 @@ def _install_cell_support(shell: Any, state: ExtensionState) -> None:
     transformer = CellTransformer(
         lambda: shell.user_ns,
         hooks.key,
-        awaiting_magic=lambda magic, line, cell: timing.awaits(magic, line, cell),
+        awaiting_magic=lambda magic, line, cell: timing().awaits(magic, line, cell),
     )
-    timing = Timing(shell, transformer.rewrite_runs)
+
+    @functools.cache
+    def timing() -> Timing:
+        # Made with the first %time or %timeit: its IPython parts are not a start-up cost.
+        from asyncrepl.shell.timing import Timing
+
+        return Timing(shell, transformer.rewrite_runs)
+
     hooks.timing = timing
     shell.ast_transformers.append(transformer)
     shell.events.register("pre_execute", transformer.expect_cell)
@@ -240,6 +285,10 @@ def _after_cell(shell: Any, state: ExtensionState, result: Any) -> None:
     exc = result.error_in_exec or result.error_before_exec
     if exc is None:
         return
+    # Imported with the first error, not at start-up.
+    from asyncrepl.records import Incident, IncidentKind
+    from asyncrepl.render.hints import render_explain_hint
+
     close_failed_run_argument(exc)
     source = getattr(result.info, "raw_cell", "") or ""
     cell = result.execution_count or state.session.cell
@@ -263,7 +312,10 @@ def _install_warning_hints(state: ExtensionState) -> None:
     ) -> None:
         original(message, category, filename, lineno, file, line)
         try:
+            # Imported with the first warning, not at start-up.
             from asyncrepl.explain import explain_warning
+            from asyncrepl.records import Incident, IncidentKind
+            from asyncrepl.render.hints import render_explain_hint
 
             explanation = explain_warning(str(message), category)
             if explanation is None:

@@ -5,15 +5,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 
 from asyncrepl.ipython.settings import AsyncREPL
-from asyncrepl.records import Incident
 from asyncrepl.render.printer import print_fragments
 from asyncrepl.session import Session
+
+if TYPE_CHECKING:
+    from asyncrepl.records import Incident
 
 __all__ = ["STATE_ATTRIBUTE", "ExtensionState", "explainable", "note", "session_of", "settings_of"]
 
@@ -59,9 +61,7 @@ def settings_of(shell: Any) -> AsyncREPL:
 
 def note(session: Session, incident: Incident) -> None:
     """Journal ``incident`` under the cell that runs now."""
-    session.journal.add(
-        Incident(incident.kind, incident.payload, session.cell, incident.code, incident.source)
-    )
+    session.journal.add(replace(incident, cell=session.cell))
 
 
 def explainable(exc: BaseException) -> bool:

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import sys
 import threading
-from collections.abc import Callable
 from types import CodeType
-from typing import Any
 
 from IPython.core.interactiveshell import InteractiveShell
 
@@ -18,18 +14,30 @@ from asyncrepl.render.printer import print_fragments
 from asyncrepl.session import Session
 from asyncrepl.shell.task_failures import TaskFailureReporter
 
-__all__ = ["flagged", "quiet_while_timing", "repl_entries", "restart_watchdog", "start_watching"]
+__all__ = ["flagged", "repl_entries", "restart_watchdog", "start_watchdog", "start_watching"]
 
 #: IPython's methods that a cell's magics and shell escapes run through.
 _REPL_METHODS = ("run_line_magic", "run_cell_magic", "system_piped", "system_raw", "getoutput")
 
 
-def start_watching(state: ExtensionState) -> None:
+def start_watching(state: ExtensionState, *, watchdog: bool = True) -> None:
     """Install the failure reporter, then the recorder (which wraps its task factory),
-    then the watchdog (which reads the recorder)."""
+    then the watchdog (which reads the recorder) unless ``watchdog`` is false: then
+    :func:`start_watchdog` starts it later."""
     state.watching = True
     _install_reporter(state)
     _install_recorder(state)
+    if watchdog:
+        _install_watchdog(state)
+    else:
+        # Imported now, while the prompt waits, so that starting the watchdog with the first
+        # cell costs that cell only its thread.
+        import asyncrepl.render.blocks
+        import asyncrepl.watchdog  # noqa: F401
+
+
+def start_watchdog(state: ExtensionState) -> None:
+    """The watchdog that :func:`start_watching` left out."""
     _install_watchdog(state)
 
 
@@ -121,51 +129,6 @@ def restart_watchdog(state: ExtensionState) -> None:
         state.undo.remove(old.stop)
     state.session.watchdog = None
     _install_watchdog(state)
-
-
-def quiet_while_timing(shell: Any, state: ExtensionState) -> Callable[[], None]:
-    """IPython's own ``%time`` and ``%timeit`` hold the loop on purpose, for seconds, to time
-    plain code: the watchdog pauses while they run, so the output is IPython's alone. Returns
-    the function that puts the magics back.
-
-    :param shell: the IPython shell.
-    :param state: what asyncrepl put into it.
-    """
-    with contextlib.suppress(KeyError):
-        # IPython 9 declares its execution magics lazily: load them first, so that what is
-        # wrapped is the magic itself and not the placeholder that loading replaces.
-        shell.magics_manager.registry["ExecutionMagics"]
-    magics = shell.magics_manager.magics
-    originals: dict[tuple[str, str], Any] = {}
-    for kind in ("line", "cell"):
-        for name in ("time", "timeit"):
-            magic = magics[kind].get(name)
-            if callable(magic):
-                originals[kind, name] = magic
-                magics[kind][name] = _unwatched(magic, state)
-
-    def undo() -> None:
-        for (kind, name), magic in originals.items():
-            if getattr(magics[kind].get(name), "__wrapped__", None) is magic:
-                magics[kind][name] = magic
-
-    return undo
-
-
-def _unwatched(magic: Callable[..., Any], state: ExtensionState) -> Callable[..., Any]:
-    # functools.wraps copies IPython's flags (needs_local_scope, output_can_be_silenced).
-    @functools.wraps(magic)
-    def run(*args: Any, **kwargs: Any) -> Any:
-        watchdog = state.session.watchdog
-        if watchdog is None or not watchdog.running:
-            return magic(*args, **kwargs)
-        watchdog.stop()
-        try:
-            return magic(*args, **kwargs)
-        finally:
-            watchdog.start(threading.get_ident())
-
-    return run
 
 
 def repl_entries() -> list[CodeType]:

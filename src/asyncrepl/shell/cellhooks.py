@@ -6,9 +6,8 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from asyncrepl.records import Incident, IncidentKind
 from asyncrepl.render.hints import (
     describe_task,
     render_asyncio_run_note,
@@ -16,7 +15,10 @@ from asyncrepl.render.hints import (
     render_unawaited,
 )
 from asyncrepl.render.printer import print_fragments
-from asyncrepl.shell.timing import Timing
+
+if TYPE_CHECKING:
+    from asyncrepl.records import Incident
+    from asyncrepl.shell.timing import Timing
 
 __all__ = ["CellHooks", "hooks_for"]
 
@@ -41,9 +43,12 @@ class CellHooks:
     :param report: called with each :class:`Incident` asyncrepl noticed (for ``%explain``).
     """
 
-    def __init__(self, report: Callable[[Incident], None], timing: Timing | None = None) -> None:
+    def __init__(
+        self, report: Callable[[Incident], None], timing: Callable[[], Timing] | None = None
+    ) -> None:
         self._report = report
-        #: The awaiting ``%time``/``%timeit`` (set once the shell's transformer exists).
+        #: Gives the awaiting ``%time``/``%timeit`` (set once the shell's transformer exists;
+        #: made, and its IPython parts imported, with the first timing magic).
         self.timing = timing
         #: What a rewritten cell passes to :func:`hooks_for`, while registered. A string: other
         #: AST transformers rewrite numbers (IPython's own tests negate them).
@@ -55,6 +60,12 @@ class CellHooks:
 
     def unregister(self) -> None:
         _REGISTERED.pop(self.key, None)
+
+    def _hint(self, source: str, code: str) -> None:
+        # The records are imported when a hint is given, not at start-up.
+        from asyncrepl.records import Incident, IncidentKind
+
+        self._report(Incident(IncidentKind.HINT, source, code=code))
 
     def check_unawaited(self, value: T, source: str = "") -> T | None:
         """Pass ``value`` through, unless it is a coroutine nobody will await: then say so,
@@ -68,7 +79,7 @@ class CellHooks:
         qualname = getattr(value, "__qualname__", "coroutine")
         value.close()
         print_fragments(render_unawaited(source, qualname))
-        self._report(Incident(IncidentKind.HINT, source, code="unawaited-coroutine"))
+        self._hint(source, "unawaited-coroutine")
         return None
 
     async def run(self, main: Any, *, debug: bool | None = None, source: str = "", **_: Any) -> Any:
@@ -83,7 +94,7 @@ class CellHooks:
         if not inspect.iscoroutine(main):
             raise ValueError(f"a coroutine was expected, got {main!r}")
         print_fragments(render_asyncio_run_note(source, "run"))
-        self._report(Incident(IncidentKind.HINT, source, code="asyncio-run-awaited"))
+        self._hint(source, "asyncio-run-awaited")
         before = asyncio.all_tasks()
         # Named after the coroutine, so %tasks and %timeline show `main`, not `Task-236`.
         task = asyncio.get_running_loop().create_task(main, name=main.__qualname__)
@@ -96,13 +107,13 @@ class CellHooks:
         """``%time`` / ``%%time`` of code that awaits (see :class:`Timing`)."""
         __tracebackhide__ = True  # see asyncrepl.shell.tracebacks
         assert self.timing is not None
-        return await self.timing.time(line, cell)
+        return await self.timing().time(line, cell)
 
     async def timeit(self, line: str, cell: str | None = None) -> Any:
         """``%timeit`` / ``%%timeit`` of code that awaits (see :class:`Timing`)."""
         __tracebackhide__ = True  # see asyncrepl.shell.tracebacks
         assert self.timing is not None
-        return await self.timing.timeit(line, cell)
+        return await self.timing().timeit(line, cell)
 
     async def run_until_complete(self, future: Awaitable[T], *, source: str = "") -> T:
         """``loop.run_until_complete(x)`` typed at the top level: await ``x`` on the live loop.
@@ -112,7 +123,7 @@ class CellHooks:
         """
         __tracebackhide__ = True  # see asyncrepl.shell.tracebacks
         print_fragments(render_asyncio_run_note(source, "run_until_complete"))
-        self._report(Incident(IncidentKind.HINT, source, code="asyncio-run-awaited"))
+        self._hint(source, "asyncio-run-awaited")
         return await future
 
     async def _cancel_leftovers(self, before: set[asyncio.Task[Any]], source: str) -> None:

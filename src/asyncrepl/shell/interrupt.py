@@ -5,6 +5,7 @@ prompt waits and a background task holds the loop: interrupt that task."""
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import os
 import selectors
 import signal
@@ -14,14 +15,24 @@ from collections.abc import Callable
 from types import FrameType, TracebackType
 from typing import Any
 
-from asyncrepl.instrument import rounds
-
 __all__ = ["CellInterrupter"]
+
+
+def _module_file(name: str) -> str:
+    spec = importlib.util.find_spec(name)
+    assert spec is not None and spec.origin is not None, name
+    return spec.origin
+
 
 #: Frames in these files are the loop's own machinery (the recorder's round among them):
 #: raising KeyboardInterrupt there would leave the loop half-way through its bookkeeping, so
 #: the cell is cancelled instead.
-_LOOP_FILES = (os.path.dirname(asyncio.__file__) + os.sep, selectors.__file__, rounds.__file__)
+_LOOP_FILES = (
+    os.path.dirname(asyncio.__file__) + os.sep,
+    selectors.__file__,
+    # Found, not imported: the recorder is imported with the first cell, not before the prompt.
+    _module_file("asyncrepl.instrument.rounds"),
+)
 
 #: The shell and the loop that a KeyboardInterrupt raised in a task's step goes up through.
 _MACHINERY = (*_LOOP_FILES, os.path.dirname(os.path.dirname(__file__)) + os.sep)

@@ -1,0 +1,61 @@
+"""IPython's own ``%time`` and ``%timeit`` hold the loop on purpose, for seconds, to time plain
+code: the watchdog pauses while they run, so that what the user reads is IPython's output alone
+and never a "blocked loop" report. Kept apart from the watching code: it is installed at load,
+which must stay light."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from asyncrepl.ipython.state import ExtensionState
+
+__all__ = ["quiet_while_timing"]
+
+
+def quiet_while_timing(shell: Any, state: ExtensionState) -> Callable[[], None]:
+    """IPython's own ``%time`` and ``%timeit`` hold the loop on purpose, for seconds, to time
+    plain code: the watchdog pauses while they run, so the output is IPython's alone. Returns
+    the function that puts the magics back.
+
+    :param shell: the IPython shell.
+    :param state: what asyncrepl put into it.
+    """
+    with contextlib.suppress(KeyError):
+        # IPython 9 declares its execution magics lazily: load them first, so that what is
+        # wrapped is the magic itself and not the placeholder that loading replaces.
+        shell.magics_manager.registry["ExecutionMagics"]
+    magics = shell.magics_manager.magics
+    originals: dict[tuple[str, str], Any] = {}
+    for kind in ("line", "cell"):
+        for name in ("time", "timeit"):
+            magic = magics[kind].get(name)
+            if callable(magic):
+                originals[kind, name] = magic
+                magics[kind][name] = _unwatched(magic, state)
+
+    def undo() -> None:
+        for (kind, name), magic in originals.items():
+            if getattr(magics[kind].get(name), "__wrapped__", None) is magic:
+                magics[kind][name] = magic
+
+    return undo
+
+
+def _unwatched(magic: Callable[..., Any], state: ExtensionState) -> Callable[..., Any]:
+    # functools.wraps copies IPython's flags (needs_local_scope, output_can_be_silenced).
+    @functools.wraps(magic)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        watchdog = state.session.watchdog
+        if watchdog is None or not watchdog.running:
+            return magic(*args, **kwargs)
+        watchdog.stop()
+        try:
+            return magic(*args, **kwargs)
+        finally:
+            watchdog.start(threading.get_ident())
+
+    return run

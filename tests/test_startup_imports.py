@@ -1,0 +1,110 @@
+"""What a plain start and a plain first cell import of asyncrepl: exactly the modules listed
+here. Start-up time is the sum of them, so a change that imports another module at start
+(the explanations, the renderers of exports, the checker) fails here, naming it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+#: The modules the extension needs before the first prompt: the live loop, the settings, the
+#: cell rewrites and the static check's gate.
+START = {
+    "asyncrepl",
+    "asyncrepl.analysis",
+    "asyncrepl.analysis.gate",
+    "asyncrepl.cli",
+    "asyncrepl.instrument",  # its empty package, to find the round's file without importing it
+    "asyncrepl.ipython",
+    "asyncrepl.ipython.blocking_check",
+    "asyncrepl.ipython.extension",
+    "asyncrepl.ipython.live_settings",  # %config takes effect at once
+    "asyncrepl.ipython.output",
+    "asyncrepl.ipython.quiet_timing",  # IPython's %time/%timeit are not reported as blocks
+    "asyncrepl.ipython.settings",
+    "asyncrepl.ipython.state",
+    "asyncrepl.labels",
+    "asyncrepl.render",
+    "asyncrepl.render.hints",
+    "asyncrepl.render.printer",
+    "asyncrepl.render.style",
+    "asyncrepl.session",
+    "asyncrepl.shell",
+    "asyncrepl.shell.cellhooks",
+    "asyncrepl.shell.interrupt",
+    "asyncrepl.shell.liveloop",
+    "asyncrepl.shell.tracebacks",  # tracebacks without asyncrepl's frames, from the first cell
+    "asyncrepl.shell.transforms",
+}
+
+#: What the first cell adds: watching starts (the failure reporter, the recorder, the
+#: watchdog), without the checker (``1 + 1`` cannot block the loop), the explanations, the
+#: magics' snapshots or any renderer but those of reports.
+FIRST_CELL = START | {
+    "asyncrepl.durations",
+    "asyncrepl.instrument.corosteps",  # loops that are not asyncio's, recorded by their tasks
+    "asyncrepl.instrument.handlerun",  # the fallback when asyncio's round is not as expected
+    "asyncrepl.instrument.install",
+    "asyncrepl.instrument.loopclass",
+    "asyncrepl.instrument.recorder",
+    "asyncrepl.instrument.ring",
+    "asyncrepl.instrument.rounds",
+    "asyncrepl.instrument.seams",
+    "asyncrepl.instrument.sites",
+    "asyncrepl.instrument.suspensions",
+    "asyncrepl.instrument.tasklog",
+    "asyncrepl.instrument.tasks",
+    "asyncrepl.instrument.waits",
+    "asyncrepl.instrument.watcher",
+    "asyncrepl.ipython.watching",
+    "asyncrepl.records",
+    "asyncrepl.render.blocks",
+    "asyncrepl.render.task_errors",
+    "asyncrepl.shell.task_failures",
+    "asyncrepl.watchdog",
+    "asyncrepl.watchdog.detector",
+    "asyncrepl.watchdog.frames",
+    "asyncrepl.watchdog.reports",
+}
+
+PRINT_MODULES = 'print("modules:", *sorted(m for m in sys.modules if m.startswith("asyncrepl")))'
+PROGRAMS = {
+    # The app as the `asyncrepl` command makes it, initialized (the extension loaded, the
+    # prompt not yet drawn).
+    "start": "from asyncrepl.cli import _make_app\n_make_app().initialize(['--no-banner'])",
+    "first cell": "from asyncrepl.cli import main\nmain(['--no-banner', '-c', '1 + 1'])",
+}
+
+
+def imported(program: str, home: Path) -> set[str]:
+    env = {**os.environ, "IPYTHONDIR": str(home), "PROMPT_TOOLKIT_NO_CPR": "1"}
+    result = subprocess.run(
+        [sys.executable, "-c", f"import sys\n{program}\n{PRINT_MODULES}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    [line] = [line for line in result.stdout.splitlines() if line.startswith("modules:")]
+    return set(line.split()[1:])
+
+
+def difference(found: set[str], allowed: set[str]) -> str:
+    lines = []
+    if found - allowed:
+        lines.append(f"imports more than before: {', '.join(sorted(found - allowed))}")
+        lines.append("  import them where they are first needed, or add them to the list here")
+    if allowed - found:
+        lines.append(f"no longer imports: {', '.join(sorted(allowed - found))} (drop them here)")
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize(("name", "allowed"), [("start", START), ("first cell", FIRST_CELL)])
+def test_what_a_plain_session_imports(name: str, allowed: set[str], tmp_path: Path) -> None:
+    found = imported(PROGRAMS[name], tmp_path)
+    assert found == allowed, f"{name}: " + difference(found, allowed)
