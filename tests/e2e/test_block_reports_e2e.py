@@ -16,9 +16,19 @@ REPORT = "The event loop was blocked"
 SO_FAR = "so far"
 
 
-def run(repl: Repl, line: str) -> None:
-    repl.send_line(line)
-    repl.expect_prompt()
+def last_prompt(repl: Repl) -> int:
+    """The number of the newest prompt on the screen (the prompt redraws as keys come)."""
+    return max(int(n) for n in re.findall(r"In \[(\d+)\]:", repl.text))
+
+
+def run(repl: Repl, code: str, *, paste: bool = False) -> None:
+    """Type (or paste) ``code``, press Enter, and wait for the prompt after it."""
+    number = last_prompt(repl)
+    if paste:
+        repl.paste(code)
+    else:
+        repl.send_line(code)
+    repl.expect(rf"In \[{number + 1}\]:")
 
 
 def learner_session(repl: Repl) -> None:
@@ -30,28 +40,29 @@ def learner_session(repl: Repl) -> None:
     repl.send("json.JSONDecodeE")
     repl.send("\t")  # the first Tab completion
     repl.expect("JSONDecodeError")
-    repl.send("\r")
-    repl.expect(r"Out\[\d+\]: json\.decoder\.JSONDecodeError")
-    repl.expect_prompt()
+    run(repl, "")
+    assert re.search(r"Out\[\d+\]: json\.decoder\.JSONDecodeError", repl.text)
     run(repl, "%tasks")
     run(repl, "%timeline")
     run(repl, "%explain")
     run(repl, "%blocking")
     run(repl, "%load_ext autoreload")
     run(repl, "await asyncio.wait_for(asyncio.sleep(1), timeout=0.05)")
-    repl.send_line("print('wait' + 'ing'); await asyncio.sleep(30)")
-    repl.expect("waiting")  # the cell runs: Ctrl-C now lands in its await, not in its compile
+    number = last_prompt(repl)
+    repl.send_line("print('wait' + 'ing') or await asyncio.sleep(30)")
+    repl.expect(r"\nwaiting")  # the cell runs: Ctrl-C is a signal now
     repl.ctrl("c")  # the first Ctrl-C, in an await
     repl.expect("cancelled")
-    repl.expect_prompt()
+    repl.expect(rf"In \[{number + 1}\]:")
     run(repl, "import time")
     run(repl, "%timeit -n 2 -r 2 time.sleep(0.15)")  # blocks on purpose: that is timing
     run(repl, "%time time.sleep(0.2)")
     run(repl, "!sleep 0.2")
+    number = last_prompt(repl)
     repl.send_line("%debug")
     repl.expect("ipdb>")
     repl.send_line("q")
-    repl.expect_prompt()
+    repl.expect(rf"In \[{number + 1}\]:")
 
 
 def test_an_ordinary_learner_session_gives_no_block_report(tmp_path: Path) -> None:
@@ -59,12 +70,12 @@ def test_an_ordinary_learner_session_gives_no_block_report(tmp_path: Path) -> No
     try:
         repl.expect_prompt()
         learner_session(repl)
-        repl.send_line("x = 1")
-        repl.expect_prompt()
+        run(repl, "x = 1")
+        number = last_prompt(repl)
         repl.send_line("%reset")
         repl.expect(r"Proceed \(y/\[n\]\)\?")
         repl.send_line("y")
-        repl.expect_prompt()
+        repl.expect(rf"In \[{number + 1}\]:")
         assert REPORT not in repl.text and SO_FAR not in repl.text, repl.text
     finally:
         repl.close()
@@ -88,11 +99,9 @@ def test_the_same_session_with_a_cell_that_blocks_gives_one_report(tmp_path: Pat
 
 
 def test_a_block_the_static_check_flagged_is_said_once(repl: Repl) -> None:
-    repl.paste("import time\nasync def nap():\n    time.sleep(0.3)\n")
-    repl.expect("AR101 blocking-sleep")
-    repl.expect_prompt()
+    run(repl, "import time\nasync def nap():\n    time.sleep(0.3)\n", paste=True)
+    assert "AR101 blocking-sleep" in repl.text
     run(repl, "await nap()")
-    repl.expect_prompt()
     run(repl, "'after'")
     assert "As flagged above: the event loop was blocked for 0." in repl.text
     assert REPORT not in repl.text
@@ -100,8 +109,7 @@ def test_a_block_the_static_check_flagged_is_said_once(repl: Repl) -> None:
 
 @pytest.mark.parametrize("blocker", ["while True: pass", "time.sleep(60)"])
 def test_ctrl_c_stops_a_background_task_blocking_the_loop(repl: Repl, blocker: str) -> None:
-    repl.paste(f"import time\nasync def stuck():\n    {blocker}\n")
-    repl.expect_prompt()
+    run(repl, f"import time\nasync def stuck():\n    {blocker}\n", paste=True)
     repl.send_line("t = asyncio.create_task(stuck(), name='stuck')")
     repl.expect(r"Event loop blocked for 1\.\d s so far: task 'stuck'")
     repl.expect("Ctrl-C stops it.")
@@ -113,14 +121,12 @@ def test_ctrl_c_stops_a_background_task_blocking_the_loop(repl: Repl, blocker: s
     # The failure shows the task's own line, not the shell and the loop it went up through.
     assert re.search(r"<cell \d+>:3 in stuck", repl.text), repl.text
     assert "liveloop.py" not in repl.text and "interrupt.py" not in repl.text
-    repl.send_line("")
-    repl.expect_prompt()
+    run(repl, "")
     assert repl.exit() == 0, repl.text[-1500:]
 
 
 def test_one_ctrl_c_stops_a_blocking_task_and_the_cell_awaiting_meanwhile(repl: Repl) -> None:
-    repl.paste("async def spin():\n    while True: pass\n")
-    repl.expect_prompt()
+    run(repl, "async def spin():\n    while True: pass\n", paste=True)
     repl.send_line("t = asyncio.create_task(spin(), name='spin'); await asyncio.sleep(60)")
     repl.expect(r"Event loop blocked for 1\.\d s so far: task 'spin'")
     repl.ctrl("c")  # once
@@ -132,10 +138,12 @@ def test_one_ctrl_c_stops_a_blocking_task_and_the_cell_awaiting_meanwhile(repl: 
 
 
 def test_a_task_blocking_under_a_drawn_prompt_is_said_and_stopped(repl: Repl) -> None:
-    repl.paste("import time\nasync def later():\n    await asyncio.sleep(1)\n    time.sleep(60)\n")
-    repl.expect_prompt()
-    repl.send_line("t = asyncio.create_task(later(), name='later')")
-    repl.expect_prompt()
+    run(
+        repl,
+        "import time\nasync def later():\n    await asyncio.sleep(1)\n    time.sleep(60)\n",
+        paste=True,
+    )
+    run(repl, "t = asyncio.create_task(later(), name='later')")
     repl.send("6 * ")  # half-typed when the loop gets stuck
     repl.expect(r"Event loop blocked for 1\.\d s so far: task 'later'")
     repl.expect("Ctrl-C stops it.")

@@ -13,7 +13,7 @@ from asyncrepl.ipython.settings import AsyncREPL
 from asyncrepl.ipython.watching import flagged, repl_entries
 from asyncrepl.records import BlockReport
 from asyncrepl.session import Session
-from asyncrepl.watchdog.frames import make_location, repl_work, snapshot
+from asyncrepl.watchdog.frames import UserFiles, frame_facts, make_location, repl_work, snapshot
 
 
 def stack_of(ip: Any, cell: str) -> bool:
@@ -61,3 +61,17 @@ def test_a_block_at_a_flagged_line_of_the_same_cell_is_flagged(ip: Any) -> None:
         dataclasses.replace(report, location=make_location(stack_of.__code__, 3, session.labeler)),
     )
     assert not flagged(session, dataclasses.replace(report, location=None))
+
+
+def test_a_cells_top_level_is_where_an_await_can_go(ip: Any) -> None:
+    """asyncrepl runs every cell on the loop: a blocking helper called from a cell is fixed
+    in the cell (``await asyncio.to_thread(where)``), not inside the plain helper."""
+    user = UserFiles(cell_labeler(ip))
+    ip.run_cell("import sys\nfrom asyncrepl.watchdog.frames import snapshot", store_history=True)
+    ip.run_cell("def where():\n    global states\n    states = snapshot(sys._getframe())", True)
+    ip.run_cell("where()", store_history=True)
+    states = ip.user_ns.pop("states")
+    helper, top = frame_facts(states, 0, user), frame_facts(states, 1, user)
+    del states
+    assert (helper.is_async, helper.caller_call) == (False, "where()")
+    assert top.is_async and top.location.label.endswith(":1")

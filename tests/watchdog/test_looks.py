@@ -4,6 +4,7 @@ line: what is reported, when, and what is not (the REPL's own work, library code
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import logging
 import sys
@@ -301,3 +302,21 @@ def test_a_cpu_loop_in_a_coroutine_has_no_code_fix() -> None:
     assert report.location is not None
     assert report.location.function == "computes_inline"
     assert report.fix == ""
+
+
+#: Code compiled from a string, as namedtuple and dataclasses make it.
+GENERATED: dict[str, Any] = {}
+exec(compile("def generated(gate):\n    yield gate.wait()\n", "<string>", "exec"), GENERATED)
+
+
+async def enters_a_generated_context(gate: threading.Event) -> None:
+    with contextlib.contextmanager(GENERATED["generated"])(gate):  # contextlib runs it
+        pass
+
+
+def test_code_compiled_from_a_string_that_library_code_runs_is_not_the_users() -> None:
+    _, reports = one_block(enters_a_generated_context, 0.5, at=GENERATED["generated"])
+    [report] = reports
+    assert report.location is not None
+    assert report.location.function == "enters_a_generated_context"
+    assert report.location.lineno == enters_a_generated_context.__code__.co_firstlineno + 1

@@ -87,3 +87,11 @@ def test_other_calls_keep_their_fix(callee: str, call: str, fix: str) -> None:
 def test_the_interim_note_is_asyncios_own_too() -> None:
     report = report_of(facts("asyncio.tasks.gather"), still_blocked=True)
     assert report.still_blocked and report.in_asyncio and report.fix == ""
+
+
+def test_a_call_in_a_plain_function_no_coroutine_called_gets_no_await_fix() -> None:
+    """A plain callback (``loop.call_soon(work)``): an ``await`` there would not run."""
+    sample = facts("time.sleep", "time.sleep(1)", is_async=False, caller_call="")
+    report = report_of(sample)
+    assert report.call == "time.sleep(1)"
+    assert report.fix == ""

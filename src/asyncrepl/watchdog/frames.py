@@ -75,7 +75,8 @@ class FrameFacts:
         instruction is not a call.
     :param callee: the called function's ``module.qualname`` when it could be named.
     :param innermost: no frame below: a builtin runs, or the user's own bytecode.
-    :param is_async: the frame is a coroutine's (an ``await`` is possible there).
+    :param is_async: an ``await`` is possible there: a coroutine's frame, or the top level
+        of a REPL cell (asyncrepl runs every cell on the loop, top-level ``await`` included).
     :param caller_call: for a plain function, the call of it in the nearest user coroutine.
     """
 
@@ -119,9 +120,24 @@ def user_frame(states: list[FrameState], user: UserFiles) -> int | None:
     :param user: the user-code test.
     """
     for index, state in enumerate(states):
-        if user(state.code.co_filename):
+        if user(state.code.co_filename) and not _generated_for_library(states, index, user):
             return index
     return None
+
+
+def _generated_for_library(states: list[FrameState], index: int, user: UserFiles) -> bool:
+    """Whether ``states[index]`` runs code compiled from a string (``<string>``: a
+    namedtuple's ``__new__``, a dataclass's ``__init__``) on behalf of library code: such
+    code belongs to whoever runs it (jedi's, during the first Tab completion), not the
+    user. REPL cells are the user's wherever they run."""
+    filename = states[index].code.co_filename
+    if not filename.startswith("<") or user.labeler(filename) is not None:
+        return False
+    for outer in states[index + 1 :]:
+        name = outer.code.co_filename
+        if not name.startswith("<") or user.labeler(name) is not None:
+            return not user(name)
+    return False  # nothing outside it runs it: code of the user's, exec'd
 
 
 def repl_work(states: list[FrameState], entries: Collection[types.CodeType]) -> bool:
@@ -166,7 +182,7 @@ def frame_facts(states: list[FrameState], index: int, user: UserFiles) -> FrameF
     if call:
         inner = states[index - 1] if index else None
         callee = callee_name(call, current.frame) if inner is None else _frame_name(inner)
-    is_async = bool(code.co_flags & _ASYNC_FLAGS)
+    is_async = _awaits(code, user)
     return FrameFacts(
         location=make_location(code, lineno, user.labeler),
         call=call,
@@ -218,10 +234,17 @@ def _frame_name(state: FrameState) -> str:
     return f"{module}.{state.code.co_qualname}" if module else state.code.co_qualname
 
 
+def _awaits(code: types.CodeType, user: UserFiles) -> bool:
+    """Whether ``await`` can be written in ``code``: a coroutine, or a cell's top level."""
+    if code.co_flags & _ASYNC_FLAGS:
+        return True
+    return code.co_name == "<module>" and user.labeler(code.co_filename) is not None
+
+
 def _caller_call(outer: list[FrameState], user: UserFiles) -> str:
-    """The call in the nearest user coroutine frame of ``outer``."""
+    """The call in the nearest frame of ``outer`` where the user can ``await``."""
     for state in outer:
-        if user(state.code.co_filename) and state.code.co_flags & _ASYNC_FLAGS:
+        if user(state.code.co_filename) and _awaits(state.code, user):
             return call_span(state.code, state.lasti)
     return ""
 

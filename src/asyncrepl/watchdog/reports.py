@@ -85,8 +85,10 @@ def _blame_call(report: BlockReport, facts: FrameFacts) -> BlockReport:
 
 
 def _call_fix(facts: FrameFacts) -> str:
-    """The fix for a blocking call: the catalogue's, made where an ``await`` can go."""
-    if facts.is_async or not facts.caller_call:
+    """The fix for a blocking call: the catalogue's, made where an ``await`` can go; none
+    when no coroutine of the user's is on the way (a plain callback, a ``__repr__`` that
+    IPython called), since an ``await`` there would not run."""
+    if facts.is_async:
         return fix_call(facts.callee, facts.call)
     # The call is in a plain function: awaiting is possible only in the coroutine calling it.
     return fix_call("", facts.caller_call)
