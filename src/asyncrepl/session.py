@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from asyncrepl.labels import LocationLabeler, default_labeler
-from asyncrepl.records import Incident
+from asyncrepl.records import Incident, IncidentKind
 
 __all__ = ["Journal", "Session"]
 
@@ -58,3 +58,47 @@ class Session:
     cell: int = 0
     #: Monotonic start and end of each cell that ran on the loop: ``{cell: (start, end)}``.
     cell_windows: dict[int, tuple[float, float | None]] = field(default_factory=dict)
+    #: The cells whose source runs the user's code, not only magics, shell commands or
+    #: ``clear`` (the shell marks each as it starts: :meth:`mark_user_cell`).
+    user_cells: set[int] = field(default_factory=set)
+    #: The last of :attr:`user_cells` that has ended: "the last cell" of ``%timeline``,
+    #: ``%timeline --export`` and ``%explain``. None until one has ended.
+    last_user_cell: int | None = None
+
+    def mark_user_cell(self, cell: int) -> None:
+        """Cell ``cell`` runs the user's code (it is not only magics or shell commands).
+
+        :param cell: its execution count.
+        """
+        self.user_cells.add(cell)
+
+    def start_cell(self, cell: int, start: float) -> None:
+        """Cell ``cell`` starts running at ``start`` (the recorder's clock).
+
+        :param cell: its execution count.
+        :param start: when.
+        """
+        self.cell = cell
+        self.cell_windows[cell] = (start, None)
+
+    def end_cell(self, cell: int, end: float) -> None:
+        """Cell ``cell`` has ended at ``end``; a cell of the user's code becomes the last one.
+
+        :param cell: its execution count.
+        :param end: when (the recorder's clock).
+        """
+        start, _ = self.cell_windows.get(cell, (end, None))
+        self.cell_windows[cell] = (start, end)
+        if cell in self.user_cells:
+            self.last_user_cell = cell
+
+    def counts(self, incident: Incident) -> bool:
+        """Whether ``incident`` is the user's: not from a cell that only ran magics or shell
+        commands (a report made while asyncrepl itself worked). A background task's failure
+        and a warning count wherever they surfaced.
+
+        :param incident: a journal entry.
+        """
+        if incident.kind in (IncidentKind.TASK_EXCEPTION, IncidentKind.WARNING):
+            return True
+        return not incident.cell or incident.cell in self.user_cells

@@ -152,3 +152,38 @@ def test_jupyter_gets_html() -> None:
     assert shown, "nothing was displayed"
     assert "<code>asyncio.gather()</code>" in shown[0]["text/html"]
     assert shown[0]["text/plain"].startswith("» asyncio.gather()")
+
+
+def test_magic_cells_do_not_count_as_the_last_cell(
+    ip: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``%explain`` after ``%timeline`` and ``%tasks`` explains the user's last error, and a
+    report journalled while a magic cell ran is never what it explains."""
+    from asyncrepl.records import BlockReport, Incident, IncidentKind
+
+    run(ip, GEN)
+    run(ip, "for i in gen(3):\n    print(i)\n")
+    run(ip, "%timeline")
+    run(ip, "%tasks")
+    magic_cell = int(ip.execution_count) - 1
+    report = BlockReport("AR201", "loop-blocked", started=0.0, duration=0.3)
+    session_of(ip).journal.add(Incident(IncidentKind.BLOCK, report, cell=magic_cell))
+    capsys.readouterr()
+    ip.run_line_magic("explain", "")
+    out = capsys.readouterr().out
+    assert "⚠ `for` over an async generator" in out
+    assert "Your code, fixed:\n      async for i in gen(3):" in out
+
+
+def test_a_strict_refusal_is_explained(ip: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    """``%blocking strict`` refused the cell: ``%explain`` explains the blocking call."""
+    run(ip, "%blocking strict")
+    try:
+        run(ip, "import time\nasync def main():\n    time.sleep(1)\n")
+    finally:
+        run(ip, "%blocking warn")
+    capsys.readouterr()
+    ip.run_line_magic("explain", "")
+    out = capsys.readouterr().out
+    assert "does not look specific to asyncio" not in out
+    assert "AR101 blocking-sleep" in out and "await asyncio.sleep(1)" in out

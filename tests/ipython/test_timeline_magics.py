@@ -210,3 +210,18 @@ def test_tasks_no_user_code_created_are_left_out(
     out = capsys.readouterr().out
     assert re.search(r"^mine", out, re.MULTILINE)
     assert "machinery" not in out
+
+
+def test_the_last_cell_is_the_last_that_ran_the_users_code(
+    arip: Any, tutorial: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``%timeline`` then ``%timeline --export``: both are about the tutorial's cell, not the
+    cell that ran ``%timeline`` (nor a shell command or ``clear`` in between)."""
+    cell(arip, "%timeline")
+    cell(arip, "!true")
+    trace = tmp_path / "t.json"
+    cell(arip, f"%timeline --export {trace}")
+    out = capsys.readouterr().out
+    assert out.count(f"Timeline of cell {tutorial} (0.6") == 2
+    names = {e.get("name") for e in json.loads(trace.read_text())["traceEvents"]}
+    assert any("print_values" in str(name) for name in names)

@@ -134,26 +134,26 @@ def _evaluate(text: str, namespace: dict[str, Any]) -> Any:
 
 def _latest_problem(session: Session) -> Incident | None:
     for incident in reversed(list(session.journal)):
-        if incident.code not in _NOT_WRONG:
+        if incident.code not in _NOT_WRONG and session.counts(incident):
             return incident
     return None
 
 
 def explain_last(session: Session) -> Explanation:
-    """The last thing that went wrong in the last cell, else what that cell did on the loop.
+    """The last thing that went wrong in the last cell that ran the user's code, else what
+    that cell did on the loop. Cells that only ran magics or shell commands do not count.
 
     :param session: the session.
     """
     incident = _latest_problem(session)
-    finished = [c for c, (_, end) in session.cell_windows.items() if end is not None]
-    last_cell = max(finished, default=0)
+    last_cell = session.last_user_cell or 0
     recent = incident is not None and (incident.cell == 0 or incident.cell >= last_cell)
     if incident is not None and recent:
         found = explain_incident(incident, session.labeler)
         if found is not None:
             return found
     recorder = session.recorder
-    if recorder is not None and last_cell:
+    if recorder is not None and last_cell in session.cell_windows:
         start, end = session.cell_windows[last_cell]
         return explain_cell(recorder.timeline(start, end), last_cell)
     if incident is not None:

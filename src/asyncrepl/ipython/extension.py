@@ -12,6 +12,7 @@ from typing import Any, TextIO
 
 from asyncrepl.ipython import blocking_check
 from asyncrepl.ipython.blocking_check import BlockingMagics
+from asyncrepl.ipython.cellkinds import runs_user_code
 from asyncrepl.ipython.output import is_terminal
 from asyncrepl.ipython.settings import AsyncREPL
 from asyncrepl.ipython.state import STATE_ATTRIBUTE, ExtensionState, explainable, note
@@ -130,8 +131,7 @@ def _cell_started(shell: Any, cell: int, task: asyncio.Task[Any] | None) -> None
         _start_watching(state)
     session = state.session
     recorder = session.recorder
-    session.cell = cell
-    session.cell_windows[cell] = (_now(session), None)
+    session.start_cell(cell, _now(session))
     if recorder is not None and task is not None:
         recorder.mark_cell_task(task, cell)
 
@@ -147,9 +147,7 @@ def _cell_ended(shell: Any, cell: int) -> None:
     state: ExtensionState | None = getattr(shell, STATE_ATTRIBUTE, None)
     if state is None:
         return
-    now = _now(state.session)
-    start, _ = state.session.cell_windows.get(cell, (now, None))
-    state.session.cell_windows[cell] = (start, now)
+    state.session.end_cell(cell, _now(state.session))
 
 
 def _now(session: Session) -> float:
@@ -164,6 +162,8 @@ def _install_cell_support(shell: Any, state: ExtensionState) -> None:
     shell.ast_transformers.append(transformer)
     shell.user_ns[HELPER_NAME] = CellHooks(report=lambda incident: note(session, incident))
     shell.user_ns_hidden[HELPER_NAME] = shell.user_ns[HELPER_NAME]
+    shell.events.register("pre_run_cell", lambda info: _before_cell(shell, session, info))
+    before = shell.events.callbacks["pre_run_cell"][-1]
     shell.events.register("post_run_cell", lambda result: _after_cell(shell, state, result))
     after = shell.events.callbacks["post_run_cell"][-1]
     if state.live_loop is None:
@@ -173,6 +173,7 @@ def _install_cell_support(shell: Any, state: ExtensionState) -> None:
         shell.ast_transformers.remove(transformer)
         shell.user_ns.pop(HELPER_NAME, None)
         shell.user_ns_hidden.pop(HELPER_NAME, None)
+        shell.events.unregister("pre_run_cell", before)
         shell.events.unregister("post_run_cell", after)
 
     state.undo.append(undo)
@@ -196,12 +197,28 @@ def _run_rewritten_cells_async(
     state.undo.append(lambda: shell.__dict__.pop("should_run_async", None))
 
 
+def _before_cell(shell: Any, session: Session, info: Any) -> None:
+    """Mark a cell that runs the user's code: "the last cell" is the last of those."""
+    if info.silent:
+        return
+    if runs_user_code(shell, info.raw_cell or "", info.transformed_cell):
+        session.mark_user_cell(_running_cell(shell, info))
+
+
+def _running_cell(shell: Any, info: Any) -> int:
+    """The execution count of the cell ``pre_run_cell`` announces: IPython has already
+    counted it when it stores history."""
+    return int(shell.execution_count) - (1 if info.store_history else 0)
+
+
 def _after_cell(shell: Any, state: ExtensionState, result: Any) -> None:
     """Journal the cell's error for ``%explain``, and say when ``%explain`` knows it."""
     exc = result.error_in_exec or result.error_before_exec
     if exc is None:
         return
     close_failed_run_argument(exc)
+    if isinstance(exc, blocking_check.BlockingRejected):
+        return  # its findings are journalled: %explain explains those
     source = getattr(result.info, "raw_cell", "") or ""
     cell = result.execution_count or state.session.cell
     # An interrupted cell is journalled too: %explain can tell what it was stuck on.
@@ -248,7 +265,7 @@ def _record_cell_windows(shell: Any, state: ExtensionState) -> None:
     """In a kernel, cells do not go through the live loop: time them with IPython's events."""
 
     def started(info: Any) -> None:
-        _cell_started(shell, shell.execution_count, _current_task())
+        _cell_started(shell, _running_cell(shell, info), _current_task())
 
     def ended(result: Any) -> None:
         _cell_ended(shell, getattr(result, "execution_count", None) or state.session.cell)
