@@ -4,7 +4,7 @@ of what went wrong, which the magics read and the shell writes."""
 from __future__ import annotations
 
 import collections
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +64,14 @@ class Session:
     #: The last of :attr:`user_cells` that has ended: "the last cell" of ``%timeline``,
     #: ``%timeline --export`` and ``%explain``. None until one has ended.
     last_user_cell: int | None = None
+    #: Called after each cell ends (a failure held back while it ran is shown then).
+    at_cell_end: list[Callable[[], None]] = field(default_factory=list)
+
+    @property
+    def cell_running(self) -> bool:
+        """Whether a cell runs now (the prompt is not waiting)."""
+        window = self.cell_windows.get(self.cell)
+        return window is not None and window[1] is None
 
     def mark_user_cell(self, cell: int) -> None:
         """Cell ``cell`` runs the user's code (it is not only magics or shell commands).
@@ -91,6 +99,8 @@ class Session:
         self.cell_windows[cell] = (start, end)
         if cell in self.user_cells:
             self.last_user_cell = cell
+        for callback in list(self.at_cell_end):
+            callback()
 
     def counts(self, incident: Incident) -> bool:
         """Whether ``incident`` is the user's: not from a cell that only ran magics or shell

@@ -25,6 +25,7 @@ def _install_reporter(state: ExtensionState) -> None:
         labeler=state.session.labeler,
         explainable=explainable,
         report=lambda incident: note(state.session, incident),
+        session=state.session,
     )
     reporter.install()
     state.undo.append(reporter.uninstall)

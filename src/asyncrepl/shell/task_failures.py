@@ -1,5 +1,6 @@
-"""Reports a background task's exception as soon as the task ends, above the prompt, unless
-somebody retrieved it (awaited the task, called ``.exception()``); and the loop's own errors."""
+"""Reports a task's exception that nobody retrieved (awaited the task, gathered it, called
+``.exception()``): at once while the prompt waits, else when the running cell ends, so that a
+failure the cell itself handles is never reported; and the loop's own errors."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from asyncrepl.records import Incident, IncidentKind, LocationLabeler
 from asyncrepl.render.hints import render_explain_hint
 from asyncrepl.render.printer import print_fragments
 from asyncrepl.render.task_errors import render_loop_error, render_task_failure
+from asyncrepl.session import Session
 
 __all__ = ["TaskFailureReporter"]
 
@@ -27,6 +29,8 @@ class TaskFailureReporter:
     :param labeler: turns cell filenames into ``<cell 3>``.
     :param explainable: whether ``%explain`` knows an exception (adds the hint).
     :param report: receives an :class:`Incident` for each failure shown.
+    :param session: tells whether a cell runs, and when it ends; without it every failure
+        nobody retrieved is shown at once.
     """
 
     def __init__(
@@ -36,6 +40,7 @@ class TaskFailureReporter:
         labeler: LocationLabeler,
         explainable: Callable[[BaseException], bool],
         report: Callable[[Incident], None],
+        session: Session | None = None,
     ) -> None:
         self._loop = loop
         self._labeler = labeler
@@ -44,6 +49,9 @@ class TaskFailureReporter:
         self._previous_factory: TaskFactory | None = None
         self._previous_handler: Any = None
         self._task_class: type[asyncio.Task[Any]] = asyncio.Task
+        self._session = session
+        #: Failed while a cell ran, not retrieved yet: looked at again when the cell ends.
+        self._held: list[asyncio.Future[Any]] = []
         #: While True (the REPL is leaving), failures are not shown.
         self.quiet = False
 
@@ -57,6 +65,8 @@ class TaskFailureReporter:
         self._previous_handler = self._loop.get_exception_handler()
         self._loop.set_task_factory(self._create_task)
         self._loop.set_exception_handler(self._handle_loop_error)
+        if self._session is not None:
+            self._session.at_cell_end.append(self._cell_ended)
 
     def go_quiet(self) -> None:
         """Show no more failures (the REPL is leaving)."""
@@ -66,6 +76,8 @@ class TaskFailureReporter:
         if self._loop.get_task_factory() == self._create_task:
             self._loop.set_task_factory(self._previous_factory)
         self._loop.set_exception_handler(self._previous_handler)
+        if self._session is not None and self._cell_ended in self._session.at_cell_end:
+            self._session.at_cell_end.remove(self._cell_ended)
 
     def _create_task(
         self,
@@ -89,6 +101,19 @@ class TaskFailureReporter:
     def _report_if_unretrieved(self, task: asyncio.Future[Any]) -> None:
         if not getattr(task, "_log_traceback", False):
             return
+        if self._session is not None and self._session.cell_running:
+            # The cell may still await it, gather it or ask for .exception(): wait for its end.
+            self._held.append(task)
+            return
+        self._report_now(task)
+
+    def _cell_ended(self) -> None:
+        held, self._held = self._held, []
+        for task in held:
+            if getattr(task, "_log_traceback", False):
+                self._report_now(task)
+
+    def _report_now(self, task: asyncio.Future[Any]) -> None:
         exc = task.exception()  # retrieving it also stops asyncio's own "never retrieved"
         if exc is None or self.quiet:
             return
