@@ -49,7 +49,7 @@ def test_the_session_keeps_the_last_user_cell_as_cells_end(arip: Any) -> None:
     first = int(arip.execution_count)
     arip.run_cell("x = 1", store_history=True)
     assert session.last_user_cell == first
-    arip.run_cell("%tasks", store_history=True)
+    arip.run_cell("%pwd", store_history=True)
     arip.run_cell("!true", store_history=True)
     assert session.last_user_cell == first
     start, end = session.cell_windows[first]

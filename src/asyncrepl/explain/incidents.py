@@ -18,6 +18,7 @@ from asyncrepl.explain.matching import (
     explain_warning,
     user_frames,
 )
+from asyncrepl.explain.rewrite import RewriteFn, await_calls, without_comments
 from asyncrepl.records import (
     BlockReport,
     Finding,
@@ -77,7 +78,7 @@ def _fixed_line(line: str, finding: Finding) -> str:
     """The flagged line with the call (``col`` to ``end_col``) replaced by the fix."""
     if 0 <= finding.col < finding.end_col <= len(line):
         fixed = line[: finding.col] + finding.fix + line[finding.end_col :]
-        return fixed.replace("await await ", "await ").rstrip()
+        return without_comments(fixed.replace("await await ", "await ").rstrip())
     return finding.fix
 
 
@@ -165,15 +166,29 @@ def _exception(incident: Incident, exc: BaseException, labeler: LocationLabeler)
 
 
 def _hint(incident: Incident) -> Explanation:
-    """A note asyncrepl printed: the payload is the expression as written, ``main()``."""
+    """A note asyncrepl printed: the payload is the expression as written (``main()``), or,
+    for a coroutine made inside a line, that line's :class:`Location` (``function`` names
+    the coroutine function)."""
     item = entry(incident.code)
     assert item is not None  # checked by the caller
-    written = str(incident.payload or "")
+    payload = incident.payload
+    if isinstance(payload, Location):
+        made = UserFrame(replace(payload, lineno=1), {}, (payload.source,))
+        found = apply_entry(item, made, rewrite=_await_calls_of(payload.function))
+        return replace(found, where=payload)
+    written = str(payload or "")
     label = f"<cell {incident.cell}>" if incident.cell else "your cell"
     where = Location("<cell>", 1, label, written) if written else None
     frame = UserFrame(where, {}, (written,)) if where is not None else None
     fixer = _await_it if incident.code == "unawaited-coroutine" else None
     return apply_entry(item, frame, rewrite=fixer)
+
+
+def _await_calls_of(name: str) -> RewriteFn:
+    def fix(lines: Sequence[str], index: int, names: dict[str, object]) -> str | None:
+        return await_calls(lines, index, names, only=name)
+
+    return fix
 
 
 def _await_it(lines: Sequence[str], index: int, names: dict[str, object]) -> str | None:

@@ -111,7 +111,7 @@ def apply_entry(
         index = frame.location.lineno - 1
         if 0 <= index < len(frame.lines):
             try:
-                code = fixer(frame.lines, index, frame.names) or ""
+                code = rw.without_comments(fixer(frame.lines, index, frame.names) or "")
             except Exception:  # a correction we cannot make is not worth a failure
                 code = ""
     return Explanation(

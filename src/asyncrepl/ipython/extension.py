@@ -22,6 +22,7 @@ from asyncrepl.render.printer import print_fragments
 from asyncrepl.session import Session
 from asyncrepl.shell.cellhooks import CellHooks, close_failed_run_argument
 from asyncrepl.shell.transforms import HELPER_NAME, CellTransformer
+from asyncrepl.shell.unawaited import NEVER_AWAITED, UnawaitedHints
 
 __all__ = ["ExtensionState", "load", "unload"]
 
@@ -61,7 +62,7 @@ def load(shell: Any) -> None:
         live.install()
         state.undo.append(live.uninstall)
     _install_cell_support(shell, state)
-    _install_warning_hints(state)
+    _install_warning_hints(shell, state)
     if state.live_loop is None:
         _start_watching(state)
         _record_cell_windows(shell, state)
@@ -227,9 +228,21 @@ def _after_cell(shell: Any, state: ExtensionState, result: Any) -> None:
         print_fragments(render_explain_hint())
 
 
-def _install_warning_hints(state: ExtensionState) -> None:
-    """After a warning ``%explain`` knows (a coroutine never awaited), journal it and say so."""
+def _install_warning_hints(shell: Any, state: ExtensionState) -> None:
+    """A coroutine never awaited gets asyncrepl's hint instead of Python's warning; after
+    another warning ``%explain`` knows, journal it and say so."""
     original = warnings.showwarning
+    session = state.session
+    hints = UnawaitedHints(
+        labeler=session.labeler,
+        findings=lambda: (i.payload for i in session.journal if i.kind is IncidentKind.FINDING),
+        report=lambda incident: note(session, incident),
+        cells=lambda: reversed(list(getattr(shell.compile, "_filename_map", {}))),
+    )
+    # Every such warning reaches the hint (it says each line once): Python's "default" action
+    # would show a line once per namespace, and every cell shares the user's.
+    warnings.filterwarnings("always", message=NEVER_AWAITED.pattern, category=RuntimeWarning)
+    always = warnings.filters[0]
 
     def showwarning(
         message: Warning | str,
@@ -239,6 +252,11 @@ def _install_warning_hints(state: ExtensionState) -> None:
         file: TextIO | None = None,
         line: str | None = None,
     ) -> None:
+        try:
+            if hints.handle(str(message), filename, lineno):
+                return
+        except Exception:
+            log.exception("asyncrepl: the hint for a coroutine never awaited failed")
         original(message, category, filename, lineno, file, line)
         try:
             from asyncrepl.explain import explain_warning
@@ -257,6 +275,11 @@ def _install_warning_hints(state: ExtensionState) -> None:
     def undo() -> None:
         if warnings.showwarning is showwarning:
             warnings.showwarning = original
+        filters: list[Any] = warnings.filters  # type: ignore[assignment]  # a list at run time
+        if always in filters:
+            filters.remove(always)
+            # Tell the warnings module its filters changed (private; absent, it is harmless).
+            getattr(warnings, "_filters_mutated", lambda: None)()
 
     state.undo.append(undo)
 

@@ -35,19 +35,24 @@ def render_explain_hint() -> StyleAndTextTuples:
     return [("class:ar.hint", EXPLAIN_HINT)]
 
 
-def render_unawaited(source: str, qualname: str) -> StyleAndTextTuples:
-    """A top-level ``main()`` whose coroutine nobody awaited.
+def render_unawaited(
+    source: str, qualname: str, *, where: str = "", fix: str = ""
+) -> StyleAndTextTuples:
+    """A coroutine nobody awaited: the call, where it was made, and the line that awaits it.
 
-    :param source: the expression as written, ``"main()"``.
+    :param source: the call as written, ``"main()"``.
     :param qualname: the coroutine's name, ``"main"``.
+    :param where: ``"<cell 3>:2"`` when the call was not the whole cell just typed.
+    :param fix: the user's line with ``await`` before the call; ``await`` + the call if empty.
     """
     shown = source or f"{qualname}()"
+    at = f" at {where}" if where else ""
     return [
         ("class:ar.warn", "⚠ "),
-        ("", f"`{shown}` made a coroutine object, but nothing ran: "),
+        ("", f"`{shown}`{at} made a coroutine object, but nothing ran: "),
         ("", "a coroutine runs only when you await it.\n"),
         ("", "  Fix: "),
-        ("class:ar.fix", f"await {shown}"),
+        ("class:ar.fix", fix or f"await {shown}"),
         ("", "  "),
         ("class:ar.hint", EXPLAIN_HINT),
     ]
