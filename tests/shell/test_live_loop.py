@@ -148,6 +148,11 @@ def test_gather_retrieves_its_childrens_failures(
 
 
 BOOMS = "async def boom(delay, text):\n    await asyncio.sleep(delay)\n    raise ValueError(text)\n"
+#: t1 fails at once, t2 a little later.
+TWO_FAILING = (
+    "t1 = asyncio.create_task(boom(0, 'one'), name='t1')\n"
+    "t2 = asyncio.create_task(boom(0.05, 'two'), name='t2')\n"
+)
 
 
 def test_gather_with_return_exceptions_retrieves_both_tasks(
@@ -157,9 +162,7 @@ def test_gather_with_return_exceptions_retrieves_both_tasks(
     run(arip, BOOMS)
     result = run(
         arip,
-        "t1 = asyncio.create_task(boom(0, 'one'), name='t1')\n"
-        "t2 = asyncio.create_task(boom(0.05, 'two'), name='t2')\n"
-        "results = await asyncio.gather(t1, t2, return_exceptions=True)",
+        TWO_FAILING + "results = await asyncio.gather(t1, t2, return_exceptions=True)",
     )
     assert result.error_in_exec is None
     run(arip, "await asyncio.sleep(0.02)")
@@ -174,9 +177,7 @@ def test_wait_then_exception_in_the_same_cell_is_not_reported(
     run(arip, BOOMS)
     run(
         arip,
-        "t1 = asyncio.create_task(boom(0, 'one'), name='t1')\n"
-        "t2 = asyncio.create_task(boom(0.05, 'two'), name='t2')\n"
-        "done, pending = await asyncio.wait([t1, t2])\n"
+        TWO_FAILING + "done, pending = await asyncio.wait([t1, t2])\n"
         "errors = sorted(str(t.exception()) for t in done)",
     )
     run(arip, "await asyncio.sleep(0.02)")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import linecache
 import re
 from collections.abc import Sequence
 from dataclasses import replace
@@ -18,7 +19,12 @@ from asyncrepl.explain.matching import (
     explain_warning,
     user_frames,
 )
-from asyncrepl.explain.rewrite import RewriteFn, await_calls, without_comments
+from asyncrepl.explain.rewrite import (
+    RewriteFn,
+    await_calls,
+    enclosing_def_async,
+    without_comments,
+)
 from asyncrepl.records import (
     BlockReport,
     Finding,
@@ -30,6 +36,7 @@ from asyncrepl.records import (
 )
 
 __all__ = [
+    "entry_for_rule",
     "explain_block",
     "explain_finding",
     "explain_incident",
@@ -37,9 +44,21 @@ __all__ = [
 ]
 
 
-def _base_entry(slug: str, call: str) -> Entry:
+#: Static codes that are not blocking calls, and the entry that explains each.
+_NOT_BLOCKING = {
+    "coroutine-not-awaited": "unawaited-coroutine",
+    "nested-event-loop": "asyncio-run-in-loop",
+}
+
+
+def entry_for_rule(slug: str, call: str = "") -> Entry:
+    """The catalogue entry that explains a finding's slug (and call).
+
+    :param slug: ``"blocking-sleep"``.
+    :param call: the call as written, ``"sleep(1)"``.
+    """
     sleepy = "sleep" in slug or re.match(r"(time\.)?sleep\(", call) is not None
-    found = entry("time-sleep" if sleepy else "blocking-call")
+    found = entry(_NOT_BLOCKING.get(slug) or ("time-sleep" if sleepy else "blocking-call"))
     assert found is not None  # both are in the catalogue; a test checks it
     return found
 
@@ -63,7 +82,7 @@ def explain_finding(finding: Finding, labeler: LocationLabeler = default_labeler
     :param finding: the finding (``AR101 blocking-sleep`` ...).
     :param labeler: turns a cell's filename into ``<cell 3>``.
     """
-    item = _base_entry(finding.slug, finding.source_line.strip())
+    item = entry_for_rule(finding.slug, finding.source_line.strip())
     label = labeler(finding.filename) or finding.filename
     where = Location(
         finding.filename, finding.line, f"{label}:{finding.line}", finding.source_line.strip()
@@ -87,7 +106,7 @@ def explain_block(report: BlockReport) -> Explanation:
 
     :param report: the watchdog's report (``AR201 loop-blocked`` ...).
     """
-    item = _asyncio_entry() if report.in_asyncio else _base_entry(report.slug, report.call)
+    item = _asyncio_entry() if report.in_asyncio else entry_for_rule(report.slug, report.call)
     who = f"task '{report.task_name}'" if report.task_name else "a callback"
     what = f"The event loop was blocked for {format_duration(report.duration)} by {who}"
     what += f", in `{report.call}`." if report.call else "."
@@ -173,9 +192,12 @@ def _hint(incident: Incident) -> Explanation:
     assert item is not None  # checked by the caller
     payload = incident.payload
     if isinstance(payload, Location):
-        made = UserFrame(replace(payload, lineno=1), {}, (payload.source,))
+        lines = tuple(line.rstrip("\n") for line in linecache.getlines(payload.filename))
+        if not 0 < payload.lineno <= len(lines):
+            payload, lines = replace(payload, lineno=1), (payload.source,)
+        made = UserFrame(payload, {}, lines)
         found = apply_entry(item, made, rewrite=_await_calls_of(payload.function))
-        return replace(found, where=payload)
+        return replace(found, where=made.location)
     written = str(payload or "")
     label = f"<cell {incident.cell}>" if incident.cell else "your cell"
     where = Location("<cell>", 1, label, written) if written else None
@@ -185,8 +207,15 @@ def _hint(incident: Incident) -> Explanation:
 
 
 def _await_calls_of(name: str) -> RewriteFn:
+    """The line with ``await`` before the call of ``name``; in a plain ``def``, that ``def``
+    made ``async def`` too (``await`` works only there)."""
+
     def fix(lines: Sequence[str], index: int, names: dict[str, object]) -> str | None:
-        return await_calls(lines, index, names, only=name)
+        awaited = await_calls(lines, index, names, only=name)
+        if awaited is None:
+            return None
+        edited = [*lines[:index], awaited, *lines[index + 1 :]]
+        return enclosing_def_async(edited, index, names) or awaited.strip()
 
     return fix
 

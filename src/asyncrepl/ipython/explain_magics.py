@@ -15,9 +15,11 @@ from asyncrepl.explain import (
     Explanation,
     closest_topics,
     explain_cell,
+    explain_code,
     explain_incident,
     explain_object,
     explain_topic,
+    find_code,
     find_topic,
 )
 from asyncrepl.ipython.output import show
@@ -56,7 +58,8 @@ class ExplainMagics(Magics):
         ``%explain TOPIC`` explains a concept with a small example you can paste: coroutine,
         await, task, event-loop, future, gather, create-task-vs-await, async-generator,
         async-methods, threads, cancellation, timeouts, taskgroup, semaphore, queue, lock,
-        event, to-thread, run-in-executor.
+        event, to-thread, run-in-executor. Every report's code is a topic too
+        (``%explain AR101``), and so are a few words for them (``%explain sleep``).
 
         A name defined in your session wins over a topic of the same name: if you have a
         variable called ``task``, ``%explain task`` explains your task.
@@ -96,6 +99,9 @@ def explain_request(text: str, session: Session, namespace: dict[str, Any]) -> E
     topic = find_topic(text)
     if topic is not None:
         return explain_topic(topic)
+    code = find_code(text)
+    if code is not None:
+        return explain_code(code)
     if first is None:
         raise UsageError(
             f"%explain {text}: not a name, an expression or a topic. "

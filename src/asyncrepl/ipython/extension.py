@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import types
 import warnings
 from collections.abc import Callable
 from typing import Any, TextIO
@@ -332,9 +333,10 @@ def _install_magics(shell: Any, state: ExtensionState) -> None:
             manager.registry.pop(type(magics).__name__, None)
         for name, module in _LAZY_MAGICS.items():
             magic = manager.magics["line"].pop(name, None)
-            owner = getattr(getattr(magic, "__self__", None), "__class__", None)
-            if owner is not None:
-                manager.registry.pop(owner.__name__, None)
+            # Only a loaded magic is a bound method: reading any attribute of a declared one
+            # (IPython's LazyMagic) would load it, with this session, as it goes away.
+            if type(magic) is types.MethodType:
+                manager.registry.pop(type(magic.__self__).__name__, None)
             manager.lazy_magics.pop(name, None)
             # So that loading asyncrepl again declares and loads them afresh.
             getattr(manager, "_loaded_lazy", set()).discard(module)

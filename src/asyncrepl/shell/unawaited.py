@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Iterable
 
 from asyncrepl.explain.rewrite import await_calls, call_named, without_comments
+from asyncrepl.instrument.sites import is_user_file
 from asyncrepl.records import Finding, Incident, IncidentKind, Location, LocationLabeler
 from asyncrepl.render.hints import render_unawaited
 from asyncrepl.render.printer import print_fragments
@@ -71,10 +72,11 @@ class UnawaitedHints:
         return True
 
     def _made_at(self, filename: str, lineno: int, name: str) -> Location:
-        """The line that made the coroutine: the warning's own line when it calls something,
-        else (``del c``: it was kept in a variable) the newest cell line that calls ``name``."""
+        """The line that made the coroutine: the warning's own line when it is the user's and
+        calls something, else (``del c``: it was kept in a variable; or a library dropped it)
+        the newest cell line that calls ``name``."""
         here = self._location(filename, lineno, name)
-        if call_named(here.source, "") is not None:
+        if is_user_file(filename) and call_named(here.source, "") is not None:
             return here  # a call on the line made it, named or not (``pick[0]()``)
         for cell in self._cells():
             lines = linecache.getlines(cell)
