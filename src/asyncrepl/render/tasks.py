@@ -50,12 +50,16 @@ _STATE_STYLE = {
 
 
 def where_suspended(info: TaskInfo) -> Location | None:
-    """The innermost frame of the user's own code in the await chain (not asyncio's).
+    """The innermost frame of the user's own code in the await chain (not asyncio's); for a
+    task running only library code (``create_task(asyncio.sleep(30))``), the user's line that
+    created it.
 
     :param info: a task snapshot.
     """
     user = [loc for loc in info.frames if not is_library_location(loc)]
-    return user[-1] if user else (info.frames[-1] if info.frames else None)
+    if user:
+        return user[-1]
+    return info.created_at or (info.frames[-1] if info.frames else None)
 
 
 def order_tasks(infos: Sequence[TaskInfo]) -> list[TaskInfo]:
