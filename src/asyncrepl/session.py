@@ -104,11 +104,14 @@ class Session:
 
     def counts(self, incident: Incident) -> bool:
         """Whether ``incident`` is the user's: not from a cell that only ran magics or shell
-        commands (a report made while asyncrepl itself worked). A background task's failure
-        and a warning count wherever they surfaced.
+        commands (a report made while asyncrepl itself worked), nor a block report that names
+        no line of the user's. A background task's failure and a warning count wherever they
+        surfaced.
 
         :param incident: a journal entry.
         """
         if incident.kind in (IncidentKind.TASK_EXCEPTION, IncidentKind.WARNING):
             return True
+        if incident.kind is IncidentKind.BLOCK and getattr(incident.payload, "location", 0) is None:
+            return False  # a block with no line of the user's running: not the user's doing
         return not incident.cell or incident.cell in self.user_cells

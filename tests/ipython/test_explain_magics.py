@@ -187,3 +187,20 @@ def test_a_strict_refusal_is_explained(ip: Any, capsys: pytest.CaptureFixture[st
     out = capsys.readouterr().out
     assert "does not look specific to asyncio" not in out
     assert "AR101 blocking-sleep" in out and "await asyncio.sleep(1)" in out
+
+
+def test_a_block_report_naming_no_line_of_the_user_is_not_explained(
+    ip: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A block seen while no line of the user's ran (IPython formatting a traceback) is not
+    the user's problem: %explain explains the error before it."""
+    from asyncrepl.records import BlockReport, Incident, IncidentKind
+
+    run(ip, GEN)
+    run(ip, "for i in gen(3):\n    print(i)\n")
+    cell = int(ip.execution_count) - 1
+    report = BlockReport("AR201", "loop-blocked", started=0.0, duration=0.2)
+    session_of(ip).journal.add(Incident(IncidentKind.BLOCK, report, cell=cell))
+    capsys.readouterr()
+    ip.run_line_magic("explain", "")
+    assert "⚠ `for` over an async generator" in capsys.readouterr().out

@@ -119,6 +119,7 @@ def explain_block(report: BlockReport) -> Explanation:
         base = replace(base, where=where)
     if report.fix:
         fixed = where.source.replace(report.call, report.fix) if where and report.call else ""
+        fixed = without_comments(fixed)
         base = replace(base, code=fixed or report.fix, code_is_example=False)
     return _with_rule(replace(base, what=what), report.code, report.slug)
 

@@ -184,7 +184,11 @@ def _table(
     states = collections.Counter(info.state.value for info in live)
     parts = ", ".join(f"{n:,} {state}" for state, n in states.most_common())
     count = f"{len(live):,} task{'' if len(live) == 1 else 's'}"
-    caption: StyleAndTextTuples = [("class:ar.title", count), ("", f": {parts}")]
+    if not live:
+        count = "No task is running"
+    caption: StyleAndTextTuples = [("class:ar.title", count)]
+    if parts:
+        caption.append(("", f": {parts}"))
     done, notes = list(finished or ())[-limit:], []
     if finished is not None and not recorded:
         notes.append(_UNKNOWN)
