@@ -90,6 +90,13 @@ CASES = [
         True,
     ),
     (
+        "async with asyncio.timeout(0.01):  # too short\n    await asyncio.sleep(1)",
+        "timeout",
+        "try:\n    async with asyncio.timeout(0.01):\n        ...\n"
+        'except TimeoutError:\n    print("it took too long")',
+        True,
+    ),
+    (
         "result = main()\nprint(result + 1)",
         "coroutine-as-value",
         "result = await main()\nprint(result + 1)",

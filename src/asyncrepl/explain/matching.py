@@ -116,7 +116,11 @@ def apply_entry(
         index = frame.location.lineno - 1
         if 0 <= index < len(frame.lines):
             try:
-                fixed = rw.without_comments(fixer(frame.lines, index, frame.names) or "")
+                # The fixer sees the line without its comment (a block header then ends
+                # with ":"), and the fix keeps none.
+                lines = list(frame.lines)
+                lines[index] = rw.without_comments(lines[index])
+                fixed = rw.without_comments(fixer(lines, index, frame.names) or "")
                 code = textwrap.dedent(fixed)  # a line from inside a def, shown on its own
             except Exception:  # a correction we cannot make is not worth a failure
                 code = ""
