@@ -97,6 +97,13 @@ CASES = [
         True,
     ),
     (
+        "t = asyncio.create_task(boom(), name='bomb')  # never awaited\nawait asyncio.sleep(0.01)",
+        "task-exception-never-retrieved",
+        "t = asyncio.create_task(boom(), name='bomb')\ntry:\n    await t\n"
+        "except ValueError as error:\n    print('t failed:', error)",
+        True,
+    ),
+    (
         "result = main()\nprint(result + 1)",
         "coroutine-as-value",
         "result = await main()\nprint(result + 1)",

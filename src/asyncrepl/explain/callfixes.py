@@ -12,6 +12,7 @@ from asyncrepl.explain.rewrite import _dotted, _resolve, parse_line
 
 __all__ = [
     "await_gives_items",
+    "await_the_task",
     "call_the_function",
     "call_the_function_given",
     "star_the_list",
@@ -176,3 +177,37 @@ def await_gives_items(lines: Sequence[str], index: int, names: dict[str, object]
         ]
 
     return _edit(lines[index], find)
+
+
+def await_the_task(error: str) -> Callable[[Sequence[str], int, dict[str, object]], str | None]:
+    """``t = asyncio.create_task(work())`` -> that line, then ``await t`` in ``try`` with
+    ``except error``: a task's failure reaches the code that awaits it.
+
+    :param error: the exception's class name, ``"ValueError"``.
+    """
+
+    def fix(lines: Sequence[str], index: int, names: dict[str, object]) -> str | None:
+        line = lines[index].rstrip()
+        body = line.lstrip()
+        pad = line[: len(line) - len(body)]
+        parsed = parse_line(body)
+        if parsed is None or "create_task(" not in body:
+            return None
+        first = parsed[0].body[0] if parsed[0].body else None
+        if isinstance(first, ast.Assign) and isinstance(first.targets[0], ast.Name):
+            name, made = first.targets[0].id, body
+        elif isinstance(first, ast.Expr):
+            name, made = "task", f"task = {body}"
+        else:
+            return None
+        return "\n".join(
+            [
+                f"{pad}{made}",
+                f"{pad}try:",
+                f"{pad}    await {name}",
+                f"{pad}except {error} as error:",
+                f"{pad}    print('{name} failed:', error)",
+            ]
+        )
+
+    return fix

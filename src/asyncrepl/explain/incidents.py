@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from asyncrepl.analysis.catalogue import RULES
 from asyncrepl.durations import format_duration
+from asyncrepl.explain import callfixes
 from asyncrepl.explain.catalogue import entry
 from asyncrepl.explain.entries import Entry, Explanation
 from asyncrepl.explain.matching import (
@@ -181,8 +182,21 @@ def _exception(incident: Incident, exc: BaseException, labeler: LocationLabeler)
     if item is None:
         return explain_unknown(exc, labeler, incident.source)
     frames = user_frames(exc.__traceback__, labeler, incident.source)
+    raised = f"The task raised `{type(exc).__name__}: {exc}`"
+    made = incident.where
+    if made is not None and item.key == "task-exception-never-retrieved":
+        lines = tuple(line.rstrip("\n") for line in linecache.getlines(made.filename))
+        if 0 < made.lineno <= len(lines):
+            at = f" at {frames[-1].location.label}" if frames else ""
+            found = apply_entry(
+                item,
+                UserFrame(made, {}, lines),
+                details=(f"{raised}{at}.",),
+                rewrite=callfixes.await_the_task(type(exc).__name__),
+            )
+            return found
     found = apply_entry(item, frames[-1] if frames else None)
-    return replace(found, details=(f"The task raised `{type(exc).__name__}: {exc}`.",))
+    return replace(found, details=(f"{raised}.",))
 
 
 def _hint(incident: Incident) -> Explanation:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -53,9 +54,7 @@ def settings_of(shell: Any) -> AsyncREPL:
 
 def note(session: Session, incident: Incident) -> None:
     """Journal ``incident`` under the cell that runs now."""
-    session.journal.add(
-        Incident(incident.kind, incident.payload, session.cell, incident.code, incident.source)
-    )
+    session.journal.add(dataclasses.replace(incident, cell=session.cell))
 
 
 def explainable(exc: BaseException) -> bool:

@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable, Coroutine, Generator
 from typing import Any
 
-from asyncrepl.records import Incident, IncidentKind, LocationLabeler
+from asyncrepl.records import Incident, IncidentKind, Location, LocationLabeler
 from asyncrepl.render.hints import render_explain_hint
 from asyncrepl.render.printer import print_fragments
 from asyncrepl.render.task_errors import render_loop_error, render_task_failure
@@ -135,7 +135,15 @@ class TaskFailureReporter:
                 explainable=self._explainable(exc),
             )
         )
-        self._report(Incident(IncidentKind.TASK_EXCEPTION, exc))
+        self._report(Incident(IncidentKind.TASK_EXCEPTION, exc, where=self._created_at(task)))
+
+    def _created_at(self, task: asyncio.Future[Any]) -> Location | None:
+        """The user's line that created ``task`` (for the fix: await it), if recorded."""
+        recorder = self._session.recorder if self._session is not None else None
+        if recorder is None or not isinstance(task, asyncio.Task):
+            return None
+        where: Location | None = recorder.stats(task).created_at
+        return where
 
     def _handle_loop_error(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
         if self.quiet:
