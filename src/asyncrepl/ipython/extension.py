@@ -240,10 +240,7 @@ def _install_warning_hints(shell: Any, state: ExtensionState) -> None:
         report=lambda incident: note(session, incident),
         cells=lambda: reversed(list(getattr(shell.compile, "_filename_map", {}))),
     )
-    # Every such warning reaches the hint (it says each line once): Python's "default" action
-    # would show a line once per namespace, and every cell shares the user's.
-    warnings.filterwarnings("always", message=NEVER_AWAITED.pattern, category=RuntimeWarning)
-    always = warnings.filters[0]
+    _show_every_unawaited_warning(state)
 
     def showwarning(
         message: Warning | str,
@@ -276,6 +273,17 @@ def _install_warning_hints(shell: Any, state: ExtensionState) -> None:
     def undo() -> None:
         if warnings.showwarning is showwarning:
             warnings.showwarning = original
+
+    state.undo.append(undo)
+
+
+def _show_every_unawaited_warning(state: ExtensionState) -> None:
+    """Every "never awaited" warning reaches the hint, which says each line once: Python's
+    "default" action would show a line once per namespace, and every cell shares the user's."""
+    warnings.filterwarnings("always", message=NEVER_AWAITED.pattern, category=RuntimeWarning)
+    always = warnings.filters[0]
+
+    def undo() -> None:
         filters: list[Any] = warnings.filters  # type: ignore[assignment]  # a list at run time
         if always in filters:
             filters.remove(always)
