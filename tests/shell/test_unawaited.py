@@ -81,3 +81,15 @@ def test_a_line_the_static_check_flagged_is_warned_about_once(
     assert out.count("AR113") == 1
     assert "made a coroutine object" not in out
     assert "never awaited" not in out + err
+
+
+def test_a_bare_call_in_a_longer_cell_names_its_line(
+    arip: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Typed alone, ``main()`` needs no place; on line 3 of a pasted cell it gets one."""
+    run(arip, MAIN)
+    run(arip, "main()")
+    cell = run(arip, "x = 1\ny = 2\nmain()\n")
+    out = capsys.readouterr().out
+    assert "⚠ `main()` made a coroutine object" in out
+    assert f"⚠ `main()` at <cell {cell}>:3 made a coroutine object" in out

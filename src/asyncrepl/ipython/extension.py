@@ -162,7 +162,9 @@ def _install_cell_support(shell: Any, state: ExtensionState) -> None:
     session = state.session
     transformer = CellTransformer(lambda: shell.user_ns)
     shell.ast_transformers.append(transformer)
-    shell.user_ns[HELPER_NAME] = CellHooks(report=lambda incident: note(session, incident))
+    shell.user_ns[HELPER_NAME] = CellHooks(
+        report=lambda incident: note(session, incident), labeler=session.labeler
+    )
     shell.user_ns_hidden[HELPER_NAME] = shell.user_ns[HELPER_NAME]
     shell.events.register("pre_run_cell", lambda info: _before_cell(shell, session, info))
     before = shell.events.callbacks["pre_run_cell"][-1]

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import linecache
+import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from asyncrepl.records import Incident, IncidentKind
+from asyncrepl.records import Incident, IncidentKind, LocationLabeler, default_labeler
 from asyncrepl.render.hints import (
     describe_task,
     render_asyncio_run_note,
@@ -26,10 +28,14 @@ class CellHooks:
     """The helpers a rewritten cell calls.
 
     :param report: called with each :class:`Incident` asyncrepl noticed (for ``%explain``).
+    :param labeler: turns a cell's filename into ``<cell 3>`` (where a hint's call is).
     """
 
-    def __init__(self, report: Callable[[Incident], None]) -> None:
+    def __init__(
+        self, report: Callable[[Incident], None], labeler: LocationLabeler = default_labeler
+    ) -> None:
         self._report = report
+        self._labeler = labeler
 
     def check_unawaited(self, value: T, source: str = "") -> T | None:
         """Pass ``value`` through, unless it is a coroutine nobody will await: then say so,
@@ -42,9 +48,18 @@ class CellHooks:
             return value
         qualname = getattr(value, "__qualname__", "coroutine")
         value.close()
-        print_fragments(render_unawaited(source, qualname))
+        print_fragments(render_unawaited(source, qualname, where=self._line_in_cell()))
         self._report(Incident(IncidentKind.HINT, source, code="unawaited-coroutine"))
         return None
+
+    def _line_in_cell(self) -> str:
+        """``<cell 3>:5`` for the line of a longer cell that called :meth:`check_unawaited`;
+        empty when the call was the whole cell (nothing to point at)."""
+        frame = sys._getframe(2)
+        filename, lineno = frame.f_code.co_filename, frame.f_lineno
+        label = self._labeler(filename)
+        code = [line for line in linecache.getlines(filename) if line.strip()]
+        return f"{label}:{lineno}" if label is not None and len(code) > 1 else ""
 
     async def run(self, main: Any, *, debug: bool | None = None, source: str = "", **_: Any) -> Any:
         """``asyncio.run(main)`` typed at the top level: await ``main`` on the running loop,
