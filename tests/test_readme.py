@@ -49,7 +49,10 @@ def test_every_setting_named_exists(arip: Any) -> None:
     assert named == set(settings_of(arip).trait_names(config=True))
 
 
-def test_the_transcript(arip: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_transcript(
+    arip: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")  # the transcript's terminal: notes wrap at its width
     transcript = blocks()[1]
     arip.run_cell('async def main():\n    print("main")\n    return 42', store_history=True)
     result = arip.run_cell("asyncio.run(main())", store_history=True)
@@ -61,10 +64,10 @@ def test_the_transcript(arip: Any, capsys: pytest.CaptureFixture[str]) -> None:
     arip.run_cell("await asyncio.sleep(0.05)", store_history=True)
     out = capsys.readouterr().out
     for line in (
-        "↪ asyncio.run(main()): the event loop is already running here, "
-        "so asyncrepl awaited it on that loop.",
-        "⚠ `main()` made a coroutine object, but nothing ran: "
-        "a coroutine runs only when you await it.",
+        "↪ asyncio.run(main()): the event loop is already running here, so asyncrepl\n"
+        "  awaited it on that loop.",
+        "⚠ `main()` made a coroutine object, but nothing ran: a coroutine runs only when\n"
+        "  you await it.",
         "  Fix: await main()  (%explain for more)",
         "✗ Task 'bomb' (boom) failed: ValueError: bad",
         '        raise ValueError("bad")',

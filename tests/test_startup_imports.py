@@ -21,6 +21,7 @@ START = {
     "asyncrepl.instrument",  # its empty package, to find the round's file without importing it
     "asyncrepl.ipython",
     "asyncrepl.ipython.blocking_check",
+    "asyncrepl.ipython.cellkinds",  # which cells are the user's: the last cell is one of them
     "asyncrepl.ipython.extension",
     "asyncrepl.ipython.live_settings",  # %config takes effect at once
     "asyncrepl.ipython.output",
@@ -32,6 +33,7 @@ START = {
     "asyncrepl.render.hints",
     "asyncrepl.render.printer",
     "asyncrepl.render.style",
+    "asyncrepl.render.wrap",
     "asyncrepl.session",
     "asyncrepl.shell",
     "asyncrepl.shell.cellhooks",
@@ -39,6 +41,7 @@ START = {
     "asyncrepl.shell.liveloop",
     "asyncrepl.shell.tracebacks",  # tracebacks without asyncrepl's frames, from the first cell
     "asyncrepl.shell.transforms",
+    "asyncrepl.shell.unawaited",  # Python's "never awaited" warning becomes the hint
 }
 
 #: What the first cell adds: watching starts (the failure reporter, the recorder, the

@@ -400,6 +400,8 @@ class Incident:
     :param cell: the execution count of the cell it belongs to, 0 when unknown.
     :param code: the explanation key when the reporter already knows it (``"unawaited-coroutine"``).
     :param source: the cell's source, for showing and correcting the user's own line.
+    :param where: the user's line it is about when the payload does not tell (where a task
+        that failed was created), or None.
     """
 
     kind: IncidentKind
@@ -407,3 +409,4 @@ class Incident:
     cell: int = 0
     code: str = ""
     source: str = ""
+    where: Location | None = None

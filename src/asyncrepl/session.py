@@ -4,7 +4,7 @@ of what went wrong, which the magics read and the shell writes."""
 from __future__ import annotations
 
 import collections
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +36,12 @@ class Journal:
     def clear(self) -> None:
         self._items.clear()
 
+    def findings(self) -> list[Any]:
+        """The static check's findings (:class:`~asyncrepl.records.Finding`), oldest first."""
+        from asyncrepl.records import IncidentKind  # loaded already when there are incidents
+
+        return [item.payload for item in self._items if item.kind is IncidentKind.FINDING]
+
     def __iter__(self) -> Iterator[Incident]:
         return iter(self._items)
 
@@ -60,3 +66,62 @@ class Session:
     cell: int = 0
     #: Monotonic start and end of each cell that ran on the loop: ``{cell: (start, end)}``.
     cell_windows: dict[int, tuple[float, float | None]] = field(default_factory=dict)
+    #: The cells whose source runs the user's code, not only magics, shell commands or
+    #: ``clear`` (the shell marks each as it starts: :meth:`mark_user_cell`).
+    user_cells: set[int] = field(default_factory=set)
+    #: The last of :attr:`user_cells` that has ended: "the last cell" of ``%timeline``,
+    #: ``%timeline --export`` and ``%explain``. None until one has ended.
+    last_user_cell: int | None = None
+    #: Called after each cell ends (a failure held back while it ran is shown then).
+    at_cell_end: list[Callable[[], None]] = field(default_factory=list)
+
+    @property
+    def cell_running(self) -> bool:
+        """Whether a cell runs now (the prompt is not waiting)."""
+        window = self.cell_windows.get(self.cell)
+        return window is not None and window[1] is None
+
+    def mark_user_cell(self, cell: int) -> None:
+        """Cell ``cell`` runs the user's code (it is not only magics or shell commands).
+
+        :param cell: its execution count.
+        """
+        self.user_cells.add(cell)
+
+    def start_cell(self, cell: int, start: float) -> None:
+        """Cell ``cell`` starts running at ``start`` (the recorder's clock).
+
+        :param cell: its execution count.
+        :param start: when.
+        """
+        self.cell = cell
+        self.cell_windows[cell] = (start, None)
+
+    def end_cell(self, cell: int, end: float) -> None:
+        """Cell ``cell`` has ended at ``end``; a cell of the user's code becomes the last one.
+
+        :param cell: its execution count.
+        :param end: when (the recorder's clock).
+        """
+        start, _ = self.cell_windows.get(cell, (end, None))
+        self.cell_windows[cell] = (start, end)
+        if cell in self.user_cells:
+            self.last_user_cell = cell
+        for callback in list(self.at_cell_end):
+            callback()
+
+    def counts(self, incident: Incident) -> bool:
+        """Whether ``incident`` is the user's: not from a cell that only ran magics or shell
+        commands (a report made while asyncrepl itself worked), nor a block report that names
+        no line of the user's. A background task's failure and a warning count wherever they
+        surfaced.
+
+        :param incident: a journal entry.
+        """
+        from asyncrepl.records import IncidentKind  # loaded already: the incident is one
+
+        if incident.kind in (IncidentKind.TASK_EXCEPTION, IncidentKind.WARNING):
+            return True
+        if incident.kind is IncidentKind.BLOCK and getattr(incident.payload, "location", 0) is None:
+            return False  # a block with no line of the user's running: not the user's doing
+        return not incident.cell or incident.cell in self.user_cells

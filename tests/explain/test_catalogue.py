@@ -332,6 +332,58 @@ def many_tasks_at_once() -> Explanation | None:
     )
 
 
+def await_function() -> Explanation | None:
+    async def main() -> None:
+        await fetch  # type: ignore[misc]  # the learner's mistake: no parentheses
+
+    return explained(main)
+
+
+def await_async_generator() -> Explanation | None:
+    async def main() -> None:
+        await agen()  # type: ignore[misc]
+
+    return explained(main)
+
+
+def wait_coroutines() -> Explanation | None:
+    async def main() -> None:
+        coros = [fetch(), fetch()]
+        try:
+            await asyncio.wait(coros)  # type: ignore[type-var]
+        finally:
+            for coro in coros:
+                coro.close()
+
+    return explained(main)
+
+
+def coroutine_function_given() -> Explanation | None:
+    async def main() -> None:
+        asyncio.create_task(fetch)  # type: ignore[arg-type]  # noqa: RUF006
+
+    return explained(main)
+
+
+def gather_list() -> Explanation | None:
+    async def main() -> None:
+        coros = [fetch(), fetch()]
+        try:
+            await asyncio.gather(coros)  # type: ignore[arg-type]
+        finally:
+            for coro in coros:
+                coro.close()
+
+    return explained(main)
+
+
+def next_on_async_generator() -> Explanation | None:
+    async def main() -> None:
+        next(agen())  # type: ignore[call-overload]
+
+    return explained(main)
+
+
 SNIPPETS: dict[str, Snippet] = {
     "unawaited-coroutine": unawaited,
     "coroutine-as-value": coroutine_as_value,
@@ -357,6 +409,12 @@ SNIPPETS: dict[str, Snippet] = {
     "taskgroup-errors": taskgroup,
     "blocking-call": blocking_call,
     "many-tasks-at-once": many_tasks_at_once,
+    "await-function": await_function,
+    "await-async-generator": await_async_generator,
+    "wait-coroutines": wait_coroutines,
+    "coroutine-function-given": coroutine_function_given,
+    "gather-list": gather_list,
+    "next-on-async-generator": next_on_async_generator,
 }
 #: Entries reached through a note asyncrepl prints, not an error: tested with the magic.
 BY_HINT = {"asyncio-run-awaited"}

@@ -11,6 +11,7 @@ from IPython.testing import globalipapp
 
 from asyncrepl.ipython.explain_magics import ExplainMagics
 from asyncrepl.ipython.state import session_of
+from asyncrepl.records import BlockReport, Incident, IncidentKind, Location
 
 
 @pytest.fixture(scope="module")
@@ -152,3 +153,53 @@ def test_jupyter_gets_html() -> None:
     assert shown, "nothing was displayed"
     assert "<code>asyncio.gather()</code>" in shown[0]["text/html"]
     assert shown[0]["text/plain"].startswith("» asyncio.gather()")
+
+
+def explained_after_a_block(ip: Any, *magic_cells: str, where: Location | None) -> None:
+    """The agen error, then ``magic_cells``, then a block report journalled under the last
+    cell, then ``%explain``."""
+    run(ip, GEN)
+    run(ip, "for i in gen(3):\n    print(i)\n")
+    for line in magic_cells:
+        run(ip, line)
+    cell = int(ip.execution_count) - 1
+    report = BlockReport("AR201", "loop-blocked", started=0.0, duration=0.3, location=where)
+    session_of(ip).journal.add(Incident(IncidentKind.BLOCK, report, cell=cell))
+    ip.run_line_magic("explain", "")
+
+
+def test_magic_cells_do_not_count_as_the_last_cell(
+    ip: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``%explain`` after cells that only ran magics or shell commands explains the user's last
+    error, and a report journalled while a magic cell ran is never what it explains."""
+    where = Location("<cell 1>", 1, "<cell 1>:1", "x = work()")
+    capsys.readouterr()
+    explained_after_a_block(ip, "%pwd", "!true", where=where)
+    out = capsys.readouterr().out
+    assert "⚠ `for` over an async generator" in out
+    assert "Your code, fixed:\n      async for i in gen(3):" in out
+
+
+def test_a_strict_refusal_is_explained(ip: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    """``%blocking strict`` refused the cell: ``%explain`` explains the blocking call."""
+    run(ip, "%blocking strict")
+    try:
+        run(ip, "import time\nasync def main():\n    time.sleep(1)\n")
+    finally:
+        run(ip, "%blocking warn")
+    capsys.readouterr()
+    ip.run_line_magic("explain", "")
+    out = capsys.readouterr().out
+    assert "does not look specific to asyncio" not in out
+    assert "AR101 blocking-sleep" in out and "await asyncio.sleep(1)" in out
+
+
+def test_a_block_report_naming_no_line_of_the_user_is_not_explained(
+    ip: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A block seen while no line of the user's ran (IPython formatting a traceback) is not
+    the user's problem: %explain explains the error before it."""
+    capsys.readouterr()
+    explained_after_a_block(ip, where=None)
+    assert "⚠ `for` over an async generator" in capsys.readouterr().out

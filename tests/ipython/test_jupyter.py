@@ -77,3 +77,21 @@ def test_a_background_failure_is_reported(kernel: Any) -> None:
     execute(kernel, "async def boom():\n    raise ValueError('bad')")
     execute(kernel, "b = asyncio.create_task(boom(), name='bomb')")
     wait_for_output(kernel, "Task 'bomb' (boom) failed: ValueError: bad")
+
+
+def test_the_last_cell_is_the_last_that_ran_the_users_code(kernel: Any) -> None:
+    """In a kernel too, "the last cell" of %timeline and %explain skips cells of magics only,
+    and a cell's window is its own (it was keyed one cell ahead at its start)."""
+    execute(kernel, "%load_ext asyncrepl")
+    reply = execute(kernel, "await asyncio.gather(asyncio.sleep(0.05), asyncio.sleep(0.05))")
+    cell = reply["execution_count"]
+    execute(kernel, "%tasks")
+    reply = execute(kernel, "%timeline")
+    assert f"Timeline of cell {cell} " in reply["output"], reply["output"]
+    reply = execute(
+        kernel,
+        "session = get_ipython()._asyncrepl_state.session\n"
+        f"start, end = session.cell_windows[{cell}]\n"
+        "print(round(end - start, 2))",
+    )
+    assert float(reply["output"]) >= 0.05, reply["output"]

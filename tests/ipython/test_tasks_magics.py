@@ -56,10 +56,24 @@ def test_the_table_shows_each_task_where_it_waits(
     workers: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     lines = out_of(workers, capsys, "%tasks").splitlines()
-    assert lines[0].startswith("6 tasks: ")
-    assert lines[2].endswith("(this cell)")  # the cell's own task comes first
+    assert lines[0].startswith("5 tasks: 5 suspended")
+    assert not any("(this cell)" in line for line in lines)  # the cell running %tasks: not listed
     worker = next(line for line in lines if "worker-1" in line)
     assert "<cell " in worker and "asyncio.sleep" in worker and "suspended" in worker
+
+
+def test_where_is_the_users_line_for_a_task_of_library_code(
+    arip: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``create_task(asyncio.sleep(30))`` waits inside asyncio: "where" is the user's line
+    that created it, not ``tasks.py:649``."""
+    cell = int(arip.execution_count)
+    run(arip, "x = 1\nnap = asyncio.create_task(asyncio.sleep(30), name='nap')")
+    try:
+        row = next(line for line in out_of(arip, capsys, "%tasks").splitlines() if "nap" in line)
+    finally:
+        run(arip, "nap.cancel()")
+    assert f"<cell {cell}>:2" in row and "tasks.py" not in row
 
 
 def test_detail_shows_the_await_chain(workers: Any, capsys: pytest.CaptureFixture[str]) -> None:

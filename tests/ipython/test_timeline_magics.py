@@ -224,3 +224,35 @@ def test_a_quoted_export_path_with_spaces(
     assert json.loads(target.read_text())["traceEvents"]
     with pytest.raises(UsageError, match=r"has a quote that is not closed"):
         arip.run_line_magic("timeline", f'--export "{target}')
+
+
+def test_the_last_cell_is_the_last_that_ran_the_users_code(
+    arip: Any, tutorial: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``%timeline`` then ``%timeline --export``: both are about the tutorial's cell, not the
+    cell that ran ``%timeline`` (nor a shell command or ``clear`` in between)."""
+    cell(arip, "%timeline")
+    cell(arip, "!true")
+    trace = tmp_path / "t.json"
+    cell(arip, f"%timeline --export {trace}")
+    out = capsys.readouterr().out
+    assert out.count(f"Timeline of cell {tutorial} (0.6") == 2
+    names = {e.get("name") for e in json.loads(trace.read_text())["traceEvents"]}
+    assert any("print_values" in str(name) for name in names)
+
+
+def test_the_saving_counts_only_the_cells_own_tasks(
+    arip: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A task from an earlier cell sleeps through the tutorial's cell: "instead of 1.2 s"
+    still counts only the two print_values the cell started."""
+    cell(arip, PRINT_VALUES)
+    cell(arip, "sleeper = asyncio.create_task(asyncio.sleep(30), name='sleeper')")
+    try:
+        cell(arip, TUTORIAL)
+        capsys.readouterr()
+        cell(arip, "%timeline")
+        out = capsys.readouterr().out
+    finally:
+        cell(arip, "sleeper.cancel()")
+    assert re.search(r"Ran concurrently: 0\.6\d? s instead of 1\.2 s one after another", out), out

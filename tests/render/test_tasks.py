@@ -260,3 +260,9 @@ def test_where_suspended_prefers_the_users_line() -> None:
     only_asyncio = TaskInfo(id=1, name="q", coro="get", state=TaskState.SUSPENDED, frames=(SLEEP,))
     assert where_suspended(only_asyncio) == SLEEP
     assert where_suspended(CHILDREN[0]) is None
+
+
+def test_only_finished_tasks_say_none_is_running() -> None:
+    """``%tasks -a`` with nothing live (the cell asking is left out): no ``0 tasks: ;``."""
+    first = text(render_tasks([], finished=[FAILED], width=200)).splitlines()[0]
+    assert first == "No task is running; 1 finished recently (at the end)"

@@ -147,6 +147,62 @@ def test_gather_retrieves_its_childrens_failures(
     assert "failed" not in capsys.readouterr().out
 
 
+BOOMS = "async def boom(delay, text):\n    await asyncio.sleep(delay)\n    raise ValueError(text)\n"
+#: t1 fails at once, t2 a little later.
+TWO_FAILING = (
+    "t1 = asyncio.create_task(boom(0, 'one'), name='t1')\n"
+    "t2 = asyncio.create_task(boom(0.05, 'two'), name='t2')\n"
+)
+
+
+def test_gather_with_return_exceptions_retrieves_both_tasks(
+    arip: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """t1 fails long before t2 ends; the gather retrieves both, so neither is reported."""
+    run(arip, BOOMS)
+    result = run(
+        arip,
+        TWO_FAILING + "results = await asyncio.gather(t1, t2, return_exceptions=True)",
+    )
+    assert result.error_in_exec is None
+    run(arip, "await asyncio.sleep(0.02)")
+    out = capsys.readouterr().out
+    assert "failed" not in out
+    assert [str(e) for e in arip.user_ns["results"]] == ["one", "two"]
+
+
+def test_wait_then_exception_in_the_same_cell_is_not_reported(
+    arip: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(arip, BOOMS)
+    run(
+        arip,
+        TWO_FAILING + "done, pending = await asyncio.wait([t1, t2])\n"
+        "errors = sorted(str(t.exception()) for t in done)",
+    )
+    run(arip, "await asyncio.sleep(0.02)")
+    assert "failed" not in capsys.readouterr().out
+    assert arip.user_ns["errors"] == ["one", "two"]
+
+
+def test_a_failure_nobody_retrieved_is_reported_when_its_cell_ends(
+    arip: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Reported once, after the cell's own output, not while the cell could still look."""
+    run(arip, BOOMS)
+    run(
+        arip,
+        "t1 = asyncio.create_task(boom(0, 'one'), name='t1')\n"
+        "await asyncio.sleep(0.05)\n"
+        "print('cell done')",
+    )
+    out = capsys.readouterr().out
+    assert out.count("Task 't1' (boom) failed: ValueError: one") == 1
+    assert out.index("cell done") < out.index("Task 't1'")
+    run(arip, "await asyncio.sleep(0.02)")
+    assert "failed" not in capsys.readouterr().out
+
+
 def test_unload_restores_the_shell(ip: Any) -> None:
     ip.run_line_magic("load_ext", "asyncrepl")
     assert "should_run_async" in ip.__dict__

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from asyncrepl.explain.catalogue import ENTRIES, entry
 from asyncrepl.explain.cells import explain_cell
+from asyncrepl.explain.codes import explain_code, find_code
 from asyncrepl.explain.entries import Entry, Explanation, Pattern, Topic
 from asyncrepl.explain.incidents import explain_block, explain_finding, explain_incident
 from asyncrepl.explain.matching import explain_exception, explain_loop_error, explain_warning
@@ -25,6 +26,7 @@ __all__ = [
     "entry",
     "explain_block",
     "explain_cell",
+    "explain_code",
     "explain_exception",
     "explain_finding",
     "explain_incident",
@@ -32,6 +34,7 @@ __all__ = [
     "explain_object",
     "explain_topic",
     "explain_warning",
+    "find_code",
     "find_topic",
 ]
 

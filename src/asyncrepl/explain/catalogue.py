@@ -4,6 +4,7 @@ recognise it (exception type + message), what happened, why, and the fix."""
 from __future__ import annotations
 
 from asyncrepl.explain import rewrite as rw
+from asyncrepl.explain.catalogue_calls import CALL_ENTRIES
 from asyncrepl.explain.entries import Entry, Pattern
 
 __all__ = ["ENTRIES", "entry"]
@@ -334,6 +335,7 @@ ENTRIES: tuple[Entry, ...] = (
     ),
 )
 
+ENTRIES += CALL_ENTRIES
 _BY_KEY = {item.key: item for item in ENTRIES}
 
 

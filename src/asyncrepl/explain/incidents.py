@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import linecache
 import re
 from collections.abc import Sequence
 from dataclasses import replace
 
 from asyncrepl.analysis.catalogue import RULES
 from asyncrepl.durations import format_duration
+from asyncrepl.explain import callfixes
 from asyncrepl.explain.catalogue import entry
 from asyncrepl.explain.entries import Entry, Explanation
 from asyncrepl.explain.matching import (
@@ -17,6 +19,12 @@ from asyncrepl.explain.matching import (
     explain_exception,
     explain_warning,
     user_frames,
+)
+from asyncrepl.explain.rewrite import (
+    RewriteFn,
+    await_calls,
+    enclosing_def_async,
+    without_comments,
 )
 from asyncrepl.records import (
     BlockReport,
@@ -29,6 +37,7 @@ from asyncrepl.records import (
 )
 
 __all__ = [
+    "entry_for_rule",
     "explain_block",
     "explain_finding",
     "explain_incident",
@@ -36,13 +45,22 @@ __all__ = [
 ]
 
 
-#: Findings that are not blocking calls -> the catalogue entry that explains them.
-_ENTRY_OF_SLUG = {"task-not-kept": "task-garbage-collected"}
+#: Static codes that are not blocking calls, and the entry that explains each.
+_NOT_BLOCKING = {
+    "coroutine-not-awaited": "unawaited-coroutine",
+    "nested-event-loop": "asyncio-run-in-loop",
+    "task-not-kept": "task-garbage-collected",
+}
 
 
-def _base_entry(slug: str, call: str) -> Entry:
+def entry_for_rule(slug: str, call: str = "") -> Entry:
+    """The catalogue entry that explains a finding's slug (and call).
+
+    :param slug: ``"blocking-sleep"``.
+    :param call: the call as written, ``"sleep(1)"``.
+    """
     sleepy = "sleep" in slug or re.match(r"(time\.)?sleep\(", call) is not None
-    found = entry(_ENTRY_OF_SLUG.get(slug, "time-sleep" if sleepy else "blocking-call"))
+    found = entry(_NOT_BLOCKING.get(slug) or ("time-sleep" if sleepy else "blocking-call"))
     assert found is not None  # both are in the catalogue; a test checks it
     return found
 
@@ -66,7 +84,7 @@ def explain_finding(finding: Finding, labeler: LocationLabeler = default_labeler
     :param finding: the finding (``AR101 blocking-sleep`` ...).
     :param labeler: turns a cell's filename into ``<cell 3>``.
     """
-    item = _base_entry(finding.slug, finding.source_line.strip())
+    item = entry_for_rule(finding.slug, finding.source_line.strip())
     label = labeler(finding.filename) or finding.filename
     where = Location(
         finding.filename, finding.line, f"{label}:{finding.line}", finding.source_line.strip()
@@ -81,7 +99,7 @@ def _fixed_line(line: str, finding: Finding) -> str:
     """The flagged line with the call (``col`` to ``end_col``) replaced by the fix."""
     if 0 <= finding.col < finding.end_col <= len(line):
         fixed = line[: finding.col] + finding.fix + line[finding.end_col :]
-        return fixed.replace("await await ", "await ").rstrip()
+        return without_comments(fixed.replace("await await ", "await ").rstrip())
     return finding.fix
 
 
@@ -90,7 +108,7 @@ def explain_block(report: BlockReport) -> Explanation:
 
     :param report: the watchdog's report (``AR201 loop-blocked`` ...).
     """
-    item = _asyncio_entry() if report.in_asyncio else _base_entry(report.slug, report.call)
+    item = _asyncio_entry() if report.in_asyncio else entry_for_rule(report.slug, report.call)
     who = f"task '{report.task_name}'" if report.task_name else "a callback"
     what = f"The event loop was blocked for {format_duration(report.duration)} by {who}"
     what += f", in `{report.call}`." if report.call else "."
@@ -103,6 +121,7 @@ def explain_block(report: BlockReport) -> Explanation:
         base = replace(base, where=where)
     if report.fix:
         fixed = where.source.replace(report.call, report.fix) if where and report.call else ""
+        fixed = without_comments(fixed)
         base = replace(base, code=fixed or report.fix, code_is_example=False)
     return _with_rule(replace(base, what=what), report.code, report.slug)
 
@@ -164,20 +183,57 @@ def _exception(incident: Incident, exc: BaseException, labeler: LocationLabeler)
     if item is None:
         return explain_unknown(exc, labeler, incident.source)
     frames = user_frames(exc.__traceback__, labeler, incident.source)
+    raised = f"The task raised `{type(exc).__name__}: {exc}`"
+    made = incident.where
+    if made is not None and item.key == "task-exception-never-retrieved":
+        lines = tuple(line.rstrip("\n") for line in linecache.getlines(made.filename))
+        if 0 < made.lineno <= len(lines):
+            at = f" at {frames[-1].location.label}" if frames else ""
+            found = apply_entry(
+                item,
+                UserFrame(made, {}, lines),
+                details=(f"{raised}{at}.",),
+                rewrite=callfixes.await_the_task(type(exc).__name__),
+            )
+            return found
     found = apply_entry(item, frames[-1] if frames else None)
-    return replace(found, details=(f"The task raised `{type(exc).__name__}: {exc}`.",))
+    return replace(found, details=(f"{raised}.",))
 
 
 def _hint(incident: Incident) -> Explanation:
-    """A note asyncrepl printed: the payload is the expression as written, ``main()``."""
+    """A note asyncrepl printed: the payload is the expression as written (``main()``), or,
+    for a coroutine made inside a line, that line's :class:`Location` (``function`` names
+    the coroutine function)."""
     item = entry(incident.code)
     assert item is not None  # checked by the caller
-    written = str(incident.payload or "")
+    payload = incident.payload
+    if isinstance(payload, Location):
+        lines = tuple(line.rstrip("\n") for line in linecache.getlines(payload.filename))
+        if not 0 < payload.lineno <= len(lines):
+            payload, lines = replace(payload, lineno=1), (payload.source,)
+        made = UserFrame(payload, {}, lines)
+        found = apply_entry(item, made, rewrite=_await_calls_of(payload.function))
+        return replace(found, where=made.location)
+    written = str(payload or "")
     label = f"<cell {incident.cell}>" if incident.cell else "your cell"
     where = Location("<cell>", 1, label, written) if written else None
     frame = UserFrame(where, {}, (written,)) if where is not None else None
     fixer = _await_it if incident.code == "unawaited-coroutine" else None
     return apply_entry(item, frame, rewrite=fixer)
+
+
+def _await_calls_of(name: str) -> RewriteFn:
+    """The line with ``await`` before the call of ``name``; in a plain ``def``, that ``def``
+    made ``async def`` too (``await`` works only there)."""
+
+    def fix(lines: Sequence[str], index: int, names: dict[str, object]) -> str | None:
+        awaited = await_calls(lines, index, names, only=name)
+        if awaited is None:
+            return None
+        edited = [*lines[:index], awaited, *lines[index + 1 :]]
+        return enclosing_def_async(edited, index, names) or awaited.strip()
+
+    return fix
 
 
 def _await_it(lines: Sequence[str], index: int, names: dict[str, object]) -> str | None:

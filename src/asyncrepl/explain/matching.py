@@ -8,11 +8,13 @@ import linecache
 import os
 import re
 import sysconfig
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from types import FrameType, TracebackType
 from typing import Any
 
+from asyncrepl.explain import callfixes
 from asyncrepl.explain import rewrite as rw
 from asyncrepl.explain.catalogue import ENTRIES, entry
 from asyncrepl.explain.entries import Entry, Explanation
@@ -32,6 +34,9 @@ _LIBRARY_DIRS = tuple(
 )
 _LIBRARY_DIRS += (os.path.join(os.path.dirname(os.path.dirname(__file__)), ""),)
 _SLEEP = re.compile(r"\bsleep\s*\(")
+_FUNCTION_AWAITED = re.compile(
+    r"object (function|method|builtin_function_or_method) can't be used in 'await'"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +116,12 @@ def apply_entry(
         index = frame.location.lineno - 1
         if 0 <= index < len(frame.lines):
             try:
-                code = fixer(frame.lines, index, frame.names) or ""
+                # The fixer sees the line without its comment (a block header then ends
+                # with ":"), and the fix keeps none.
+                lines = list(frame.lines)
+                lines[index] = rw.without_comments(lines[index])
+                fixed = rw.without_comments(fixer(lines, index, frame.names) or "")
+                code = textwrap.dedent(fixed)  # a line from inside a def, shown on its own
             except Exception:  # a correction we cannot make is not worth a failure
                 code = ""
     return Explanation(
@@ -167,12 +177,23 @@ def _gather_frame(frames: Sequence[UserFrame]) -> UserFrame | None:
     return next((f for f in frames if "gather(" in f.location.source), None)
 
 
+def _gathers_one_list(frame: UserFrame) -> bool:
+    """``gather([a(), b()])``: one list where the awaitables themselves belong."""
+    return callfixes.star_the_list((frame.location.source,), 0, frame.names) is not None
+
+
 def _refine(item: Entry | None, exc: BaseException, frames: list[UserFrame]) -> Entry | None:
     """Checks on the traceback that the message alone cannot make."""
     inner = frames[-1] if frames else None
     key = item.key if item is not None else ""
     if key == "not-awaitable" and inner is not None and _SLEEP.search(inner.location.source):
         return entry("time-sleep")
+    if key == "not-awaitable" and "async_generator" in str(exc):
+        return entry("await-async-generator")
+    if key == "not-awaitable" and _FUNCTION_AWAITED.search(str(exc)):
+        return entry("await-function")
+    if key == "coroutine-function-given" and _gather_frame(frames) is not None:
+        return entry("gather-list") if "awaitable is required" in str(exc) else item
     stopped = isinstance(exc, asyncio.CancelledError | TimeoutError | KeyboardInterrupt)
     if stopped and inner is not None and _awaits_plain_future(inner):
         return entry("future-never-set")
@@ -182,7 +203,10 @@ def _refine(item: Entry | None, exc: BaseException, frames: list[UserFrame]) -> 
         return entry("timeout")
     if isinstance(exc, TypeError) and inner and _async_iterable_named(str(exc), inner.names):
         return entry("for-over-async-iterable")
-    if not isinstance(exc, asyncio.CancelledError) and _gather_frame(frames) is not None:
+    gathering = _gather_frame(frames)
+    if isinstance(exc, TypeError) and gathering and _gathers_one_list(gathering):
+        return entry("gather-list")
+    if not isinstance(exc, asyncio.CancelledError) and gathering is not None:
         return entry("gather-exception")
     return None
 
@@ -206,7 +230,7 @@ def explain_exception(
     if item is None:
         return None
     inner = frames[-1] if frames else None
-    if item.key == "gather-exception":
+    if item.key in ("gather-exception", "gather-list"):
         return apply_entry(item, _gather_frame(frames), details=_raised_at(exc, inner))
     if item.key == "taskgroup-errors" and isinstance(exc, BaseExceptionGroup):
         return _task_group(item, exc, inner, labeler)

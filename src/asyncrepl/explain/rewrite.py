@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import ast
 import inspect
+import io
 import re
+import tokenize
 from collections.abc import Callable, Sequence
 
 __all__ = [
@@ -17,6 +19,7 @@ __all__ = [
     "await_coroutine_calls",
     "await_result",
     "await_where_made",
+    "call_named",
     "drop_await",
     "enclosing_def_async",
     "parse_line",
@@ -25,6 +28,7 @@ __all__ = [
     "run_to_await",
     "sleep_to_asyncio",
     "wait_with_timeout",
+    "without_comments",
     "wrap_try",
 ]
 
@@ -48,6 +52,48 @@ def parse_line(line: str) -> tuple[ast.Module, int] | None:
             return ast.parse(candidate), indent
         except SyntaxError:
             continue
+    return None
+
+
+def without_comments(code: str) -> str:
+    """``code`` with its comments dropped (``async for i in gen(10):  # ❌ TypeError`` loses its
+    comment): a fix shows the code to type, not the lesson's notes about the mistake.
+
+    :param code: one or more lines; text that does not tokenize is returned as it is.
+    """
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return code
+    lines = code.splitlines()
+    for token in reversed(tokens):
+        if token.type == tokenize.COMMENT:
+            row, col = token.start
+            lines[row - 1] = lines[row - 1][:col].rstrip()
+    kept = [
+        line for line, before in zip(lines, code.splitlines(), strict=True) if line or not before
+    ]
+    return "\n".join(kept)
+
+
+def call_named(line: str, name: str) -> str | None:
+    """The first call of ``name`` (``main``, or ``obj.main``) on ``line`` as written, or None.
+    With ``name`` empty, the innermost call of any function (``pick[0]()``).
+
+    :param line: one line of source.
+    :param name: the function's name, without its class or module.
+    """
+    parsed = parse_line(line)
+    if parsed is None:
+        return None
+    tree, indent = parsed
+    calls = [call for call, _ in _calls(tree)]
+    if not name:
+        return _segment(line, indent, calls[-1]) if calls else None
+    for call in calls:
+        dotted = _dotted(call.func)
+        if dotted == name or dotted.endswith("." + name):
+            return _segment(line, indent, call)
     return None
 
 

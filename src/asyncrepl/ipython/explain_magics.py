@@ -15,9 +15,11 @@ from asyncrepl.explain import (
     Explanation,
     closest_topics,
     explain_cell,
+    explain_code,
     explain_incident,
     explain_object,
     explain_topic,
+    find_code,
     find_topic,
 )
 from asyncrepl.ipython.output import show
@@ -56,7 +58,8 @@ class ExplainMagics(Magics):
         ``%explain TOPIC`` explains a concept with a small example you can paste: coroutine,
         await, task, event-loop, future, gather, create-task-vs-await, async-generator,
         async-methods, threads, cancellation, timeouts, taskgroup, semaphore, queue, lock,
-        event, to-thread, run-in-executor.
+        event, to-thread, run-in-executor. Every report's code is a topic too
+        (``%explain AR101``), and so are a few words for them (``%explain sleep``).
 
         A name defined in your session wins over a topic of the same name: if you have a
         variable called ``task``, ``%explain task`` explains your task.
@@ -96,6 +99,9 @@ def explain_request(text: str, session: Session, namespace: dict[str, Any]) -> E
     topic = find_topic(text)
     if topic is not None:
         return explain_topic(topic)
+    code = find_code(text)
+    if code is not None:
+        return explain_code(code)
     if first is None:
         raise UsageError(
             f"%explain {text}: not a name, an expression or a topic. "
@@ -134,26 +140,26 @@ def _evaluate(text: str, namespace: dict[str, Any]) -> Any:
 
 def _latest_problem(session: Session) -> Incident | None:
     for incident in reversed(list(session.journal)):
-        if incident.code not in _NOT_WRONG:
+        if incident.code not in _NOT_WRONG and session.counts(incident):
             return incident
     return None
 
 
 def explain_last(session: Session) -> Explanation:
-    """The last thing that went wrong in the last cell, else what that cell did on the loop.
+    """The last thing that went wrong in the last cell that ran the user's code, else what
+    that cell did on the loop. Cells that only ran magics or shell commands do not count.
 
     :param session: the session.
     """
     incident = _latest_problem(session)
-    finished = [c for c, (_, end) in session.cell_windows.items() if end is not None]
-    last_cell = max(finished, default=0)
+    last_cell = session.last_user_cell or 0
     recent = incident is not None and (incident.cell == 0 or incident.cell >= last_cell)
     if incident is not None and recent:
         found = explain_incident(incident, session.labeler)
         if found is not None:
             return found
     recorder = session.recorder
-    if recorder is not None and last_cell:
+    if recorder is not None and last_cell in session.cell_windows:
         start, end = session.cell_windows[last_cell]
         return explain_cell(recorder.timeline(start, end).by_user(), last_cell)
     if incident is not None:

@@ -6,15 +6,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import inspect
 import logging
 import time
+import types
 import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
 from asyncrepl.ipython import blocking_check
 from asyncrepl.ipython.blocking_check import BlockingMagics
+from asyncrepl.ipython.cellkinds import runs_user_code
 from asyncrepl.ipython.live_settings import follow_settings
 from asyncrepl.ipython.output import is_terminal
 from asyncrepl.ipython.quiet_timing import quiet_while_timing
@@ -25,6 +26,7 @@ from asyncrepl.session import Session
 from asyncrepl.shell.cellhooks import CellHooks, close_failed_run_argument
 from asyncrepl.shell.tracebacks import install_traceback_filter
 from asyncrepl.shell.transforms import CellTransformer
+from asyncrepl.shell.unawaited import NEVER_AWAITED, UnawaitedHints
 
 if TYPE_CHECKING:
     from asyncrepl.shell.timing import Timing
@@ -67,7 +69,7 @@ def load(shell: Any) -> None:
         live.install()
         state.undo.append(live.uninstall)
     _install_cell_support(shell, state)
-    _install_warning_hints(state)
+    _install_warning_hints(shell, state)
     if state.live_loop is None:
         _follow_kernel_cells(shell, state)
         _start_watching(state)
@@ -140,8 +142,7 @@ def _cell_started(shell: Any, cell: int, task: asyncio.Task[Any] | None) -> None
         _start_watching(state)
     session = state.session
     recorder = session.recorder
-    session.cell = cell
-    session.cell_windows[cell] = (_now(session), None)
+    session.start_cell(cell, _now(session))
     if recorder is not None and task is not None:
         recorder.mark_cell_task(task, cell)
 
@@ -191,9 +192,7 @@ def _cell_ended(shell: Any, cell: int) -> None:
     state: ExtensionState | None = getattr(shell, STATE_ATTRIBUTE, None)
     if state is None:
         return
-    now = _now(state.session)
-    start, _ = state.session.cell_windows.get(cell, (now, None))
-    state.session.cell_windows[cell] = (start, now)
+    state.session.end_cell(cell, _now(state.session))
 
 
 def _now(session: Session) -> float:
@@ -204,7 +203,7 @@ def _now(session: Session) -> float:
 def _install_cell_support(shell: Any, state: ExtensionState) -> None:
     """The syntax rewrite for ``asyncio.run`` and un-awaited coroutines, and its helpers."""
     session = state.session
-    hooks = CellHooks(report=lambda incident: note(session, incident))
+    hooks = CellHooks(report=lambda incident: note(session, incident), labeler=session.labeler)
     hooks.register()
     transformer = CellTransformer(
         lambda: shell.user_ns,
@@ -223,6 +222,8 @@ def _install_cell_support(shell: Any, state: ExtensionState) -> None:
     shell.ast_transformers.append(transformer)
     shell.events.register("pre_execute", transformer.expect_cell)
     shell.events.register("post_execute", transformer.cell_done)
+    shell.events.register("pre_run_cell", lambda info: _before_cell(shell, session, info))
+    before = shell.events.callbacks["pre_run_cell"][-1]
     shell.events.register("post_run_cell", lambda result: _after_cell(shell, state, result))
     after = shell.events.callbacks["post_run_cell"][-1]
     if state.live_loop is None:
@@ -236,6 +237,7 @@ def _install_cell_support(shell: Any, state: ExtensionState) -> None:
             shell.ast_transformers.remove(transformer)
         shell.events.unregister("pre_execute", transformer.expect_cell)
         shell.events.unregister("post_execute", transformer.cell_done)
+        shell.events.unregister("pre_run_cell", before)
         shell.events.unregister("post_run_cell", after)
         hooks.unregister()
 
@@ -280,6 +282,20 @@ def _run_rewritten_cells_async(
     state.undo.append(lambda: shell.__dict__.pop("should_run_async", None))
 
 
+def _before_cell(shell: Any, session: Session, info: Any) -> None:
+    """Mark a cell that runs the user's code: "the last cell" is the last of those."""
+    if info.silent:
+        return
+    if runs_user_code(shell, info.raw_cell or "", info.transformed_cell):
+        session.mark_user_cell(_running_cell(shell, info))
+
+
+def _running_cell(shell: Any, info: Any) -> int:
+    """The execution count of the cell ``pre_run_cell`` announces: IPython has already
+    counted it when it stores history."""
+    return int(shell.execution_count) - (1 if info.store_history else 0)
+
+
 def _after_cell(shell: Any, state: ExtensionState, result: Any) -> None:
     """Journal the cell's error for ``%explain``, and say when ``%explain`` knows it."""
     exc = result.error_in_exec or result.error_before_exec
@@ -290,6 +306,8 @@ def _after_cell(shell: Any, state: ExtensionState, result: Any) -> None:
     from asyncrepl.render.hints import render_explain_hint
 
     close_failed_run_argument(exc)
+    if isinstance(exc, blocking_check.BlockingRejected):
+        return  # its findings are journalled: %explain explains those
     source = getattr(result.info, "raw_cell", "") or ""
     cell = result.execution_count or state.session.cell
     # An interrupted cell is journalled too: %explain can tell what it was stuck on.
@@ -298,9 +316,18 @@ def _after_cell(shell: Any, state: ExtensionState, result: Any) -> None:
         print_fragments(render_explain_hint())
 
 
-def _install_warning_hints(state: ExtensionState) -> None:
-    """After a warning ``%explain`` knows (a coroutine never awaited), journal it and say so."""
+def _install_warning_hints(shell: Any, state: ExtensionState) -> None:
+    """A coroutine never awaited gets asyncrepl's hint instead of Python's warning; after
+    another warning ``%explain`` knows, journal it and say so."""
     original = warnings.showwarning
+    session = state.session
+    hints = UnawaitedHints(
+        labeler=session.labeler,
+        findings=session.journal.findings,
+        report=lambda incident: note(session, incident),
+        cells=lambda: reversed(list(getattr(shell.compile, "_filename_map", {}))),
+    )
+    _show_every_unawaited_warning(state)
 
     def showwarning(
         message: Warning | str,
@@ -310,6 +337,11 @@ def _install_warning_hints(state: ExtensionState) -> None:
         file: TextIO | None = None,
         line: str | None = None,
     ) -> None:
+        try:
+            if hints.handle(str(message), filename, lineno):
+                return
+        except Exception:
+            log.exception("asyncrepl: the hint for a coroutine never awaited failed")
         original(message, category, filename, lineno, file, line)
         try:
             # Imported with the first warning, not at start-up.
@@ -345,6 +377,22 @@ def _follow_kernel_cells(shell: Any, state: ExtensionState) -> None:
     state.show_report = cells.show
 
 
+def _show_every_unawaited_warning(state: ExtensionState) -> None:
+    """Every "never awaited" warning reaches the hint, which says each line once: Python's
+    "default" action would show a line once per namespace, and every cell shares the user's."""
+    warnings.filterwarnings("always", message=NEVER_AWAITED.pattern, category=RuntimeWarning)
+    always = warnings.filters[0]
+
+    def undo() -> None:
+        filters: list[Any] = warnings.filters  # type: ignore[assignment]  # a list at run time
+        if always in filters:
+            filters.remove(always)
+            # Tell the warnings module its filters changed (private; absent, it is harmless).
+            getattr(warnings, "_filters_mutated", lambda: None)()
+
+    state.undo.append(undo)
+
+
 def _install_blocking_check(shell: Any, state: ExtensionState) -> None:
     """The static check of each cell for calls that block the loop (``%blocking``)."""
     state.undo.append(blocking_check.install(shell, state.session, state.settings))
@@ -368,9 +416,9 @@ def _install_magics(shell: Any, state: ExtensionState) -> None:
             manager.registry.pop(type(magics).__name__, None)
         for name, module in _LAZY_MAGICS.items():
             magic = manager.magics["line"].pop(name, None)
-            # Not getattr(magic, "__self__"): on IPython's lazy placeholder that loads the
-            # magic, bound to this session, and %reload_ext would keep that stale one.
-            if inspect.ismethod(magic):
+            # Only a loaded magic is a bound method: reading any attribute of a declared one
+            # (IPython's LazyMagic) would load it, with this session, as it goes away.
+            if type(magic) is types.MethodType:
                 manager.registry.pop(type(magic.__self__).__name__, None)
             manager.lazy_magics.pop(name, None)
             # So that loading asyncrepl again declares and loads them afresh.

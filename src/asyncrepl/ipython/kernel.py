@@ -89,8 +89,7 @@ class KernelCells:
         kept = getattr(info, "store_history", True)
         cell = self._shell.execution_count - (1 if kept else 0)
         session = self._session
-        session.cell = cell
-        session.cell_windows[cell] = (self._now(), None)
+        session.start_cell(cell, self._now())
         self._context = contextvars.copy_context()
         task = _current_task()
         self._cell_task = task if task is not None and _runs_a_cell(task) else None
@@ -116,9 +115,7 @@ class KernelCells:
         if self._depth:
             return
         cell = getattr(result, "execution_count", None) or self._session.cell
-        windows = self._session.cell_windows
-        start, _ = windows.get(cell, (self._now(), None))
-        windows[cell] = (start, self._now())
+        self._session.end_cell(cell, self._now())
         self._last_context, self._context = self._context, None
         self._last_cell = cell
         self._cell_task = None

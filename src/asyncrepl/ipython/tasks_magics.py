@@ -99,10 +99,13 @@ class TaskBoard:
         return self.tree(width=width) if tree else self.table(finished=finished, width=width)
 
     def table(self, *, finished: bool, width: int) -> HtmlView:
-        """The table of live tasks (and finished ones with ``finished``)."""
-        _, infos = self.snapshot()
+        """The table of live tasks (and finished ones with ``finished``), without the cell
+        that runs ``%tasks``: it is always there, running, and says nothing."""
+        tasks, infos = self.snapshot()
+        loop = self.loop()
+        current = asyncio.current_task(loop) if loop.is_running() else None
         return tasks_table_view(
-            infos,
+            [info for info in infos if current is None or tasks.get(info.id) is not current],
             finished=self.finished() if finished else None,
             now=self._now(),
             recorded=self.session.recorder is not None,
@@ -228,10 +231,9 @@ class TasksMagics(Magics):
         In [1]: worker = asyncio.create_task(asyncio.sleep(60), name="worker")
 
         In [2]: %tasks
-        2 tasks: 1 running, 1 suspended
-         id  name      state      where                       awaits
-          2  cell [2]  running    <cell 2>:1  get_ipython...  (this cell)
-          1  worker    suspended  tasks.py:649  return a...   asyncio.sleep, 59.91 s left
+        1 task: 1 suspended
+         id  name    state      where                         awaits
+          1  worker  suspended  <cell 1>:1  worker = asyn...  asyncio.sleep, 59.91 s left
 
         ``%tasks worker`` (or its id, ``%tasks 1``) shows one task in depth: its whole await
         chain with each source line, who awaits it, where it was created and by which task.

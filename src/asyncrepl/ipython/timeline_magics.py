@@ -99,12 +99,11 @@ def _window(session: Session, request: TimelineRequest) -> tuple[float | None, f
         if cell not in session.cell_windows:
             raise ScopeError(f"Cell {cell} was not recorded. {_known_cells(session)}")
     else:
-        # The cell running %timeline has not finished: the last finished one is the one before.
-        finished = [c for c, (_, e) in session.cell_windows.items() if e is not None]
-        if not finished:
-            # No cell windows (a kernel) or none finished yet: show what there is.
+        # The last cell that ran the user's code (not the one running %timeline, nor one
+        # that only ran magics); before the first, show what there is.
+        if session.last_user_cell is None or session.last_user_cell not in session.cell_windows:
             return None, None, "the whole session"
-        cell = max(finished)
+        cell = session.last_user_cell
     start, end = session.cell_windows[cell]
     return start, now if end is None else end, f"cell {cell}"
 
@@ -170,7 +169,7 @@ class TimelineMagics(Magics):
         self.session = session
 
     @_ARGS()
-    @_ARG("--cell", metavar="N", help="the cell `In [N]` (default: the last cell that ran)")
+    @_ARG("--cell", metavar="N", help="the cell `In [N]` (default: the last that ran your code)")
     @_ARG("--last", metavar="SECONDS", help="the last SECONDS seconds, whatever ran")
     @_ARG("--all", action="store_true", help="everything the recorder still holds")
     @_ARG("--task", action="append", metavar="NAME", help="only these tasks (repeat, or a,b)")

@@ -48,6 +48,7 @@ def _install_reporter(state: ExtensionState) -> None:
         explainable=explainable,
         report=lambda incident: note(state.session, incident),
         show=lambda fragments: state.show_report(fragments),
+        session=state.session,
     )
     reporter.install()
     state.undo.append(reporter.uninstall)

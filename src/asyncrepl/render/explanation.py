@@ -18,6 +18,7 @@ from pygments.lexers import PythonLexer  # type: ignore[import-untyped]
 
 from asyncrepl.explain import Explanation
 from asyncrepl.render.style import CSS
+from asyncrepl.render.wrap import wrap_fragments
 
 __all__ = ["ExplanationView", "highlight", "render_explanation", "render_explanation_html"]
 
@@ -49,7 +50,12 @@ def _paragraph(label: str, text: str, width: int) -> StyleAndTextTuples:
         return []
     head = f"{label}: " if label else ""
     body = textwrap.fill(
-        text, width=width, initial_indent=" " * (2 + len(head)), subsequent_indent="  "
+        text,
+        width=width,
+        initial_indent=" " * (2 + len(head)),
+        subsequent_indent="    ",  # hanging: continuation lines sit under the text
+        break_long_words=False,  # a long `code` span is never cut in two
+        break_on_hyphens=False,
     )
     fragments: StyleAndTextTuples = [("", "\n  ")]
     if head:
@@ -84,7 +90,7 @@ def render_explanation(explanation: Explanation, *, width: int = 88) -> StyleAnd
         fragments += highlight(explanation.code, _INDENT + "  ")
     for line in explanation.details:
         fragments += [("", "\n  "), ("class:ar.dim", "• "), ("", line)]
-    return fragments
+    return wrap_fragments(fragments, width)
 
 
 def _code_label(explanation: Explanation, catalogue: bool) -> str:

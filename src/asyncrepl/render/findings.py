@@ -9,6 +9,7 @@ from prompt_toolkit.formatted_text import StyleAndTextTuples
 
 from asyncrepl.analysis.catalogue import RULES
 from asyncrepl.records import Finding
+from asyncrepl.render.wrap import wrap_fragments
 
 __all__ = ["refusal_text", "render_finding", "render_findings"]
 
@@ -70,7 +71,7 @@ def render_findings(
         fragments += render_finding(finding)
     if findings and explain_hint:
         fragments += [("", "\n"), ("class:ar.hint", "(%explain for more)")]
-    return fragments
+    return wrap_fragments(fragments)
 
 
 def refusal_text(count: int) -> str:

@@ -7,6 +7,8 @@ from typing import Any
 
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 
+from asyncrepl.render.wrap import wrap_fragments
+
 __all__ = [
     "EXPLAIN_HINT",
     "describe_task",
@@ -36,22 +38,31 @@ def render_explain_hint() -> StyleAndTextTuples:
     return [("class:ar.hint", EXPLAIN_HINT)]
 
 
-def render_unawaited(source: str, qualname: str) -> StyleAndTextTuples:
-    """A top-level ``main()`` whose coroutine nobody awaited.
+def render_unawaited(
+    source: str, qualname: str, *, where: str = "", fix: str = "", width: int | None = None
+) -> StyleAndTextTuples:
+    """A coroutine nobody awaited: the call, where it was made, and the line that awaits it.
 
-    :param source: the expression as written, ``"main()"``.
+    :param source: the call as written, ``"main()"``.
     :param qualname: the coroutine's name, ``"main"``.
+    :param where: ``"<cell 3>:2"`` when the call was not the whole cell just typed.
+    :param fix: the user's line with ``await`` before the call; ``await`` + the call if empty.
+    :param width: wrap to this many columns; None means the terminal's width.
     """
     shown = source or f"{qualname}()"
-    return [
-        ("class:ar.warn", "⚠ "),
-        ("", f"`{shown}` made a coroutine object, but nothing ran: "),
-        ("", "a coroutine runs only when you await it.\n"),
-        ("", "  Fix: "),
-        ("class:ar.fix", f"await {shown}"),
-        ("", "  "),
-        ("class:ar.hint", EXPLAIN_HINT),
-    ]
+    at = f" at {where}" if where else ""
+    return wrap_fragments(
+        [
+            ("class:ar.warn", "⚠ "),
+            ("", f"`{shown}`{at} made a coroutine object, but nothing ran: "),
+            ("", "a coroutine runs only when you await it.\n"),
+            ("", "  Fix: "),
+            ("class:ar.fix", fix or f"await {shown}"),
+            ("", "  "),
+            ("class:ar.hint", EXPLAIN_HINT),
+        ],
+        width,
+    )
 
 
 def render_asyncio_run_note(source: str, runner: str) -> StyleAndTextTuples:
@@ -61,10 +72,12 @@ def render_asyncio_run_note(source: str, runner: str) -> StyleAndTextTuples:
     :param runner: ``"run"`` or ``"run_until_complete"``.
     """
     what = "asyncio.run()" if runner == "run" else "loop.run_until_complete()"
-    return [
-        ("class:ar.dim", f"↪ {source or what}: the event loop is already running here, "),
-        ("class:ar.dim", "so asyncrepl awaited it on that loop."),
-    ]
+    return wrap_fragments(
+        [
+            ("class:ar.dim", f"↪ {source or what}: the event loop is already running here, "),
+            ("class:ar.dim", "so asyncrepl awaited it on that loop."),
+        ]
+    )
 
 
 def render_leftover_tasks(names: list[str], source: str) -> StyleAndTextTuples:
@@ -75,10 +88,12 @@ def render_leftover_tasks(names: list[str], source: str) -> StyleAndTextTuples:
     """
     count = len(names)
     tasks = "task" if count == 1 else "tasks"
-    return [
-        ("class:ar.dim", f"↪ {source or 'asyncio.run()'} ended: cancelled {count} {tasks} "),
-        ("class:ar.dim", f"it left running, as asyncio.run does: {', '.join(names)}"),
-    ]
+    return wrap_fragments(
+        [
+            ("class:ar.dim", f"↪ {source or 'asyncio.run()'} ended: cancelled {count} {tasks} "),
+            ("class:ar.dim", f"it left running, as asyncio.run does: {', '.join(names)}"),
+        ]
+    )
 
 
 def render_interrupted(cell: int, background: int) -> StyleAndTextTuples:
@@ -91,7 +106,9 @@ def render_interrupted(cell: int, background: int) -> StyleAndTextTuples:
     if background:
         tasks = "task keeps" if background == 1 else "tasks keep"
         still = f"; {background} background {tasks} running"
-    return [("class:ar.warn", "KeyboardInterrupt: "), ("", f"cell [{cell}] cancelled{still}.")]
+    return wrap_fragments(
+        [("class:ar.warn", "KeyboardInterrupt: "), ("", f"cell [{cell}] cancelled{still}.")]
+    )
 
 
 def render_exit_report(names: list[str], stuck: list[str]) -> StyleAndTextTuples:
@@ -110,7 +127,7 @@ def render_exit_report(names: list[str], stuck: list[str]) -> StyleAndTextTuples
     if stuck:
         fragments.append(("", "\n"))
         fragments.extend(render_exit_stuck(stuck))
-    return fragments
+    return wrap_fragments(fragments)
 
 
 def render_exit_stuck(stuck: list[str], *, forced: bool = False) -> StyleAndTextTuples:
@@ -124,6 +141,10 @@ def render_exit_stuck(stuck: list[str], *, forced: bool = False) -> StyleAndText
     count, names = len(stuck), ", ".join(stuck)
     if forced:
         tasks = "task" if count == 1 else "tasks"
-        return [("class:ar.warn", f"Left without waiting for {count} {tasks}: {names}")]
+        return wrap_fragments(
+            [("class:ar.warn", f"Left without waiting for {count} {tasks}: {names}")]
+        )
     was = "was" if count == 1 else "were"
-    return [("class:ar.warn", f"{count} did not finish in time and {was} left: {names}")]
+    return wrap_fragments(
+        [("class:ar.warn", f"{count} did not finish in time and {was} left: {names}")]
+    )

@@ -9,6 +9,7 @@ from prompt_toolkit.formatted_text import StyleAndTextTuples
 
 from asyncrepl.records import LocationLabeler, default_labeler
 from asyncrepl.render.hints import EXPLAIN_HINT
+from asyncrepl.render.wrap import wrap_fragments
 
 __all__ = ["render_loop_error", "render_task_failure"]
 
@@ -42,7 +43,7 @@ def render_task_failure(
     fragments += render_frames(exc, labeler)
     if explainable:
         fragments += [("", "\n  "), ("class:ar.hint", EXPLAIN_HINT)]
-    return fragments
+    return wrap_fragments(fragments)
 
 
 def render_loop_error(
@@ -58,7 +59,7 @@ def render_loop_error(
     if exc is not None:
         fragments += [("", ": "), ("class:ar.error", _one_line(exc))]
         fragments += render_frames(exc, labeler)
-    return fragments
+    return wrap_fragments(fragments)
 
 
 def render_frames(exc: BaseException, labeler: LocationLabeler) -> StyleAndTextTuples:

@@ -50,12 +50,16 @@ _STATE_STYLE = {
 
 
 def where_suspended(info: TaskInfo) -> Location | None:
-    """The innermost frame of the user's own code in the await chain (not asyncio's).
+    """The innermost frame of the user's own code in the await chain (not asyncio's); for a
+    task running only library code (``create_task(asyncio.sleep(30))``), the user's line that
+    created it.
 
     :param info: a task snapshot.
     """
     user = [loc for loc in info.frames if not is_library_location(loc)]
-    return user[-1] if user else (info.frames[-1] if info.frames else None)
+    if user:
+        return user[-1]
+    return info.created_at or (info.frames[-1] if info.frames else None)
 
 
 def order_tasks(infos: Sequence[TaskInfo]) -> list[TaskInfo]:
@@ -180,7 +184,11 @@ def _table(
     states = collections.Counter(info.state.value for info in live)
     parts = ", ".join(f"{n:,} {state}" for state, n in states.most_common())
     count = f"{len(live):,} task{'' if len(live) == 1 else 's'}"
-    caption: StyleAndTextTuples = [("class:ar.title", count), ("", f": {parts}")]
+    if not live:
+        count = "No task is running"
+    caption: StyleAndTextTuples = [("class:ar.title", count)]
+    if parts:
+        caption.append(("", f": {parts}"))
     done, notes = list(finished or ())[-limit:], []
     if finished is not None and not recorded:
         notes.append(_UNKNOWN)

@@ -154,8 +154,9 @@ def steps_by_task(steps: Iterable[Step]) -> dict[int, list[Step]]:
 def summarize(timeline: Timeline) -> TimelineSummary:
     """Wall time, loop busy time, the longest step, and what concurrency saved.
 
-    The work is counted on the tasks that created no other task in the window: a parent
-    mostly waits for its children, and counting it would claim savings that never were.
+    The work is counted on the tasks started in the window that created no other task: a
+    parent mostly waits for its children, and counting it (or a task from an earlier cell that
+    merely lived on) would claim savings that never were.
 
     :param timeline: the recorded window.
     """
@@ -165,7 +166,10 @@ def summarize(timeline: Timeline) -> TimelineSummary:
     if durations:
         longest = steps[durations.index(most)]
     parents = {task.parent_id for task in timeline.tasks}
-    workers = [t for t in users_tasks(timeline) if t.id not in parents and not t.is_cell]
+    # Only the tasks the window's own code started: a task left from an earlier cell
+    # (a ticker in the background) lived through the window but was never "one after another".
+    started = [t for t in users_tasks(timeline) if timeline.start <= t.created <= timeline.end]
+    workers = [t for t in started if t.id not in parents and not t.is_cell]
     lives = [lifetime(task, timeline) for task in workers]
     serial = sum(end - start for start, end in lives)
     span = max(end for _, end in lives) - min(start for start, _ in lives) if lives else 0.0

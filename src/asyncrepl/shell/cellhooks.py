@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import linecache
+import sys
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from asyncrepl.labels import LocationLabeler, default_labeler
 from asyncrepl.render.hints import (
     describe_task,
     render_asyncio_run_note,
@@ -41,12 +44,17 @@ class CellHooks:
     """The helpers a rewritten cell calls.
 
     :param report: called with each :class:`Incident` asyncrepl noticed (for ``%explain``).
+    :param labeler: turns a cell's filename into ``<cell 3>`` (where a hint's call is).
     """
 
     def __init__(
-        self, report: Callable[[Incident], None], timing: Callable[[], Timing] | None = None
+        self,
+        report: Callable[[Incident], None],
+        labeler: LocationLabeler = default_labeler,
+        timing: Callable[[], Timing] | None = None,
     ) -> None:
         self._report = report
+        self._labeler = labeler
         #: Gives the awaiting ``%time``/``%timeit`` (set once the shell's transformer exists;
         #: made, and its IPython parts imported, with the first timing magic).
         self.timing = timing
@@ -78,9 +86,18 @@ class CellHooks:
             return value
         qualname = getattr(value, "__qualname__", "coroutine")
         value.close()
-        print_fragments(render_unawaited(source, qualname))
+        print_fragments(render_unawaited(source, qualname, where=self._line_in_cell()))
         self._hint(source, "unawaited-coroutine")
         return None
+
+    def _line_in_cell(self) -> str:
+        """``<cell 3>:5`` for the line of a longer cell that called :meth:`check_unawaited`;
+        empty when the call was the whole cell (nothing to point at)."""
+        frame = sys._getframe(2)
+        filename, lineno = frame.f_code.co_filename, frame.f_lineno
+        label = self._labeler(filename)
+        code = [line for line in linecache.getlines(filename) if line.strip()]
+        return f"{label}:{lineno}" if label is not None and len(code) > 1 else ""
 
     async def run(self, main: Any, *, debug: bool | None = None, source: str = "", **_: Any) -> Any:
         """``asyncio.run(main)`` typed at the top level: await ``main`` on the running loop,

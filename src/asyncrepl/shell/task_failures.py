@@ -1,5 +1,6 @@
-"""Reports a background task's exception as soon as the task ends, above the prompt, unless
-somebody retrieved it (awaited the task, called ``.exception()``); and the loop's own errors."""
+"""Reports a task's exception that nobody retrieved (awaited the task, gathered it, called
+``.exception()``): at once while the prompt waits, else when the running cell ends, so that a
+failure the cell itself handles is never reported; and the loop's own errors."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from typing import Any
 
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 
-from asyncrepl.records import Incident, IncidentKind, LocationLabeler
+from asyncrepl.records import Incident, IncidentKind, Location, LocationLabeler
 from asyncrepl.render.hints import render_explain_hint
 from asyncrepl.render.printer import print_fragments
 from asyncrepl.render.task_errors import render_loop_error, render_task_failure
+from asyncrepl.session import Session
 
 __all__ = ["TaskFailureReporter"]
 
@@ -30,6 +32,8 @@ class TaskFailureReporter:
     :param explainable: whether ``%explain`` knows an exception (adds the hint).
     :param report: receives an :class:`Incident` for each failure shown.
     :param show: writes a failure's report (a kernel sends it to the cell it belongs to).
+    :param session: tells whether a cell runs, and when it ends; without it every failure
+        nobody retrieved is shown at once.
     """
 
     def __init__(
@@ -40,6 +44,7 @@ class TaskFailureReporter:
         explainable: Callable[[BaseException], bool],
         report: Callable[[Incident], None],
         show: Callable[[StyleAndTextTuples], None] = print_fragments,
+        session: Session | None = None,
     ) -> None:
         self._loop = loop
         self._labeler = labeler
@@ -49,6 +54,9 @@ class TaskFailureReporter:
         self._previous_factory: TaskFactory | None = None
         self._previous_handler: Any = None
         self._task_class: type[asyncio.Task[Any]] = asyncio.Task
+        self._session = session
+        #: Failed while a cell ran, not retrieved yet: looked at again when the cell ends.
+        self._held: list[asyncio.Future[Any]] = []
         #: While True (the REPL is leaving), failures are not shown.
         self.quiet = False
 
@@ -62,6 +70,8 @@ class TaskFailureReporter:
         self._previous_handler = self._loop.get_exception_handler()
         self._loop.set_task_factory(self._create_task)
         self._loop.set_exception_handler(self._handle_loop_error)
+        if self._session is not None:
+            self._session.at_cell_end.append(self._cell_ended)
 
     def go_quiet(self) -> None:
         """Show no more failures (the REPL is leaving)."""
@@ -71,6 +81,8 @@ class TaskFailureReporter:
         if self._loop.get_task_factory() == self._create_task:
             self._loop.set_task_factory(self._previous_factory)
         self._loop.set_exception_handler(self._previous_handler)
+        if self._session is not None and self._cell_ended in self._session.at_cell_end:
+            self._session.at_cell_end.remove(self._cell_ended)
 
     def _create_task(
         self,
@@ -96,6 +108,19 @@ class TaskFailureReporter:
     def _report_if_unretrieved(self, task: asyncio.Future[Any]) -> None:
         if not getattr(task, "_log_traceback", False):
             return
+        if self._session is not None and self._session.cell_running:
+            # The cell may still await it, gather it or ask for .exception(): wait for its end.
+            self._held.append(task)
+            return
+        self._report_now(task)
+
+    def _cell_ended(self) -> None:
+        held, self._held = self._held, []
+        for task in held:
+            if getattr(task, "_log_traceback", False):
+                self._report_now(task)
+
+    def _report_now(self, task: asyncio.Future[Any]) -> None:
         exc = task.exception()  # retrieving it also stops asyncio's own "never retrieved"
         if exc is None or self.quiet:
             return
@@ -117,7 +142,15 @@ class TaskFailureReporter:
                 explainable=self._explainable(exc),
             )
         )
-        self._report(Incident(IncidentKind.TASK_EXCEPTION, exc))
+        self._report(Incident(IncidentKind.TASK_EXCEPTION, exc, where=self._created_at(task)))
+
+    def _created_at(self, task: asyncio.Future[Any]) -> Location | None:
+        """The user's line that created ``task`` (for the fix: await it), if recorded."""
+        recorder = self._session.recorder if self._session is not None else None
+        if recorder is None or not isinstance(task, asyncio.Task):
+            return None
+        where: Location | None = recorder.stats(task).created_at
+        return where
 
     def _handle_loop_error(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
         if self.quiet:
