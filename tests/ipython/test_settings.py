@@ -86,7 +86,30 @@ def test_percent_config_blocking_threshold_takes_effect_at_once(arip: Any) -> No
     assert arip._asyncrepl_state.session.watchdog.threshold == 0.1
 
 
-@pytest.mark.parametrize(("name", "value"), [("finished_tasks", 5), ("record", False)])
+def test_percent_config_recorder_limits_take_effect_at_once(
+    arip: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    arip.run_cell("await asyncio.sleep(0)")  # the recorder exists from the first cell
+    recorder = arip._asyncrepl_state.session.recorder
+    settings = settings_of(arip)
+    steps, finished = settings.recorder_steps, settings.finished_tasks
+    capsys.readouterr()
+    arip.run_line_magic("config", "AsyncREPL.recorder_steps = 5000")
+    arip.run_line_magic("config", "AsyncREPL.finished_tasks = 7")
+    try:
+        assert "%reload_ext" not in capsys.readouterr().out
+        assert (recorder.capacity, recorder.finished_limit) == (5000, 7)
+        arip.run_line_magic("asyncrepl", "")
+        shown = capsys.readouterr().out
+        assert "AsyncREPL.recorder_steps = 5000\n" in shown
+        assert "AsyncREPL.finished_tasks = 7\n" in shown
+    finally:
+        arip.run_line_magic("config", f"AsyncREPL.recorder_steps = {steps}")
+        arip.run_line_magic("config", f"AsyncREPL.finished_tasks = {finished}")
+    assert (recorder.capacity, recorder.finished_limit) == (steps, finished)
+
+
+@pytest.mark.parametrize(("name", "value"), [("watchdog", False), ("record", False)])
 def test_a_setting_made_at_load_says_it_needs_a_reload(
     arip: Any, name: str, value: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -11,11 +11,11 @@ from asyncrepl.ipython.state import ExtensionState
 __all__ = ["AT_ONCE", "ON_RELOAD", "follow_settings"]
 
 #: Settings that take effect as soon as they change (``blocking`` is read for each cell).
-AT_ONCE = ("blocking_threshold", "exit_timeout")
+AT_ONCE = ("blocking_threshold", "exit_timeout", "recorder_steps", "finished_tasks")
 
-#: Settings that shape the recorder and the watchdog as they are made: they take effect when
-#: asyncrepl loads again. (The recorder has no way yet to resize its ring or its history.)
-ON_RELOAD = ("recorder_steps", "finished_tasks", "record", "watchdog")
+#: Settings that decide whether the recorder and the watchdog exist at all: they take effect
+#: when asyncrepl loads again.
+ON_RELOAD = ("record", "watchdog")
 
 
 def follow_settings(state: ExtensionState) -> Callable[[], None]:
@@ -32,6 +32,11 @@ def follow_settings(state: ExtensionState) -> Callable[[], None]:
             from asyncrepl.ipython.watching import restart_watchdog
 
             restart_watchdog(state)
+        elif state.session.recorder is not None:  # else the first cell makes it so
+            if change["name"] == "recorder_steps":
+                state.session.recorder.capacity = change["new"]
+            elif change["name"] == "finished_tasks":
+                state.session.recorder.finished_limit = change["new"]
 
     def on_reload(change: Any) -> None:
         name, new = change["name"], change["new"]
