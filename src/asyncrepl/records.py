@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import enum
 import operator
+from array import array
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import compress
@@ -236,7 +237,7 @@ class StepColumns(Sequence[Step]):
         if not len(task_ids) == len(starts) == len(ends):
             raise ValueError("the three columns must have the same length")
         self.task_ids, self.starts, self.ends = task_ids, starts, ends
-        self._durations: list[float] | None = None
+        self._durations: array[float] | None = None
 
     @classmethod
     def of(cls, steps: Iterable[Step]) -> StepColumns:
@@ -249,10 +250,11 @@ class StepColumns(Sequence[Step]):
         kept = list(steps)
         return cls([s.task_id for s in kept], [s.start for s in kept], [s.end for s in kept])
 
-    def durations(self) -> list[float]:
-        """How long each step took, in the same order (worked out once: do not change it)."""
+    def durations(self) -> array[float]:
+        """How long each step took, in the same order (worked out once: do not change it).
+        An array of doubles: two million take 16 MB, not the 64 MB of a list of floats."""
         if self._durations is None:
-            self._durations = list(map(operator.sub, self.ends, self.starts))
+            self._durations = array("d", map(operator.sub, self.ends, self.starts))
         return self._durations
 
     def spans_of(self, task_ids: set[int]) -> dict[int, list[tuple[float, float]]]:
@@ -261,7 +263,7 @@ class StepColumns(Sequence[Step]):
         :param task_ids: the tasks wanted (0: plain callbacks).
         """
         spans: dict[int, list[tuple[float, float]]] = {task_id: [] for task_id in task_ids}
-        keep = list(map(spans.__contains__, self.task_ids))  # a million steps: no loop here
+        keep = bytes(map(spans.__contains__, self.task_ids))  # a million steps: no loop here
         chosen = zip(compress(self.task_ids, keep), compress(self.starts, keep), strict=True)
         for (task_id, start), end in zip(chosen, compress(self.ends, keep), strict=True):
             spans[task_id].append((start, end))
@@ -280,7 +282,7 @@ class StepColumns(Sequence[Step]):
         edges = [*range(inside_from), *range(inside_to, len(durations))]
         ends, starts = self.ends, self.starts
         cut: float = sum(max(min(ends[i], high) - max(starts[i], low), 0.0) for i in edges)
-        inside: float = sum(durations[inside_from:inside_to])
+        inside: float = sum(memoryview(durations)[inside_from:inside_to])  # not a copy
         return inside + cut
 
     def only(self, task_ids: Collection[int]) -> StepColumns:
@@ -289,7 +291,7 @@ class StepColumns(Sequence[Step]):
         :param task_ids: the tasks kept (0: plain callbacks).
         """
         wanted = set(task_ids)
-        keep = list(map(wanted.__contains__, self.task_ids))  # no Python loop per step
+        keep = bytes(map(wanted.__contains__, self.task_ids))  # no Python loop per step
         return StepColumns(
             list(compress(self.task_ids, keep)),
             list(compress(self.starts, keep)),

@@ -27,6 +27,10 @@ __all__ = [
 BYTES_PER_ENTRY = 8 + 4  # a double and an int: a step, or the loop waiting between rounds
 #: Entries a ring holds at first (768 kB); it doubles as it fills, up to its capacity.
 FIRST_SIZE = 1 << 16
+#: Entries a window copies out of the ring at a time (768 kB).
+WINDOW_SLICE = 1 << 16
+#: A window's columns as it is built: task ids, starts, ends.
+_Columns = tuple["array[int]", "array[float]", "array[float]"]
 
 #: What an entry's ``who`` says: a task id (1 and up) starts a step of that task;
 CALLBACK = 0  # a plain callback starts;
@@ -152,11 +156,12 @@ class StepRing:
 
     def entries(self, lo: int, hi: int) -> Iterator[tuple[float, int, float]]:
         """``(start, who, end)`` for entries ``lo`` to ``hi - 1``, each ending where the next
-        starts: ``hi`` must be kept too (``hi < written``)."""
+        starts: ``hi`` must be kept too (``hi < written``). The columns are copied a slice
+        at a time (counting two million entries at the end of a run copied 40 MB at once)."""
         capacity = self.capacity
         while lo < hi:
             i = lo % capacity
-            j = min(capacity, i + (hi - lo))  # one contiguous stretch of the arrays
+            j = min(capacity, i + min(hi - lo, WINDOW_SLICE))  # a contiguous stretch
             ends = self.starts[i + 1 : j + 1] if j < capacity else self.starts[i + 1 : j]
             if j == capacity:
                 ends.append(self.starts[0])
@@ -189,7 +194,9 @@ class StepRing:
     ) -> StepColumns:
         """The finished steps (and parts of steps) that overlap ``[start, end]``, oldest
         first; the entry running now has no end yet and is left out. Built column by column
-        (a million steps in a tenth or two of a second, not a million objects).
+        (a million steps in a tenth or two of a second, not a million objects), a slice of
+        the ring at a time: the columns kept are all the memory it takes (two million steps,
+        40 MB), not copies of the ring's whole stretch besides.
 
         :param start: window start, None for the oldest kept.
         :param end: window end, None for the newest.
@@ -200,8 +207,20 @@ class StepRing:
             return StepColumns()
         lo = oldest if start is None else max(oldest, self.first_starting(start) - 1)
         hi = last if end is None else min(last, self.first_starting(end, at=False))
-        if hi <= lo:
-            return StepColumns()
+        found: _Columns = (array("i"), array("d"), array("d"))
+        for at in range(lo, hi, WINDOW_SLICE):
+            self._add_slice(found, at, min(hi, at + WINDOW_SLICE), start, task_ids)
+        return StepColumns(*found)
+
+    def _add_slice(
+        self,
+        found: _Columns,
+        lo: int,
+        hi: int,
+        start: float | None,
+        task_ids: Collection[int] | None,
+    ) -> None:
+        """Add the steps of entries ``lo`` to ``hi - 1`` to the columns ``found``."""
         whos = self._column(self.whos, lo, hi)
         moments = self._column(self.starts, lo, hi + 1)  # each entry ends where the next starts
         starts, ends = moments[:-1], moments[1:]
@@ -212,21 +231,27 @@ class StepRing:
             del whos[:skip], starts[:skip], ends[:skip]
         if whos and min(whos) < IDLE:  # eager first steps, and the steps they cut: rare
             whos = array("i", [w if w >= IDLE else task_of(w) or CALLBACK for w in whos])
+        out_whos, out_starts, out_ends = found
         waits = whos.count(IDLE)
         if task_ids is None and waits * 8 <= len(whos):  # busy rounds: cut out the waits
-            at = _positions(whos, IDLE, waits)
-            return StepColumns(_cut(whos, at), _cut(starts, at), _cut(ends, at))
+            previous = 0
+            for at in _positions(whos, IDLE, waits):
+                out_whos += whos[previous:at]
+                out_starts += starts[previous:at]
+                out_ends += ends[previous:at]
+                previous = at + 1
+            out_whos += whos[previous:]
+            out_starts += starts[previous:]
+            out_ends += ends[previous:]
+            return
         wanted = IDLE.__ne__ if task_ids is None else task_ids.__contains__
-        keep = list(map(wanted, whos))
-        return StepColumns(
-            array("i", compress(whos, keep)),
-            array("d", compress(starts, keep)),
-            array("d", compress(ends, keep)),
-        )
+        keep = bytes(map(wanted, whos))
+        out_whos.extend(compress(whos, keep))
+        out_starts.extend(compress(starts, keep))
+        out_ends.extend(compress(ends, keep))
 
     def _column(self, column: array[Any], lo: int, hi: int) -> array[Any]:
-        """Entries ``lo`` to ``hi - 1`` of one column, as a compact array copy: a window of
-        two million steps takes 40 MB so, not the 150 MB of lists of Python numbers."""
+        """Entries ``lo`` to ``hi - 1`` of one column, as a compact array copy."""
         at, count = lo % self.capacity, hi - lo
         if at + count <= self.capacity:
             return column[at : at + count]
@@ -241,16 +266,6 @@ def _positions(values: array[int], value: int, count: int) -> list[int]:
         at = values.index(value, at + 1)
         found.append(at)
     return found
-
-
-def _cut(values: array[Any], positions: list[int]) -> array[Any]:
-    """``values`` without the items at ``positions`` (in increasing order)."""
-    kept = values[:0]
-    previous = 0
-    for at in positions:
-        kept += values[previous:at]
-        previous = at + 1
-    return kept + values[previous:]
 
 
 def merge_windows(windows: list[StepColumns]) -> StepColumns:

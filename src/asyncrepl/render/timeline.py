@@ -188,7 +188,7 @@ def summarize(timeline: Timeline) -> TimelineSummary:
     )
 
 
-def _count_over(durations: list[float], limit: float, most: float) -> int:
+def _count_over(durations: Sequence[float], limit: float, most: float) -> int:
     """How many of ``durations`` exceed ``limit`` (``most`` is the largest: usually none do)."""
     return sum(map(limit.__lt__, durations)) if most > limit else 0
 
