@@ -216,6 +216,10 @@ class Suspension:
     awaited: str
 
 
+#: Steps worked on at a time where a whole column would be copied.
+_SLICE = 1 << 16
+
+
 class StepColumns(Sequence[Step]):
     """Steps in time order, kept as three columns (task ids, starts, ends) so that a million
     of them take three lists, not a million objects. Reads as a sequence of :class:`Step`;
@@ -254,7 +258,16 @@ class StepColumns(Sequence[Step]):
         """How long each step took, in the same order (worked out once: do not change it).
         An array of doubles: two million take 16 MB, not the 64 MB of a list of floats."""
         if self._durations is None:
-            self._durations = array("d", map(operator.sub, self.ends, self.starts))
+            # Made at its size, then filled a slice at a time: an array grown item by item
+            # is moved as it grows, and left 27 MB of the heap in use for 16 MB of steps.
+            count, ends, starts = len(self), self.ends, self.starts
+            durations = array("d", [0.0]) * count
+            for at in range(0, count, _SLICE):
+                part = array(
+                    "d", map(operator.sub, ends[at : at + _SLICE], starts[at : at + _SLICE])
+                )
+                durations[at : at + len(part)] = part
+            self._durations = durations
         return self._durations
 
     def spans_of(self, task_ids: set[int]) -> dict[int, list[tuple[float, float]]]:

@@ -29,8 +29,6 @@ BYTES_PER_ENTRY = 8 + 4  # a double and an int: a step, or the loop waiting betw
 FIRST_SIZE = 1 << 16
 #: Entries a window copies out of the ring at a time (768 kB).
 WINDOW_SLICE = 1 << 16
-#: A window's columns as it is built: task ids, starts, ends.
-_Columns = tuple["array[int]", "array[float]", "array[float]"]
 
 #: What an entry's ``who`` says: a task id (1 and up) starts a step of that task;
 CALLBACK = 0  # a plain callback starts;
@@ -195,8 +193,8 @@ class StepRing:
         """The finished steps (and parts of steps) that overlap ``[start, end]``, oldest
         first; the entry running now has no end yet and is left out. Built column by column
         (a million steps in a tenth or two of a second, not a million objects), a slice of
-        the ring at a time: the columns kept are all the memory it takes (two million steps,
-        40 MB), not copies of the ring's whole stretch besides.
+        the ring at a time into columns of the exact size: the columns are all the memory it
+        takes (two million steps, 40 MB), not copies of the ring's whole stretch besides.
 
         :param start: window start, None for the oldest kept.
         :param end: window end, None for the newest.
@@ -207,48 +205,39 @@ class StepRing:
             return StepColumns()
         lo = oldest if start is None else max(oldest, self.first_starting(start) - 1)
         hi = last if end is None else min(last, self.first_starting(end, at=False))
-        found: _Columns = (array("i"), array("d"), array("d"))
-        for at in range(lo, hi, WINDOW_SLICE):
-            self._add_slice(found, at, min(hi, at + WINDOW_SLICE), start, task_ids)
-        return StepColumns(*found)
+        while start is not None and lo < hi and self.at(lo + 1)[0] < start:
+            lo += 1  # it ended before the window
+        slices = [(at, min(hi, at + WINDOW_SLICE)) for at in range(lo, hi)[::WINDOW_SLICE]]
+        if task_ids is None:  # every step: as many as the entries that are not waits
+            idle = sum(self._column(self.whos, a, b).count(IDLE) for a, b in slices)
+            size = hi - lo - idle
+        else:
+            size = 0  # the columns grow as steps are found
+        found = _Columns(size)
+        for a, b in slices:
+            found.add(*self._slice(a, b, task_ids))
+        return found.columns()
 
-    def _add_slice(
-        self,
-        found: _Columns,
-        lo: int,
-        hi: int,
-        start: float | None,
-        task_ids: Collection[int] | None,
-    ) -> None:
-        """Add the steps of entries ``lo`` to ``hi - 1`` to the columns ``found``."""
+    def _slice(
+        self, lo: int, hi: int, task_ids: Collection[int] | None
+    ) -> tuple[array[int], array[float], array[float]]:
+        """The steps of entries ``lo`` to ``hi - 1``, as three columns."""
         whos = self._column(self.whos, lo, hi)
         moments = self._column(self.starts, lo, hi + 1)  # each entry ends where the next starts
         starts, ends = moments[:-1], moments[1:]
-        skip = 0
-        while start is not None and skip < len(ends) and ends[skip] < start:
-            skip += 1
-        if skip:
-            del whos[:skip], starts[:skip], ends[:skip]
         if whos and min(whos) < IDLE:  # eager first steps, and the steps they cut: rare
             whos = array("i", [w if w >= IDLE else task_of(w) or CALLBACK for w in whos])
-        out_whos, out_starts, out_ends = found
         waits = whos.count(IDLE)
         if task_ids is None and waits * 8 <= len(whos):  # busy rounds: cut out the waits
-            previous = 0
-            for at in _positions(whos, IDLE, waits):
-                out_whos += whos[previous:at]
-                out_starts += starts[previous:at]
-                out_ends += ends[previous:at]
-                previous = at + 1
-            out_whos += whos[previous:]
-            out_starts += starts[previous:]
-            out_ends += ends[previous:]
-            return
+            at = _positions(whos, IDLE, waits)
+            return _cut(whos, at), _cut(starts, at), _cut(ends, at)
         wanted = IDLE.__ne__ if task_ids is None else task_ids.__contains__
         keep = bytes(map(wanted, whos))
-        out_whos.extend(compress(whos, keep))
-        out_starts.extend(compress(starts, keep))
-        out_ends.extend(compress(ends, keep))
+        return (
+            array("i", compress(whos, keep)),
+            array("d", compress(starts, keep)),
+            array("d", compress(ends, keep)),
+        )
 
     def _column(self, column: array[Any], lo: int, hi: int) -> array[Any]:
         """Entries ``lo`` to ``hi - 1`` of one column, as a compact array copy."""
@@ -266,6 +255,57 @@ def _positions(values: array[int], value: int, count: int) -> list[int]:
         at = values.index(value, at + 1)
         found.append(at)
     return found
+
+
+def _cut(values: array[Any], positions: list[int]) -> array[Any]:
+    """``values`` without the items at ``positions`` (in increasing order)."""
+    kept = values[:0]
+    previous = 0
+    for at in positions:
+        kept += values[previous:at]
+        previous = at + 1
+    return kept + values[previous:]
+
+
+class _Columns:
+    """A window's three columns as they are filled: made at their final size when it is
+    known (growing arrays by appending leaves a sixteenth spare and moves them as they
+    grow), else grown. The size is counted from the ring before the steps are copied:
+    should a loop in another thread overwrite entries meanwhile, the columns still come
+    out of one length.
+
+    :param size: how many steps they will hold, 0 when not known.
+    """
+
+    __slots__ = ("ends", "filled", "starts", "whos")
+
+    def __init__(self, size: int) -> None:
+        self.whos = array("i", [0]) * size
+        self.starts = array("d", [0.0]) * size
+        self.ends = array("d", [0.0]) * size
+        self.filled = 0
+
+    def add(self, whos: array[int], starts: array[float], ends: array[float]) -> None:
+        """Put these steps after those added before."""
+        at = self.filled
+        room = min(len(whos), len(self.whos) - at)
+        _put(self.whos, at, room, whos)
+        _put(self.starts, at, room, starts)
+        _put(self.ends, at, room, ends)
+        self.filled += len(whos)
+
+    def columns(self) -> StepColumns:
+        """The steps added."""
+        for column in (self.whos, self.starts, self.ends):
+            del column[self.filled :]
+        return StepColumns(self.whos, self.starts, self.ends)
+
+
+def _put(column: array[Any], at: int, room: int, part: array[Any]) -> None:
+    """``part`` into ``column`` from ``at``: ``room`` items in place, the rest appended."""
+    column[at : at + room] = part[:room] if room < len(part) else part
+    if room < len(part):
+        column += part[room:]
 
 
 def merge_windows(windows: list[StepColumns]) -> StepColumns:
