@@ -200,6 +200,12 @@ class Recorder:
         """The recorder's clock."""
         return self._clock()
 
+    @property
+    def clock(self) -> Callable[[], float]:
+        """The clock itself, for the hot path: each step reads it, and a call through
+        :meth:`now` cost a Python call more a step."""
+        return self._clock
+
     # -- tasks -------------------------------------------------------------------------
 
     def task_record(self, task: AnyTask) -> TaskRecord:

@@ -317,6 +317,7 @@ def make_round(loop: Any, stages: tuple[Stage, ...]) -> Callable[[], None]:
                 if handle._cancelled:
                     continue
                 callback = handle._callback
+                args = handle._args  # read once: each read of a handle's field costs
                 try:
                     kind = type(callback)
                     if kind is step_type:
@@ -327,19 +328,18 @@ def make_round(loop: Any, stages: tuple[Stage, ...]) -> Callable[[], None]:
                         add_start(clock())
                     elif (
                         kind is _BUILTIN
-                        and len(handle._args) == 1
-                        and isinstance(callback.__self__, _TASKS)
+                        and len(args) == 1
+                        and isinstance(task := callback.__self__, _TASKS)
                     ):
                         # A C Task's wake-up: the future it waited for is done. Note where
                         # its coroutine waited (inline, to save calls) before it moves on.
-                        task = callback.__self__
                         try:
                             who = task._asyncrepl_id
                         except AttributeError:
                             who = task_id(task)
                         start = clock()
                         add_start(start)
-                        future = handle._args[0]
+                        future = args[0]
                         try:
                             coro = task.get_coro()
                             where = coro.cr_frame.f_lasti
@@ -370,7 +370,6 @@ def make_round(loop: Any, stages: tuple[Stage, ...]) -> Callable[[], None]:
                     add_who(who)
                 except Exception:
                     broken = True
-                args = handle._args
                 if locked is not None and type(handle) is locked:
                     handle._run()  # it takes its lock, and checks _cancelled under it
                     continue

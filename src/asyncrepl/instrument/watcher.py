@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from asyncrepl.instrument import corosteps, install
@@ -42,6 +43,11 @@ class RecorderSide(Protocol):
 
     def now(self) -> float:
         """The recorder's clock."""
+        ...
+
+    @property
+    def clock(self) -> Callable[[], float]:
+        """The clock itself (what :meth:`now` calls), for the recording round."""
         ...
 
     def task_id(self, task: AnyTask) -> int:
@@ -121,7 +127,7 @@ class LoopLog:
     def link(self, loop: asyncio.AbstractEventLoop) -> Stage:
         if self.stage is None or not self.stage.open:
             side = self.side
-            self.stage = Stage(side.now, side.task_id, self.store, self.fail)
+            self.stage = Stage(side.clock, side.task_id, self.store, self.fail)
         return self.stage
 
     def unlink(self) -> None:
