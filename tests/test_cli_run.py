@@ -298,3 +298,28 @@ def test_the_collector_leaves_asyncrepls_own_objects_out_while_the_script_runs(
     assert main_run([str(path)]) == 0
     assert int(capsys.readouterr().out) > 1000
     assert gc.get_freeze_count() == 0  # everything is the collector's again
+
+
+def test_the_report_counts_every_task_of_a_run_with_thousands(tmp_path: Path) -> None:
+    # More tasks than the history of finished tasks keeps (1000): the report still counts
+    # each, the rows it does not draw included.
+    script(
+        tmp_path,
+        "thousands.py",
+        """\
+        import asyncio
+
+        async def worker():
+            await asyncio.sleep(0)
+
+        async def main():
+            await asyncio.gather(*(worker() for _ in range(3000)))
+
+        asyncio.run(main())
+        """,
+    )
+    done = run(tmp_path, "thousands.py")
+    assert done.returncode == 0, done.stderr
+    words = " ".join(done.stderr.split())
+    assert "running these 3000 tasks concurrently" in words
+    assert "… and 2981 more tasks, less busy" in words  # 3001 with main: 20 rows drawn
