@@ -329,7 +329,8 @@ def make_round(loop: Any, stages: tuple[Stage, ...]) -> Callable[[], None]:
                     elif (
                         kind is _BUILTIN
                         and len(args) == 1
-                        and isinstance(task := callback.__self__, _TASKS)
+                        and type(task := callback.__self__) is not _FUTURE  # set_result
+                        and isinstance(task, _TASKS)
                     ):
                         # A C Task's wake-up: the future it waited for is done. Note where
                         # its coroutine waited (inline, to save calls) before it moves on.
