@@ -303,21 +303,9 @@ def test_the_collector_leaves_asyncrepls_own_objects_out_while_the_script_runs(
 def test_the_report_counts_every_task_of_a_run_with_thousands(tmp_path: Path) -> None:
     # More tasks than the history of finished tasks keeps (1000): the report still counts
     # each, the rows it does not draw included.
-    script(
-        tmp_path,
-        "thousands.py",
-        """\
-        import asyncio
-
-        async def worker():
-            await asyncio.sleep(0)
-
-        async def main():
-            await asyncio.gather(*(worker() for _ in range(3000)))
-
-        asyncio.run(main())
-        """,
-    )
+    many = "asyncio.gather(*(asyncio.sleep(0) for _ in range(3000)))"
+    main = f"async def main():\n    await {many}\n"
+    script(tmp_path, "thousands.py", f"import asyncio\n{main}asyncio.run(main())\n")
     done = run(tmp_path, "thousands.py")
     assert done.returncode == 0, done.stderr
     words = " ".join(done.stderr.split())
