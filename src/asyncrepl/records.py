@@ -18,6 +18,7 @@ from asyncrepl.labels import LocationLabeler, default_labeler
 
 __all__ = [
     "BUSY_LOOP",
+    "FORGOTTEN",
     "BlockReport",
     "Finding",
     "Incident",
@@ -69,6 +70,11 @@ class TaskState(enum.Enum):
     @property
     def finished(self) -> bool:
         return self in (TaskState.DONE, TaskState.FAILED, TaskState.CANCELLED)
+
+
+#: The outcome of a task that a timeline knows only from its steps: it finished so long ago
+#: that the recorder no longer keeps its record (see ``finished_tasks``).
+FORGOTTEN = "finished too long ago to be remembered by name"
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,7 +349,8 @@ class Timeline:
         :class:`Step`, or (from the recorder) :class:`StepColumns`.
     :param blocks: loop blocks reported in the window.
     :param threshold: seconds above which a step counts as blocking the loop.
-    :param notes: what the window leaves out, in words.
+    :param notes: what the recording of the window lacks, in words (steps dropped, a loop
+        not recorded in full): true of any part of it.
     :param waits: what each task waited for before the steps that woke it (filled in for
         exports: see ``Recorder.with_waits``).
     """
@@ -359,7 +366,6 @@ class Timeline:
 
     def only(self, task_ids: Collection[int]) -> Timeline:
         """The same window with only the tasks in ``task_ids`` and their steps and waits.
-        The notes speak of the whole window, so they stay only when every task does.
 
         :param task_ids: the tasks kept (0: plain callbacks).
         """
@@ -370,7 +376,6 @@ class Timeline:
             tasks=tasks,
             steps=StepColumns.of(self.steps).only(wanted),
             waits=tuple(w for w in self.waits if w.task_id in wanted),
-            notes=self.notes if len(tasks) == len(self.tasks) else (),
         )
 
     def by_user(self) -> Timeline:

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from asyncrepl.instrument.recorder import Recorder
-from asyncrepl.records import TaskState
+from asyncrepl.records import FORGOTTEN, TaskState
 
 HERE = os.path.relpath(__file__)  # labels name a file by its path below the current folder
 
@@ -238,7 +238,10 @@ def test_a_forgotten_task_lives_from_its_first_step_to_its_last_on_the_timeline(
     timeline = rec.timeline()
     forgotten = [t for t in timeline.tasks if t.name.startswith("Task #")]
     assert len(forgotten) == 3  # t0, t1, t2: only main is remembered
-    assert timeline.notes == ("3 tasks finished too long ago to be remembered by name.",)
+    assert timeline.notes == ()  # the chart says it: see render.timeline
+    assert all(t.outcome == FORGOTTEN and t.coro == "ticker" and t.by_user for t in forgotten)
+    sites = {t.created_at.label for t in forgotten if t.created_at}
+    assert len(sites) == 1 and sites.pop().endswith("test_recorder.py:235")  # main's line
     for info in forgotten:
         own = [s for s in timeline.steps if s.task_id == info.id]
         assert len(own) == 3

@@ -10,9 +10,10 @@ import xml.etree.ElementTree as ET
 from asyncrepl.records import BlockReport, Location, Suspension
 from asyncrepl.render.svg import render_svg, row_labels
 from asyncrepl.render.timeline_html import render_timeline_page
-from asyncrepl.render.trace import trace_events, trace_json
+from asyncrepl.render.trace import trace_json
 from tests.render.test_svg import SVG, parse, texts
 from tests.render.test_timeline import T0, task, timeline
+from tests.render.test_trace import trace_events
 
 SHELL_FILE = ET.__file__  # any file of Python's own library stands for the shell's
 

@@ -19,6 +19,7 @@ from asyncrepl.records import Location, LocationLabeler, TaskInfo, TaskState
 
 __all__ = [
     "CancelNote",
+    "Origin",
     "TaskBook",
     "TaskRecord",
     "coro_code",
@@ -33,6 +34,13 @@ AnyTask = asyncio.Task[Any]
 #: Who cancelled a task: ``(task id, task name, where)``, any part unknown as None, and the
 #: ``cancel(msg)`` message.
 CancelNote = tuple["int | None", "str | None", "Site | None", Any]
+
+#: What is still known of a finished task once it has left the history: its coroutine's name,
+#: where the user's code created it, whether it ran a cell, and how it ended. Only a user's
+#: task is remembered so (see :attr:`TaskInfo.by_user`); equal origins are one object.
+Origin = tuple[str, "Site | None", bool, TaskState]
+#: At most this many origins of forgotten tasks are kept, the newest.
+_ORIGINS_KEPT = 100_000
 
 _REPR = reprlib.Repr()
 _REPR.maxstring = _REPR.maxother = 60
@@ -205,6 +213,9 @@ class TaskBook:
         self._limit = limit
         self._clock = clock
         self._labeler = labeler
+        #: task id -> :data:`Origin`, for the user's tasks that left the finished history
+        self.forgotten: dict[int, Origin] = {}
+        self._origins: dict[Origin, Origin] = {}
         self._freed_note = self.freed  # one bound method, so a task is told about it once
 
     def register(
@@ -333,20 +344,29 @@ class TaskBook:
             raise ValueError(f"finished_limit must be 0 or more, not {limit}")
         self._limit = limit
         while len(self.finished) > limit:  # the oldest go first
-            gone = self.finished.popleft()
-            if self.by_id.get(gone.id) is gone:
-                del self.by_id[gone.id]
+            self._leave(self.finished.popleft())
 
     def _keep(self, record: TaskRecord) -> None:
         """Into the finished history; the oldest leaves it (and the book) once it is full."""
         if len(self.finished) >= self._limit:
             if not self._limit:
-                self.by_id.pop(record.id, None)
+                self._leave(record)
                 return
-            gone = self.finished.popleft()
-            if self.by_id.get(gone.id) is gone:
-                del self.by_id[gone.id]
+            self._leave(self.finished.popleft())
         self.finished.append(record)
+
+    def _leave(self, record: TaskRecord) -> None:
+        """``record`` leaves the book; a user's task leaves its :data:`Origin` behind."""
+        if self.by_id.get(record.id) is record:
+            del self.by_id[record.id]
+        if record.site is None and not record.is_cell:
+            return
+        origin = (record.coro, record.site, record.is_cell, record.state or TaskState.DONE)
+        self.forgotten[record.id] = self._origins.setdefault(origin, origin)
+        if len(self.forgotten) > _ORIGINS_KEPT + _ORIGINS_KEPT // 4:  # now and then: the newest
+            newest = list(self.forgotten.items())[-_ORIGINS_KEPT:]
+            self.forgotten = dict(newest)
+            self._origins = {origin: origin for _, origin in newest}
 
     def forget(self, key: int) -> None:
         """The task died: drop its live entry; one that never finished goes to the history.

@@ -13,6 +13,7 @@ from prompt_toolkit.formatted_text import StyleAndTextTuples
 from asyncrepl.durations import format_duration
 from asyncrepl.records import (
     BUSY_LOOP,
+    FORGOTTEN,
     BlockReport,
     Step,
     StepColumns,
@@ -106,7 +107,7 @@ def task_label(task: TaskInfo) -> str:
     """
     if task.name in ("", "None"):  # Python 3.13.0 names every task of a task factory "None"
         return f"{task.coro} (#{task.id})"
-    if task.name.startswith("Task-") and task.coro and task.coro not in task.name:
+    if task.name.startswith(("Task-", "Task #")) and task.coro not in ("", "?", task.name):
         return f"{task.coro} ({task.name})"
     return task.name
 
@@ -279,8 +280,25 @@ def render_timeline(
     out += chart.axis(name_width + 1)
     out += _legend(chart.used, timeline.threshold, width)
     summary = render_summary(summarize(timeline), timeline.threshold, timeline.blocks, width)
-    notes: StyleAndTextTuples = [("class:ar.dim", f"\n{note}") for note in timeline.notes]
+    notes: StyleAndTextTuples = [
+        ("class:ar.dim", "\n" + textwrap.fill(note, width, subsequent_indent="  "))
+        for note in _notes(timeline)
+    ]
     return out + summary + notes
+
+
+def _notes(timeline: Timeline) -> list[str]:
+    """What the chart cannot tell: tasks known only from their steps, and the recording's
+    own notes."""
+    forgotten = sum(task.outcome == FORGOTTEN for task in timeline.tasks)
+    if not forgotten:
+        return list(timeline.notes)
+    told = f"{forgotten:,} tasks" if forgotten > 1 else "1 task"
+    return [
+        f"{told} finished too long ago to be remembered by name (finished_tasks keeps the "
+        "last ones): drawn as Task #N, from their first step to their last.",
+        *timeline.notes,
+    ]
 
 
 def render_summary(
