@@ -102,7 +102,7 @@ class Recording:
 
     def _repr_html_(self) -> str:
         """Jupyter shows the picture."""
-        return timeline_view(self.timeline(), scope=self.scope).html
+        return timeline_view(self.timeline(), scope=self.scope)._repr_html_()
 
     def __repr__(self) -> str:
         return self.render()

@@ -9,9 +9,10 @@ from __future__ import annotations
 import bisect
 import enum
 import operator
+from collections import deque
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from itertools import compress
+from itertools import compress, repeat
 from typing import Any, overload
 
 from asyncrepl.labels import LocationLabeler, default_labeler
@@ -31,6 +32,7 @@ __all__ = [
     "TaskInfo",
     "TaskState",
     "Timeline",
+    "add_by_key",
     "default_labeler",
 ]
 
@@ -121,6 +123,19 @@ class TaskInfo:
         user's task?": a kernel's tasks (``Kernel.shell_main``), the shell's own (the prompt)
         and tasks that existed before recording began are not."""
         return self.is_cell or self.created_at is not None
+
+
+def add_by_key(totals: dict[int, float], keys: Iterable[int], values: Iterable[float]) -> None:
+    """``totals[key] += value`` for each pair, in order, as C-level passes (no Python loop per
+    pair: a million steps take a tenth of the time).
+
+    :param totals: where the sums go; missing keys start at 0.
+    :param keys: e.g. task ids.
+    :param values: e.g. step durations, one for each key.
+    """
+    keys = list(keys)
+    sums = map(operator.add, map(totals.get, keys, repeat(0.0)), values)
+    deque(map(totals.__setitem__, keys, sums), maxlen=0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,6 +275,12 @@ class StepColumns(Sequence[Step]):
         if self._durations is None:
             self._durations = list(map(operator.sub, self.ends, self.starts))
         return self._durations
+
+    def time_by_task(self) -> dict[int, float]:
+        """Seconds of steps of each task id (0: plain callbacks)."""
+        totals: dict[int, float] = {}
+        add_by_key(totals, self.task_ids, self.durations())
+        return totals
 
     def spans_of(self, task_ids: set[int]) -> dict[int, list[tuple[float, float]]]:
         """``(start, end)`` of each step of the tasks in ``task_ids``, by task.

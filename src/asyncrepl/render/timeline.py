@@ -210,10 +210,7 @@ def choose_rows(timeline: Timeline, max_rows: int) -> tuple[list[TaskInfo], int]
     """
     run_time: dict[int, float] = {}
     if len(timeline.tasks) > max(max_rows, 1):  # only then are some left out: rank them
-        steps = StepColumns.of(timeline.steps)
-        get = run_time.get
-        for task_id, took in zip(steps.task_ids, steps.durations(), strict=True):
-            run_time[task_id] = get(task_id, 0.0) + took
+        run_time = StepColumns.of(timeline.steps).time_by_task()
     ranked = sorted(
         users_tasks(timeline), key=lambda t: (-run_time.get(t.id, 0.0), t.created, t.id)
     )

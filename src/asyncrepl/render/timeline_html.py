@@ -10,7 +10,7 @@ from pathlib import Path
 from prompt_toolkit.formatted_text import fragment_list_to_text
 
 from asyncrepl.records import Timeline
-from asyncrepl.render.html import HtmlView, escape_text
+from asyncrepl.render.html import escape_text
 from asyncrepl.render.style import CSS
 from asyncrepl.render.svg import render_svg
 from asyncrepl.render.timeline import render_timeline
@@ -19,6 +19,7 @@ from asyncrepl.render.trace import write_trace
 __all__ = [
     "EXPORT_KINDS",
     "ExportError",
+    "TimelineView",
     "check_export_path",
     "export_timeline",
     "render_timeline_page",
@@ -37,17 +38,36 @@ class ExportError(ValueError):
     """The export path cannot be written; the message is one line for the user."""
 
 
-def timeline_view(timeline: Timeline, *, width: int = 80, scope: str = "") -> HtmlView:
-    """Both renderings of one timeline.
+class TimelineView:
+    """The chart as text (``repr``, for a terminal) and as a picture (``_repr_html_``, for
+    Jupyter), the picture drawn only when a frontend asks for it.
 
     :param timeline: the recorded window.
     :param width: terminal columns for the text chart.
     :param scope: what the window is: ``"cell 3"``.
     """
-    fragments = render_timeline(timeline, width=width, scope=scope)
-    if not timeline.steps and not timeline.tasks:
-        return HtmlView(fragments, f"<p>{escape_text(fragment_list_to_text(fragments))}</p>")
-    return HtmlView(fragments, f"<div>{render_svg(timeline, scope=scope)}</div>")
+
+    def __init__(self, timeline: Timeline, *, width: int = 80, scope: str = "") -> None:
+        self.timeline, self.scope = timeline, scope
+        self.fragments = render_timeline(timeline, width=width, scope=scope)
+
+    def __repr__(self) -> str:
+        return fragment_list_to_text(self.fragments)
+
+    def _repr_html_(self) -> str:
+        if not self.timeline.steps and not self.timeline.tasks:
+            return f"<p>{escape_text(repr(self))}</p>"
+        return f"<div>{render_svg(self.timeline, scope=self.scope)}</div>"
+
+
+def timeline_view(timeline: Timeline, *, width: int = 80, scope: str = "") -> TimelineView:
+    """Both renderings of one timeline (see :class:`TimelineView`).
+
+    :param timeline: the recorded window.
+    :param width: terminal columns for the text chart.
+    :param scope: what the window is: ``"cell 3"``.
+    """
+    return TimelineView(timeline, width=width, scope=scope)
 
 
 def render_timeline_page(timeline: Timeline, *, scope: str = "") -> str:

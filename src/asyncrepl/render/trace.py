@@ -25,9 +25,9 @@ __all__ = ["PID", "trace_json", "wait_text", "write_trace"]
 
 #: One process: the event loop. Tracks (``tid``) are task ids; 0 holds plain callbacks.
 PID = 1
-#: Colour names from the trace viewer's palette: blocking steps stand out in red.
+#: A colour name from the trace viewer's palette: blocking steps stand out in red (the
+#: others take the viewer's colour for their name).
 _BLOCKING_COLOUR = "terrible"
-_STEP_COLOUR = "good"
 #: Steps formatted and written at a time: a chunk's text is a few megabytes.
 _CHUNK = 65_536
 
@@ -38,7 +38,8 @@ def write_trace(timeline: Timeline, write: Callable[[str], object]) -> None:
 
     Times are microseconds from the window's start, every one inside the window. Each task is
     a track named after it, with one slice for its life in the window and, nested in it, one
-    ``"X"`` slice per step.
+    ``"X"`` slice per step. A step has ``args`` only when it has something to say: that it
+    blocked the loop (and how long), or what the task waited for before it.
 
     :param timeline: the recorded window.
     :param write: called with each piece of text, in order (``stream.write``).
@@ -120,8 +121,7 @@ class _Prefixes(dict[int, str]):
     def __missing__(self, task_id: int) -> str:
         name = json.dumps(self.labels.get(task_id, "callback"), ensure_ascii=False)
         self[task_id] = prefix = (
-            f'{{"name":{name},"cat":"step","ph":"X","pid":{PID},"tid":{task_id},'
-            f'"cname":"{_STEP_COLOUR}","args":{{"blocking":false}},"ts":'
+            f'{{"name":{name},"cat":"step","ph":"X","pid":{PID},"tid":{task_id},"ts":'
         )
         return prefix
 
@@ -179,16 +179,17 @@ class _StepText:
 
     def event(self, task_id: int, start: float, end: float) -> dict[str, Any]:
         """One step's event as an object, with everything it has to say."""
+        args: dict[str, Any] = {}
         blocking = end - start > self.timeline.threshold
-        args: dict[str, Any] = {"blocking": blocking}
         if blocking:
-            args["duration"] = format_duration(end - start)
+            args.update(blocking=True, duration=format_duration(end - start))
         wait = self.woken.get((task_id, start))
         if wait is not None:
             args["woken after waiting for"] = wait_text(wait)
         name = self.prefixes.labels.get(task_id, "callback")
         event = _slice(self.timeline, name, "step", task_id, start, end, args)
-        event["cname"] = _BLOCKING_COLOUR if blocking else _STEP_COLOUR
+        if blocking:
+            event["cname"] = _BLOCKING_COLOUR
         return event
 
 
