@@ -290,7 +290,7 @@ def _notes(timeline: Timeline) -> list[str]:
     forgotten = sum(task.outcome == FORGOTTEN for task in timeline.tasks)
     if not forgotten:
         return list(timeline.notes)
-    told = f"{forgotten:,} tasks" if forgotten > 1 else "1 task"
+    told = f"{forgotten} tasks" if forgotten > 1 else "1 task"  # as the summary counts
     return [
         f"{told} finished too long ago to be remembered by name (finished_tasks keeps the "
         "last ones): drawn as Task #N, from their first step to their last.",
