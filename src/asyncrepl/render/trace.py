@@ -138,6 +138,7 @@ class _StepText:
         self.timeline = timeline
         self.prefixes = _Prefixes({task.id: task_label(task) for task in timeline.tasks})
         self.woken = {(wait.task_id, wait.step_start): wait for wait in timeline.waits}
+        self.wait_words: dict[tuple[str, int], str] = {}  # (awaited, id(where)) -> JSON
 
     def pieces(self, steps: StepColumns) -> Iterator[str]:
         """The events of ``steps``, a chunk of steps at a time, joined by commas."""
@@ -157,7 +158,7 @@ class _StepText:
             )
             chunk = special[bisect.bisect_left(special, low) : bisect.bisect_left(special, high)]
             for index in chunk:
-                events[index - low] = _encode(self.event(ids[index], starts[index], ends[index]))
+                events[index - low] = self.text(ids[index], starts[index], ends[index])
             yield ",".join(events)
 
     def special(self, steps: StepColumns) -> list[int]:
@@ -176,6 +177,22 @@ class _StepText:
                     break
                 index += 1
         return sorted(special)
+
+    def text(self, task_id: int, start: float, end: float) -> str:
+        """One step's event as text, for a step :meth:`special` chose. A step that only says
+        what woke it (most of them: a long run has a wait for each step) is its plain event
+        with the words of that wait, made once for each place and thing waited for."""
+        timeline = self.timeline
+        plain = end - start <= timeline.threshold and timeline.start <= start <= end <= timeline.end
+        wait = self.woken.get((task_id, start))
+        if not plain or wait is None:
+            return _encode(self.event(task_id, start, end))
+        key = (wait.awaited, id(wait.location))  # the timeline keeps each location alive
+        words = self.wait_words.get(key)
+        if words is None:
+            self.wait_words[key] = words = json.dumps(wait_text(wait), ensure_ascii=False)
+        times = _TIMES(self.prefixes[task_id], (start - timeline.start) * 1e6, (end - start) * 1e6)
+        return f'{times[:-1]},"args":{{"woken after waiting for":{words}}}}}'
 
     def event(self, task_id: int, start: float, end: float) -> dict[str, Any]:
         """One step's event as an object, with everything it has to say."""
