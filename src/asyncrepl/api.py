@@ -25,8 +25,9 @@ from asyncrepl.instrument import starts
 from asyncrepl.instrument.recorder import Recorder
 from asyncrepl.records import BlockReport, Timeline
 from asyncrepl.render.printer import print_fragments
-from asyncrepl.render.timeline import TimelineSummary, render_timeline, summarize
+from asyncrepl.render.timeline import render_timeline
 from asyncrepl.render.timeline_html import export_timeline, timeline_view
+from asyncrepl.render.timeline_summary import TimelineSummary, summarize
 
 __all__ = ["Recording", "recording"]
 
