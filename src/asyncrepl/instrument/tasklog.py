@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import inspect
-import reprlib
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import compress
@@ -14,28 +13,22 @@ from operator import sub
 from types import CodeType
 from typing import Any
 
+from asyncrepl.instrument.endings import CancelNote, describe_end, returned
 from asyncrepl.instrument.ring import CALLBACK, EAGER, IDLE, resumed
 from asyncrepl.instrument.sites import Site, site_location
 from asyncrepl.instrument.tasks import Task, add_freed_note, next_task_id, task_number
 from asyncrepl.records import Location, LocationLabeler, TaskInfo, TaskState, add_by_key
 
 __all__ = [
-    "CancelNote",
     "Origin",
     "TaskBook",
     "TaskRecord",
     "coro_code",
     "coro_name",
-    "describe_end",
     "live_state",
-    "returned",
 ]
 
 AnyTask = asyncio.Task[Any]
-
-#: Who cancelled a task: ``(task id, task name, where)``, any part unknown as None, and the
-#: ``cancel(msg)`` message.
-CancelNote = tuple["int | None", "str | None", "Site | None", Any]
 
 #: What is still known of a finished task once it has left the history: its coroutine's name,
 #: where the user's code created it, whether it ran a cell, and how it ended. Only a user's
@@ -44,11 +37,6 @@ Origin = tuple[str, "Site | None", bool, TaskState]
 #: At most this many origins of forgotten tasks are kept, the newest.
 _ORIGINS_KEPT = 100_000
 
-_REPR = reprlib.Repr()
-_REPR.maxstring = _REPR.maxother = 60
-#: Results whose repr is short and cheap (ints only below _BIG).
-_SHORT_REPR = frozenset({int, float, bool})
-_BIG = 10**30
 _NO_RESULT = object()
 #: Results a finished record keeps as they are: immutable, and holding nothing else alive.
 _KEPT_RESULTS = frozenset({type(None), int, float, bool})
@@ -132,67 +120,6 @@ def coro_code(coro: object) -> CodeType | None:
     """The code of a coroutine or generator, None for anything else."""
     code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
     return code if isinstance(code, CodeType) else None
-
-
-def describe_end(
-    task: AnyTask,
-    cancel: CancelNote | None,
-    labeler: LocationLabeler,
-    own_id: int | None = None,
-) -> tuple[TaskState, str]:
-    """How a finished task ended, in words: ``returned 42``, ``TypeError: ...``, ``cancelled
-    by Task 'main' at <cell 3>:5``. Reads the private fields, because ``exception()`` would
-    silence asyncio's "exception was never retrieved".
-
-    :param task: a done task.
-    :param cancel: who cancelled it, when known.
-    :param labeler: turns a cell's filename into ``<cell 3>``.
-    :param own_id: the task's own id, to say "cancelled itself".
-    """
-    exc = getattr(task, "_exception", None)
-    if exc is None and not task.cancelled():
-        return TaskState.DONE, returned(getattr(task, "_result", None))
-    if task.cancelled():
-        return TaskState.CANCELLED, _cancelled_text(task, cancel, labeler, own_id)
-    try:
-        text = str(exc)
-    except Exception:
-        text = ""
-    return TaskState.FAILED, f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
-def returned(result: object) -> str:
-    """``returned 42``: a task's result in words, cut short when long.
-
-    :param result: what the task returned.
-    """
-    if result is None:
-        return "returned None"
-    if type(result) in _SHORT_REPR and not (isinstance(result, int) and abs(result) >= _BIG):
-        return f"returned {result!r}"  # most results: no reprlib needed
-    try:
-        return f"returned {_REPR.repr(result)}"
-    except Exception:
-        return f"returned a {type(result).__name__}"
-
-
-def _cancelled_text(
-    task: AnyTask, cancel: CancelNote | None, labeler: LocationLabeler, own_id: int | None
-) -> str:
-    by_id, by_name, where, message = cancel or (None, None, None, None)
-    if message is None:
-        message = getattr(task, "_cancel_message", None)
-    if by_id is not None and by_id == own_id:
-        text = "cancelled itself"
-    elif by_name is not None:
-        text = f"cancelled by Task {by_name!r}"
-    else:
-        text = "cancelled"
-    if where is not None:
-        text += f" at {site_location(where, labeler).label}"
-    if message is not None:
-        text += f": {message}"
-    return text
 
 
 class TaskBook:
