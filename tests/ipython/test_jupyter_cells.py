@@ -106,6 +106,29 @@ def check_only_the_users_tasks(kernel: Any, tmp_path: Path) -> None:
     execute(kernel, "worker.cancel()")
 
 
+def test_an_export_names_the_users_await_for_a_cell(kernel: Any, tmp_path: Path) -> None:
+    """A cell's task runs the shell's coroutine; its track names the cell's own await."""
+    slept = execute(kernel, "await asyncio.sleep(0.3)")
+    execute(kernel, "async def a():\n    await asyncio.sleep(0.1)\nb = a")
+    gathered = execute(kernel, "x = 1\nawait asyncio.gather(a(), b())")
+    export = tmp_path / "t.json"
+    for cell in (slept, gathered):
+        execute(kernel, f"%timeline --cell {cell.count} --export {export}")
+        events = json.loads(export.read_text())["traceEvents"]
+        name = f"cell [{cell.count}]"
+        track = next(e["tid"] for e in events if e["name"] == "thread_name" and name in str(e))
+        waits = [
+            e["args"]["woken after waiting for"]
+            for e in events
+            if e.get("tid") == track and "woken after waiting for" in e.get("args", {})
+        ]
+        line = (
+            "1: await asyncio.sleep(0.3)" if cell is slept else "2: await asyncio.gather(a(), b())"
+        )
+        call = "asyncio.sleep" if cell is slept else "asyncio.gather"
+        assert waits == [f"{call} at <cell {cell.count}>:{line}"], waits
+
+
 def interrupted(kernel: Any, code: str) -> Cell:
     """Run ``code`` and interrupt the kernel after 1.5 s, as the notebook's stop button does."""
     timer = threading.Timer(1.5, kernel.manager.interrupt_kernel)
