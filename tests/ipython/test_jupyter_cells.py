@@ -220,3 +220,60 @@ def test_an_executed_notebook_holds_every_background_failure(tmp_path: Path) -> 
     texts = ["".join(o.get("text", "") for o in cell.outputs) for cell in notebook.cells]
     assert "failed: ValueError: late" in texts[2], texts
     assert any("failed: ValueError: late" in text for text in texts[3:]), texts
+
+
+def blocking_task(delay: float, name: str) -> str:
+    return (
+        f"async def blocker():\n    await asyncio.sleep({delay})\n    time.sleep(0.3)\n"
+        f"asyncio.create_task(blocker(), name='{name}')\nNone"
+    )
+
+
+def test_an_executed_notebook_puts_each_report_in_its_cell(tmp_path: Path) -> None:
+    """Headless (nbclient): what happens while cell N runs is in cell N's output; what happens
+    while the kernel is idle opens the next cell, marked as between cells; each once."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    sources = [
+        "%load_ext asyncrepl\nimport asyncio, time",
+        failing_task(0.2),  # 2
+        "await asyncio.sleep(0.6)",  # 3: it fails while this cell awaits
+        failing_task(0.0),  # 4: it fails once this cell has ended
+        "x = 1",  # 5
+        blocking_task(0.2, "blocker-in-7"),  # 6
+        "await asyncio.sleep(0.8)",  # 7: it blocks the loop while this cell awaits
+        blocking_task(0.0, "blocker-idle"),  # 8: it blocks once this cell has ended
+        "y = 2",  # 9
+        blocking_task(0.2, "blocker-over-end"),  # 10
+        "await asyncio.sleep(0.3)",  # 11: the block outlasts this cell's sleep
+        "await asyncio.sleep(0.1)",  # 12
+        "6 * 7",  # 13
+    ]
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in sources]
+    client = nbclient.NotebookClient(notebook, timeout=60, kernel_name="python3")
+    with client.setup_kernel():
+        for index, cell in enumerate(notebook.cells):
+            client.execute_cell(cell, index)
+            if cell.execution_count in (4, 8):
+                # The person reads before running the next cell: the kernel is idle when the
+                # task fails or blocks (run all sends the next cell at once, and a kernel may
+                # read it first: then it is "between" the next two cells).
+                time.sleep(0.6)
+    texts = {
+        cell.execution_count: "".join(o.get("text", "") for o in cell.outputs)
+        for cell in notebook.cells
+    }
+    failures = {n for n, text in texts.items() if "failed: ValueError: late" in text}
+    blocks = {n for n, text in texts.items() if "event loop was blocked for 0.3" in text}
+    shown = "\n".join(f"[{n}] {text!r}" for n, text in texts.items())
+    assert failures == {3, 5} and blocks == {7, 9, 11}, shown
+    for n in (3, 5, 7, 9, 11):
+        assert texts[n].count("failed: ValueError") + texts[n].count("loop was blocked") == 1
+    for n in (3, 7, 11):  # in the cell that ran, not marked as anything else
+        assert "──" not in texts[n], texts[n]
+    for n in (5, 9):
+        assert texts[n].startswith(
+            f"── Between cells: after cell [{n - 1}] ended, before cell [{n}] ran ──\n"
+        ), texts[n]
+    assert "<cell 6>:3" in texts[7] and "<cell 8>:3" in texts[9] and "<cell 10>:3" in texts[11]

@@ -138,6 +138,8 @@ class Watchdog:
         self._user = UserFiles(labeler)
         self._reports: collections.deque[BlockReport] = collections.deque(maxlen=history)
         self._lock = threading.Lock()
+        #: one look at a time: the thread's, or :meth:`settle` from the loop's thread
+        self._looking = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._stuck = False
@@ -203,6 +205,10 @@ class Watchdog:
             drive the watchdog on a clock of its own while the loop's thread
             (:attr:`loop_thread_id`) sits at a known line.
         """
+        with self._looking:
+            return self._look(waited)
+
+    def _look(self, waited: float | None) -> float:
         step = self.source.current_step()
         now = self.source.now()
         last, self._looked = self._looked, now
@@ -219,6 +225,23 @@ class Watchdog:
             self._interval = self.poll_interval
             self._log_failure()
         return self._interval
+
+    def settle(self) -> None:
+        """Report a block whose step has ended since the last look now, not at the next look
+        (up to ``poll_interval`` later). For the loop's own thread at a moment that needs
+        every report of a block that is over, a kernel's cell starting or ending; then
+        ``on_report`` is called in that thread."""
+        with self._looking:
+            block = self._block
+            if block is None:
+                return
+            try:
+                step = self.source.current_step()
+                if step is None or step[0] != block.start:
+                    self._finish(block, self.source.now())
+            except Exception:
+                self._drop_block()
+                self._log_failure()
 
     def _run(self) -> None:
         interval = self.poll_interval
