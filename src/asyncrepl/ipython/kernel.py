@@ -116,7 +116,9 @@ class KernelCells:
         if not self._depth:  # an empty cell: IPython skips pre_run_cell, not post_run_cell
             return
         if self._depth == 1:
-            self._settle()  # a block that ended during the cell: shown in it, not after
+            # A block during the cell, or of the cell itself (its step outlasts it, as the
+            # kernel answers): shown in the cell, not after it.
+            self._settle(so_far=True)
         self._depth -= 1
         if self._depth:
             return
@@ -130,11 +132,11 @@ class KernelCells:
             self._borrowed = None
             task.set_name(name)
 
-    def _settle(self) -> None:
+    def _settle(self, *, so_far: bool = False) -> None:
         """Have the watchdog report a block that has ended, now (see ``Watchdog.settle``)."""
         watchdog = self._session.watchdog
         if watchdog is not None:
-            watchdog.settle()
+            watchdog.settle(so_far=so_far)
 
     def _cell_at(self, span: tuple[float, float]) -> int | None:
         """The cell that ran for most of ``span`` (of the last few), None when none ran."""
