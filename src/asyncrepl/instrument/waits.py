@@ -116,8 +116,21 @@ def mark_cell_coroutine(coro: Any) -> None:
     :param coro: a cell task's coroutine (``run_cell_async``); anything else is ignored.
     """
     code = getattr(coro, "cr_code", None)
-    if type(code) is CodeType:
-        _CELL_CODES[id(code)] = code
+    if type(code) is not CodeType or id(code) in _CELL_CODES:
+        return
+    _CELL_CODES[id(code)] = code
+    # The shell's coroutines that a cell awaited before any was marked (the cell that loaded
+    # asyncrepl and then awaited): followed through from now on, as if first seen now.
+    for called, _ in list(CALLS):
+        if called.co_filename == code.co_filename and CALL_WHATS.get(id(called)):
+            _follow_through(called)
+
+
+def _follow_through(code: CodeType) -> None:
+    """Make the round's lookup of ``code`` miss, so that a cell's wait in it is followed
+    down to the cell's code (:func:`coroutine_wait`)."""
+    _THROUGH[id(code)] = code, call_what(code)
+    CALL_WHATS[id(code)] = 0
 
 
 def coroutine_wait(coro: Any, awaited: Any, waiter: Any, task_id: Any) -> int:
@@ -135,8 +148,7 @@ def coroutine_wait(coro: Any, awaited: Any, waiter: Any, task_id: Any) -> int:
     code = awaited.cr_code
     if coro is not None and id(getattr(coro, "cr_code", None)) in _CELL_CODES:
         if id(code) not in _THROUGH:
-            _THROUGH[id(code)] = code, call_what(code)
-            CALL_WHATS[id(code)] = 0
+            _follow_through(code)
         return _cell_wait(awaited, waiter, task_id) or _THROUGH[id(code)][1]
     through = _THROUGH.get(id(code))
     return through[1] if through is not None else call_what(code)
