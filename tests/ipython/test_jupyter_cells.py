@@ -33,9 +33,12 @@ KERNEL_NAMES = (
 
 
 @pytest.fixture
-def kernel() -> Iterator[Any]:
+def kernel(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A kernel with asyncrepl loaded by its first cell (which then runs the test's
+    ``param``, if it has one)."""
+    more = getattr(request, "param", "")
     with running_kernel() as client:
-        cell = execute(client, "%load_ext asyncrepl\nimport asyncio")
+        cell = execute(client, "%load_ext asyncrepl\nimport asyncio\n" + more)
         assert cell.status == "ok", cell.text
         yield client
 
@@ -106,18 +109,10 @@ def check_only_the_users_tasks(kernel: Any, tmp_path: Path) -> None:
     execute(kernel, "worker.cancel()")
 
 
-@pytest.fixture
-def awaited_at_load() -> Iterator[Any]:
-    """A kernel whose first cell loads asyncrepl and awaits (before any cell is known)."""
-    with running_kernel() as client:
-        cell = execute(client, "%load_ext asyncrepl\nimport asyncio\nawait asyncio.sleep(0.05)")
-        assert cell.status == "ok", cell.text
-        yield client
-
-
-def test_an_export_names_the_users_await_for_a_cell(awaited_at_load: Any, tmp_path: Path) -> None:
+# The first cell awaits too, before asyncrepl knows any cell (a notebook's usual start).
+@pytest.mark.parametrize("kernel", ["await asyncio.sleep(0.05)"], indirect=True)
+def test_an_export_names_the_users_await_for_a_cell(kernel: Any, tmp_path: Path) -> None:
     """A cell's task runs the shell's coroutine; its track names the cell's own await."""
-    kernel = awaited_at_load
     slept = execute(kernel, "await asyncio.sleep(0.3)")
     execute(kernel, "async def a():\n    await asyncio.sleep(0.1)\nb = a")
     gathered = execute(kernel, "x = 1\nawait asyncio.gather(a(), b())")
