@@ -19,6 +19,7 @@ from asyncrepl.instrument.ring import CALLBACK, EAGER, IDLE, merge_windows, task
 from asyncrepl.instrument.sites import site_location
 from asyncrepl.instrument.suspensions import suspensions_of
 from asyncrepl.instrument.tasklog import TaskBook, TaskRecord, live_state
+from asyncrepl.instrument.waits import mark_cell_coroutine
 from asyncrepl.instrument.watcher import LoopLog, unrecordable_reason
 from asyncrepl.records import (
     FORGOTTEN,
@@ -248,7 +249,8 @@ class Recorder:
         )
 
     def mark_cell_task(self, task: AnyTask, cell: int) -> None:
-        """Remember that ``task`` runs REPL cell ``cell``.
+        """Remember that ``task`` runs REPL cell ``cell``; its waits are noted where the
+        cell's own code waited, not in the shell's coroutine that runs it.
 
         :param task: the cell's task.
         :param cell: the cell's execution count.
@@ -256,6 +258,7 @@ class Recorder:
         record = self._ensure(task)
         record.is_cell = True
         record.cell = cell
+        mark_cell_coroutine(task.get_coro())
 
     def suspensions(self, task: AnyTask | int) -> list[Suspension]:
         """What ``task`` waited for, and where, each time a future woke it, oldest first (a
