@@ -4,7 +4,7 @@ its summary, the picture and the trace."""
 
 from __future__ import annotations
 
-from asyncrepl.records import StepColumns, TaskInfo, Timeline
+from asyncrepl.records import StepColumns, TaskInfo, TaskState, Timeline
 
 __all__ = [
     "CALLBACKS",
@@ -36,12 +36,13 @@ def task_label(task: TaskInfo) -> str:
 
 
 def task_outcome(task: TaskInfo) -> str:
-    """How a finished task ended, in words; ``""`` for a cell, whose coroutine returns the
-    shell's own record of the cell (an ``ExecutionResult``), nothing of the user's.
+    """How a finished task ended, in words; ``""`` for a cell that returned, whose coroutine
+    returns the shell's own record of the cell (an ``ExecutionResult``), nothing of the
+    user's (a cell cancelled by Ctrl-C says so).
 
     :param task: the task.
     """
-    return "" if task.is_cell else task.outcome
+    return "" if task.is_cell and task.state is TaskState.DONE else task.outcome
 
 
 def lifetime(task: TaskInfo, timeline: Timeline) -> tuple[float, float]:
