@@ -10,6 +10,7 @@ __all__ = [
     "CALLBACKS",
     "choose_rows",
     "lifetime",
+    "printable",
     "spans_by_task",
     "task_label",
     "task_outcome",
@@ -23,6 +24,17 @@ _HOUSEKEEPING = ("BaseEventLoop.shutdown_asyncgens", "BaseEventLoop.shutdown_def
 CALLBACKS = "callbacks"
 
 
+def printable(text: str) -> str:
+    """``text`` with control characters written as escapes (``\\n``, ``\\x1b``), so that a
+    task name cannot break a row, move the cursor or change colours.
+
+    :param text: a name from user code.
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def task_label(task: TaskInfo) -> str:
     """What a row is called: the task's name, and its coroutine when the name is asyncio's own.
 
@@ -32,7 +44,7 @@ def task_label(task: TaskInfo) -> str:
         return f"{task.coro} (#{task.id})"
     if task.name.startswith(("Task-", "Task #")) and task.coro not in ("", "?", task.name):
         return f"{task.coro} ({task.name})"
-    return task.name
+    return printable(task.name)
 
 
 def task_outcome(task: TaskInfo) -> str:

@@ -12,7 +12,7 @@ from asyncrepl.durations import format_duration
 from asyncrepl.instrument.snapshot import is_library_location
 from asyncrepl.records import Location, Suspension, TaskInfo, TaskState
 from asyncrepl.render.html import HtmlView, block_view, html_table
-from asyncrepl.render.rows import task_outcome
+from asyncrepl.render.rows import printable, task_outcome
 
 __all__ = [
     "order_tasks",
@@ -82,7 +82,7 @@ def _this_cell(info: TaskInfo) -> StyleAndTextTuples:
 
 
 def _name(info: TaskInfo) -> StyleAndTextTuples:
-    return [("class:ar.name", info.name), *_this_cell(info)]
+    return [("class:ar.name", printable(info.name)), *_this_cell(info)]
 
 
 def _location(loc: Location | None, *, with_source: bool = True) -> StyleAndTextTuples:
@@ -111,7 +111,7 @@ def _row(info: TaskInfo, now: float | None, recorded: bool) -> list[StyleAndText
     where = where_suspended(info) if info.frames else info.created_at
     return [
         [("class:ar.dim", str(info.id))],
-        [("class:ar.name", info.name)],
+        [("class:ar.name", printable(info.name))],
         [(_STATE_STYLE[info.state], info.state.value)],
         [("class:ar.code", info.coro)],
         _location(where) if not info.state.finished else [("class:ar.dim", "-")],
