@@ -49,6 +49,7 @@ START = {
 #: magics' snapshots or any renderer but those of reports.
 FIRST_CELL = START | {
     "asyncrepl.durations",
+    "asyncrepl.instrument.endings",  # a task's end in words (the records' half of tasklog)
     "asyncrepl.instrument.corosteps",  # loops that are not asyncio's, recorded by their tasks
     "asyncrepl.instrument.handlerun",  # the fallback when asyncio's round is not as expected
     "asyncrepl.instrument.install",

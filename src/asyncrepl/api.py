@@ -25,8 +25,9 @@ from asyncrepl.instrument import starts
 from asyncrepl.instrument.recorder import Recorder
 from asyncrepl.records import BlockReport, Timeline
 from asyncrepl.render.printer import print_fragments
-from asyncrepl.render.timeline import TimelineSummary, render_timeline, summarize
+from asyncrepl.render.timeline import render_timeline
 from asyncrepl.render.timeline_html import export_timeline, timeline_view
+from asyncrepl.render.timeline_summary import TimelineSummary, summarize
 
 __all__ = ["Recording", "recording"]
 
@@ -102,7 +103,7 @@ class Recording:
 
     def _repr_html_(self) -> str:
         """Jupyter shows the picture."""
-        return timeline_view(self.timeline(), scope=self.scope).html
+        return timeline_view(self.timeline(), scope=self.scope)._repr_html_()
 
     def __repr__(self) -> str:
         return self.render()

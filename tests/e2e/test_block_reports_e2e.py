@@ -122,7 +122,7 @@ def test_ctrl_c_stops_a_background_task_blocking_the_loop(repl: Repl, blocker: s
     assert re.search(r"<cell \d+>:3 in stuck", repl.text), repl.text
     assert "liveloop.py" not in repl.text and "interrupt.py" not in repl.text
     run(repl, "")
-    assert repl.exit() == 0, repl.text[-1500:]
+    assert repl.exit(typed=True) == 0, repl.text[-1500:]
 
 
 def test_one_ctrl_c_stops_a_blocking_task_and_the_cell_awaiting_meanwhile(repl: Repl) -> None:

@@ -81,8 +81,7 @@ def test_a_loop_with_its_own_round_is_recorded_as_the_round_records() -> None:
 
 
 def test_the_rounds_seams_are_checked_before_use() -> None:
-    from asyncio import base_events
-
+    from asyncrepl.instrument.loopclass import ORIGINAL
     from asyncrepl.instrument.seams import round_misfit
 
     def newer_round(self: Any) -> None:  # what a newer asyncio's round might do
@@ -90,12 +89,10 @@ def test_the_rounds_seams_are_checked_before_use() -> None:
 
     loop = asyncio.new_event_loop()
     try:
-        assert round_misfit(loop, base_events.BaseEventLoop.__dict__["_run_once"]) is None
+        assert round_misfit(loop, ORIGINAL["_run_once"]) is None
         assert (
             round_misfit(loop, newer_round) == "asyncio's _run_once uses ['_ready_lock', 'acquire']"
         )
-        assert round_misfit(object(), base_events.BaseEventLoop.__dict__["_run_once"]) == (
-            "the loop has no _ready"
-        )
+        assert round_misfit(object(), ORIGINAL["_run_once"]) == ("the loop has no _ready")
     finally:
         loop.close()

@@ -109,7 +109,7 @@ def test_the_export_says_what_woke_a_step(tmp_path: Path) -> None:
     woken = [
         e["args"]["woken after waiting for"]
         for e in events
-        if e.get("cat") == "step" and "woken after waiting for" in e["args"]
+        if e.get("cat") == "step" and "woken after waiting for" in e.get("args", {})
     ]
     line = line_of("# the tutorial's wait")
     source = "await asyncio.sleep(delay)  # the tutorial's wait"

@@ -33,9 +33,12 @@ KERNEL_NAMES = (
 
 
 @pytest.fixture
-def kernel() -> Iterator[Any]:
+def kernel(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A kernel with asyncrepl loaded by its first cell (which then runs the test's
+    ``param``, if it has one)."""
+    more = getattr(request, "param", "")
     with running_kernel() as client:
-        cell = execute(client, "%load_ext asyncrepl\nimport asyncio")
+        cell = execute(client, "%load_ext asyncrepl\nimport asyncio\n" + more)
         assert cell.status == "ok", cell.text
         yield client
 
@@ -104,6 +107,31 @@ def check_only_the_users_tasks(kernel: Any, tmp_path: Path) -> None:
     names = {e.get("args", {}).get("name") for e in json.loads(outputs["export"])["traceEvents"]}
     assert "worker" in str(names)
     execute(kernel, "worker.cancel()")
+
+
+# The first cell awaits too, before asyncrepl knows any cell (a notebook's usual start).
+@pytest.mark.parametrize("kernel", ["await asyncio.sleep(0.05)"], indirect=True)
+def test_an_export_names_the_users_await_for_a_cell(kernel: Any, tmp_path: Path) -> None:
+    """A cell's task runs the shell's coroutine; its track names the cell's own await."""
+    slept = execute(kernel, "await asyncio.sleep(0.3)")
+    execute(kernel, "async def a():\n    await asyncio.sleep(0.1)\nb = a")
+    gathered = execute(kernel, "x = 1\nawait asyncio.gather(a(), b())")
+    export = tmp_path / "t.json"
+    for cell in (slept, gathered):
+        execute(kernel, f"%timeline --cell {cell.count} --export {export}")
+        events = json.loads(export.read_text())["traceEvents"]
+        name = f"cell [{cell.count}]"
+        track = next(e["tid"] for e in events if e["name"] == "thread_name" and name in str(e))
+        waits = [
+            e["args"]["woken after waiting for"]
+            for e in events
+            if e.get("tid") == track and "woken after waiting for" in e.get("args", {})
+        ]
+        line = (
+            "1: await asyncio.sleep(0.3)" if cell is slept else "2: await asyncio.gather(a(), b())"
+        )
+        call = "asyncio.sleep" if cell is slept else "asyncio.gather"
+        assert waits == [f"{call} at <cell {cell.count}>:{line}"], waits
 
 
 def interrupted(kernel: Any, code: str) -> Cell:
@@ -197,3 +225,64 @@ def test_an_executed_notebook_holds_every_background_failure(tmp_path: Path) -> 
     texts = ["".join(o.get("text", "") for o in cell.outputs) for cell in notebook.cells]
     assert "failed: ValueError: late" in texts[2], texts
     assert any("failed: ValueError: late" in text for text in texts[3:]), texts
+
+
+def blocking_task(delay: float, name: str) -> str:
+    return (
+        f"async def blocker():\n    await asyncio.sleep({delay})\n    time.sleep(0.3)\n"
+        f"asyncio.create_task(blocker(), name='{name}')\nNone"
+    )
+
+
+def test_an_executed_notebook_puts_each_report_in_its_cell(tmp_path: Path) -> None:
+    """Headless (nbclient): what happens while cell N runs is in cell N's output; what happens
+    while the kernel is idle opens the next cell, marked as between cells; each once."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    sources = [
+        "%load_ext asyncrepl\nimport asyncio, time",
+        failing_task(0.2),  # 2
+        "await asyncio.sleep(0.6)",  # 3: it fails while this cell awaits
+        failing_task(0.0),  # 4: it fails once this cell has ended
+        "x = 1",  # 5
+        blocking_task(0.2, "blocker-in-7"),  # 6
+        "await asyncio.sleep(0.8)",  # 7: it blocks the loop while this cell awaits
+        blocking_task(0.0, "blocker-idle"),  # 8: it blocks once this cell has ended
+        "y = 2",  # 9
+        blocking_task(0.2, "blocker-over-end"),  # 10
+        "await asyncio.sleep(0.3)",  # 11: the block outlasts this cell's sleep
+        "await asyncio.sleep(0.1)",  # 12
+        "6 * 7",  # 13
+        "time.sleep(0.3)",  # 14: the cell blocks the loop itself
+        "z = 3",  # 15
+        "time.sleep(0.3)",  # 16: the last cell blocks: the kernel stops after it
+    ]
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in sources]
+    client = nbclient.NotebookClient(notebook, timeout=60, kernel_name="python3")
+    with client.setup_kernel():
+        for index, cell in enumerate(notebook.cells):
+            client.execute_cell(cell, index)
+            if cell.execution_count in (4, 8):
+                # The person reads before running the next cell: the kernel is idle when the
+                # task fails or blocks (run all sends the next cell at once, and a kernel may
+                # read it first: then it is "between" the next two cells).
+                time.sleep(0.6)
+    texts = {
+        cell.execution_count: "".join(o.get("text", "") for o in cell.outputs)
+        for cell in notebook.cells
+    }
+    failures = {n for n, text in texts.items() if "failed: ValueError: late" in text}
+    blocks = {n for n, text in texts.items() if re.search(r"loop was blocked for [\d.]+ s", text)}
+    shown = "\n".join(f"[{n}] {text!r}" for n, text in texts.items())
+    assert failures == {3, 5} and blocks == {7, 9, 11, 14, 16}, shown
+    for n in (3, 5, 7, 9, 11, 14, 16):
+        assert texts[n].count("failed: ValueError") + texts[n].count("loop was blocked") == 1
+    for n in (3, 7, 11, 14, 16):  # in the cell that ran, not marked as anything else
+        assert "──" not in texts[n], texts[n]
+    for n in (5, 9):
+        assert texts[n].startswith(
+            f"── Between cells: after cell [{n - 1}] ended, before cell [{n}] ran ──\n"
+        ), texts[n]
+    assert "<cell 6>:3" in texts[7] and "<cell 8>:3" in texts[9] and "<cell 10>:3" in texts[11]
+    assert "by task 'cell [14]'" in texts[14] and "by task 'cell [16]'" in texts[16]

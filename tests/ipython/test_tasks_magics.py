@@ -295,3 +295,15 @@ def test_cancel_runs_a_stopped_loop_briefly_to_see_the_end(
     assert out.endswith("has not stopped after 0.05 s. It may be catching `CancelledError`.\n")
     run(arip, "calm = True\nmule.cancel()\nawait asyncio.gather(mule, return_exceptions=True)")
     assert arip.user_ns["mule"].done()
+
+
+def test_an_earlier_cell_is_not_this_cell_and_returned_nothing_of_yours(
+    arip: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    number = int(arip.execution_count)
+    arip.run_cell("await asyncio.sleep(0.001)", store_history=True)
+    arip.run_cell("x = 1", store_history=True)
+    out = out_of(arip, capsys, f'%tasks "cell [{number}]"')
+    assert out.startswith(f"Task 'cell [{number}]' (id ") and ": done\n" in out, out
+    assert "this cell" not in out and "ExecutionResult" not in out
+    assert re.search(rf"waited +once for asyncio.sleep at <cell {number}>:1", out), out

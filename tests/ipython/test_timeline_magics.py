@@ -256,3 +256,25 @@ def test_the_saving_counts_only_the_cells_own_tasks(
     finally:
         cell(arip, "sleeper.cancel()")
     assert re.search(r"Ran concurrently: 0\.6\d? s instead of 1\.2 s one after another", out), out
+
+
+def test_tasks_too_old_to_be_remembered_are_counted_and_said(
+    arip: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """2,000 tasks of one cell and a history of 500 finished ones: the chart counts all of
+    them, and says why the 1,500 or more that left the history are drawn as ``Task #N``."""
+    arip.run_line_magic("config", "AsyncREPL.finished_tasks = 500")
+    number = cell(
+        arip,
+        "async def spin():\n"
+        "    for _ in range(10):\n"
+        "        await asyncio.sleep(0)\n"
+        "await asyncio.gather(*(spin() for _ in range(2000)))",
+    )
+    capsys.readouterr()
+    cell(arip, f"%timeline --cell {number}")
+    out = capsys.readouterr().out
+    assert "these 2000 tasks" in out  # the spins, all of them
+    assert re.search(r"^spin \(Task #\d+\)", out, re.MULTILINE)  # known from its origin
+    note = re.search(r"^([\d,]+) tasks finished too long ago to be remembered by name", out, re.M)
+    assert note and int(note[1].replace(",", "")) >= 1500  # the history may hold older cells'

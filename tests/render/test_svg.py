@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -141,3 +143,39 @@ def test_export_refuses_a_read_only_folder(tmp_path: Path) -> None:
     with pytest.raises(ExportError, match=r"permission denied"):
         export_timeline(tutorial_timeline(), folder / "trace.json")
     assert list(folder.iterdir()) == []
+
+
+def test_an_export_that_fails_midway_keeps_the_old_file_and_leaves_no_other(
+    tmp_path: Path,
+) -> None:
+    # A real failure of the disk: a file size limit, in a process of its own.
+    target = tmp_path / "trace.json"
+    target.write_text("the old trace", encoding="utf-8")
+    target.chmod(0o640)
+    script = (
+        "import resource, signal, sys\n"
+        "from asyncrepl.render.timeline_html import ExportError, export_timeline\n"
+        "from tests.render.test_timeline import tutorial_timeline\n"
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (200, 200))\n"
+        "try:\n"
+        "    export_timeline(tutorial_timeline(), sys.argv[1])\n"
+        "except ExportError as error:\n"
+        "    print(error)\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(target)],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        timeout=60,
+        check=True,
+    )
+    assert done.stdout == f"Cannot write `{target}`: file too large.\n"
+    assert target.read_text(encoding="utf-8") == "the old trace"
+    assert os.listdir(tmp_path) == ["trace.json"]
+    assert export_timeline(tutorial_timeline(), target) == target  # now it can
+    assert json.loads(target.read_text(encoding="utf-8"))["traceEvents"]
+    assert target.stat().st_mode & 0o777 == 0o640  # the file's mode stays
+    assert os.listdir(tmp_path) == ["trace.json"]

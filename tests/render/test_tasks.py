@@ -9,6 +9,7 @@ import pytest
 from prompt_toolkit.formatted_text import StyleAndTextTuples, fragment_list_to_text
 
 from asyncrepl.records import Location, Suspension, TaskInfo, TaskState
+from asyncrepl.render.rows import task_label
 from asyncrepl.render.tasks import (
     EMPTY,
     render_task_detail,
@@ -266,3 +267,11 @@ def test_only_finished_tasks_say_none_is_running() -> None:
     """``%tasks -a`` with nothing live (the cell asking is left out): no ``0 tasks: ;``."""
     first = text(render_tasks([], finished=[FAILED], width=200)).splitlines()[0]
     assert first == "No task is running; 1 finished recently (at the end)"
+
+
+def test_a_name_with_control_characters_cannot_break_the_table() -> None:
+    odd = TaskInfo(7, "evil\x1b[2J\nname", "work", TaskState.SUSPENDED, awaiting="a Future")
+    text = fragment_list_to_text(render_tasks([odd]))
+    assert "\x1b" not in text and "evil\\x1b[2J\\nname" in text
+    assert len(text.splitlines()) == 3  # the summary, the header and one row
+    assert task_label(odd) == "evil\\x1b[2J\\nname"

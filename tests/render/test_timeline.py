@@ -9,15 +9,9 @@ import pytest
 from prompt_toolkit.formatted_text import StyleAndTextTuples, fragment_list_to_text
 
 from asyncrepl.records import BlockReport, Step, TaskInfo, TaskState, Timeline
-from asyncrepl.render.timeline import (
-    GLYPHS,
-    axis_ticks,
-    choose_rows,
-    format_tick,
-    render_timeline,
-    summarize,
-    task_label,
-)
+from asyncrepl.render.rows import choose_rows, task_label
+from asyncrepl.render.timeline import GLYPHS, axis_ticks, format_tick, render_timeline
+from asyncrepl.render.timeline_summary import summarize
 
 T0 = 1000.0
 

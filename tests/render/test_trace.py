@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 
-from asyncrepl.render.trace import PID, trace_events, trace_json
-from tests.render.test_timeline import task, timeline, tutorial_timeline
+from asyncrepl.records import StepColumns, Suspension, Timeline
+from asyncrepl.render import trace
+from asyncrepl.render.trace import PID, trace_json
+from tests.render.test_timeline import T0, task, timeline, tutorial_timeline
 
 #: The fields the Trace Event Format requires of each kind of event we write.
 REQUIRED = {
@@ -18,6 +20,12 @@ REQUIRED = {
 }
 #: Colour names the trace viewer knows (a subset of its reserved palette).
 CNAMES = {"good", "bad", "terrible", "thread_state_running", "generic_work"}
+
+
+def trace_events(timeline: Any) -> dict[str, Any]:
+    """The trace of ``timeline``, parsed back from the JSON text the export writes."""
+    loaded: dict[str, Any] = json.loads(trace_json(timeline))
+    return loaded
 
 
 def validate(trace: dict[str, Any]) -> list[str]:
@@ -102,8 +110,8 @@ def test_blocking_steps_are_flagged_and_coloured() -> None:
     trace = trace_events(timeline({slow: [(0.0, 0.01), (0.1, 0.3)]}, end=0.5))
     assert validate(trace) == []
     quick, blocking = steps_of(trace, 1)
-    assert quick["args"]["blocking"] is False and blocking["args"]["blocking"] is True
-    assert blocking["cname"] == "terrible" and quick["cname"] != blocking["cname"]
+    assert "args" not in quick and blocking["args"]["blocking"] is True
+    assert blocking["cname"] == "terrible" and "cname" not in quick
     assert blocking["args"]["duration"] == "0.3 s"
 
 
@@ -143,3 +151,39 @@ def test_the_validator_can_fail() -> None:
     del bad["traceEvents"][2:]
     bad["displayTimeUnit"] = "ms"
     assert validate(bad) == ["track 1: slice 5-15 overlaps its parent"]
+
+
+def test_a_long_recording_says_the_same_of_every_step_across_its_chunks() -> None:
+    # Steps are written a chunk at a time; the ones that say more sit on a chunk's edges.
+    count = 2 * trace._CHUNK + 10
+    ids = [1 + i % 3 for i in range(count)]
+    starts = [T0 - 0.0005 + i * 0.002 for i in range(count)]  # the first began before the window
+    ends = [start + 0.001 for start in starts]
+    slow = {trace._CHUNK - 1, trace._CHUNK, 2 * trace._CHUNK}
+    for index in sorted(slow):
+        ends[index] = starts[index] + 0.2
+        starts[index + 1 :] = [s + 0.2 for s in starts[index + 1 :]]
+        ends[index + 1 :] = [e + 0.2 for e in ends[index + 1 :]]
+    woken_at = trace._CHUNK + 1
+    tasks = tuple(task(n, f"t{n}", ended=ends[-1] - T0) for n in (1, 2, 3))
+    tl = Timeline(
+        start=T0,
+        end=ends[-1] - 0.0001,  # and the last ends after it
+        tasks=tasks,
+        steps=StepColumns(ids, starts, ends),
+        waits=(Suspension(ids[woken_at], starts[woken_at], None, "a Future"),),
+    )
+    trace_ = trace_events(tl)
+    assert validate(trace_) == []
+    steps = [e for e in trace_["traceEvents"] if e.get("cat") == "step"]
+    assert len(steps) == count
+    assert [e["tid"] for e in steps] == ids
+    assert {i for i, e in enumerate(steps) if e.get("args", {}).get("blocking")} == slow
+    assert all(steps[i]["cname"] == "terrible" and steps[i]["dur"] > 199_000 for i in slow)
+    assert [i for i, e in enumerate(steps) if "woken after waiting for" in e.get("args", {})] == [
+        woken_at
+    ]
+    assert steps[0]["ts"] == 0 and steps[0]["dur"] == pytest.approx(500)  # cut at the start
+    assert steps[-1]["ts"] + steps[-1]["dur"] == pytest.approx((tl.end - tl.start) * 1e6)
+    assert steps[5]["ts"] == pytest.approx((starts[5] - T0) * 1e6, abs=0.001)
+    assert steps[5]["dur"] == pytest.approx(1000, abs=0.001)

@@ -16,10 +16,13 @@ from typing import Any
 from asyncrepl.durations import format_duration
 from asyncrepl.instrument import install
 from asyncrepl.instrument.ring import CALLBACK, EAGER, IDLE, merge_windows, task_of
+from asyncrepl.instrument.sites import site_location
 from asyncrepl.instrument.suspensions import suspensions_of
 from asyncrepl.instrument.tasklog import TaskBook, TaskRecord, live_state
+from asyncrepl.instrument.waits import mark_cell_coroutine
 from asyncrepl.instrument.watcher import LoopLog, unrecordable_reason
 from asyncrepl.records import (
+    FORGOTTEN,
     Location,
     LocationLabeler,
     StepColumns,
@@ -252,7 +255,8 @@ class Recorder:
         )
 
     def mark_cell_task(self, task: AnyTask, cell: int) -> None:
-        """Remember that ``task`` runs REPL cell ``cell``.
+        """Remember that ``task`` runs REPL cell ``cell``; its waits are noted where the
+        cell's own code waited, not in the shell's coroutine that runs it.
 
         :param task: the cell's task.
         :param cell: the cell's execution count.
@@ -260,6 +264,7 @@ class Recorder:
         record = self._ensure(task)
         record.is_cell = True
         record.cell = cell
+        mark_cell_coroutine(task.get_coro())
 
     def suspensions(self, task: AnyTask | int) -> list[Suspension]:
         """What ``task`` waited for, and where, each time a future woke it, oldest first (a
@@ -341,23 +346,31 @@ class Recorder:
             start = min(x for x in (*oldest, *attached, end) if x is not None)
         infos = self._infos_between(start, end, task_ids)
         missing = set(steps.task_ids) - infos.keys() - {CALLBACK}
-        notes: tuple[str, ...] = ()
         if missing:  # they lived from their first step to their last, as far as is known
             first = dict(zip(reversed(steps.task_ids), reversed(steps.starts), strict=True))
             last = dict(zip(steps.task_ids, steps.ends, strict=True))
             for task_id in missing:
-                infos[task_id] = TaskInfo(
-                    task_id,
-                    f"Task #{task_id}",
-                    "?",
-                    TaskState.DONE,
-                    created=first[task_id],
-                    ended=last[task_id],
-                )
-            notes = (f"{len(missing)} tasks finished too long ago to be remembered by name.",)
-        notes += self._log_notes(start)
+                infos[task_id] = self._stand_in(task_id, first[task_id], last[task_id])
+        notes = self._log_notes(start)
         tasks = tuple(infos[key] for key in sorted(infos))
         return Timeline(start=start, end=end, tasks=tasks, steps=steps, notes=notes)
+
+    def _stand_in(self, task_id: int, first: float, last: float) -> TaskInfo:
+        """A task known only from its steps (and, for a user's task, its origin)."""
+        coro, site, is_cell, state = self.book.forgotten.get(
+            task_id, ("?", None, False, TaskState.DONE)
+        )
+        return TaskInfo(
+            task_id,
+            f"Task #{task_id}",
+            coro,
+            state,
+            created_at=None if site is None else site_location(site, self.labeler),
+            is_cell=is_cell,
+            created=first,
+            ended=last,
+            outcome=FORGOTTEN,
+        )
 
     def _log_notes(self, start: float) -> tuple[str, ...]:
         """A line for each loop whose ring no longer holds steps from ``start`` on, and for

@@ -154,8 +154,18 @@ class StepRing:
 
     def entries(self, lo: int, hi: int) -> Iterator[tuple[float, int, float]]:
         """``(start, who, end)`` for entries ``lo`` to ``hi - 1``, each ending where the next
-        starts: ``hi`` must be kept too (``hi < written``). The columns are copied a slice
-        at a time (counting two million entries at the end of a run copied 40 MB at once)."""
+        starts: ``hi`` must be kept too (``hi < written``)."""
+        for starts, whos, ends in self.stretches(lo, hi):
+            yield from zip(starts, whos, ends, strict=True)
+
+    def stretches(
+        self, lo: int, hi: int
+    ) -> Iterator[tuple[Sequence[float], Sequence[int], Sequence[float]]]:
+        """Entries ``lo`` to ``hi - 1`` as columns ``(starts, whos, ends)``, one triple for
+        each contiguous stretch of the arrays of at most :data:`WINDOW_SLICE` entries, each
+        entry ending where the next starts: ``hi`` must be kept too (``hi < written``). A
+        slice at a time: counting two million entries at the end of a run copied 40 MB at
+        once."""
         capacity = self.capacity
         while lo < hi:
             i = lo % capacity
@@ -163,7 +173,7 @@ class StepRing:
             ends = self.starts[i + 1 : j + 1] if j < capacity else self.starts[i + 1 : j]
             if j == capacity:
                 ends.append(self.starts[0])
-            yield from zip(self.starts[i:j], self.whos[i:j], ends, strict=True)
+            yield self.starts[i:j], self.whos[i:j], ends
             lo += j - i
 
     def first_starting(self, t: float, *, at: bool = True) -> int:

@@ -23,7 +23,7 @@ from asyncrepl.instrument.waits import (
     FUTURE,
     UNKNOWN_PLACE,
     awaited_code,
-    call_what,
+    coroutine_wait,
 )
 
 __all__ = [
@@ -102,8 +102,9 @@ class Stage:
         being done, note where its coroutine waited and for what (the careful path's, and a
         pure-Python Task's, way of what the fast path does inline)."""
         if handle._args:  # a wake-up, with the future (a step is called with nothing)
-            awaited = getattr(task.get_coro(), "cr_await", None)
-            what = awaited_code(handle._args[0], self.task_id, awaited)
+            coro = task.get_coro()
+            awaited = getattr(coro, "cr_await", None)
+            what = awaited_code(handle._args[0], self.task_id, awaited, coro)
             self.waits += (start, who, suspended_at(task), what)
 
     def round_ended(self, ready: Any) -> None:
@@ -348,7 +349,9 @@ def make_round(loop: Any, stages: tuple[Stage, ...]) -> Callable[[], None]:
                         except Exception:  # not a Python coroutine
                             where, awaited = UNKNOWN_PLACE, None
                         if type(awaited) is _COROUTINE:  # asyncio.sleep, Queue.get...
-                            what = call_whats.get(id(awaited.cr_code)) or call_what(awaited.cr_code)
+                            what = call_whats.get(id(awaited.cr_code)) or coroutine_wait(
+                                coro, awaited, future, task_id
+                            )
                         elif type(future) is _FUTURE:
                             what = FUTURE
                         else:  # a task, a gather

@@ -12,7 +12,6 @@ import linecache
 import logging
 import os
 import re
-import reprlib
 import sys
 import types
 import weakref
@@ -21,6 +20,7 @@ from types import FrameType
 from typing import Any, Protocol
 
 from asyncrepl.durations import format_duration
+from asyncrepl.instrument.endings import describe_end
 from asyncrepl.records import Location, LocationLabeler, TaskInfo, TaskState, default_labeler
 
 __all__ = [
@@ -36,8 +36,6 @@ __all__ = [
 log = logging.getLogger("asyncrepl")
 AnyTask = asyncio.Task[Any]
 _ASYNCIO_DIR = os.path.dirname(asyncio.__file__) + os.sep
-_REPR = reprlib.Repr()
-_REPR.maxstring = _REPR.maxother = 60
 _logged: list[bool] = []  # a failure while describing a task is logged once per process
 #: asyncio coroutines the user calls, named as the tutorial names them.
 _CALLS = {"sleep": "asyncio.sleep", "wait_for": "asyncio.wait_for", "wait": "asyncio.wait"}
@@ -168,17 +166,6 @@ def _timeouts(loop: asyncio.AbstractEventLoop) -> dict[AnyTask, float]:
         if isinstance(owner, asyncio.Timeout) and task is not None and not handle.cancelled():
             found[task] = handle.when()
     return found
-
-
-def _outcome(task: AnyTask) -> tuple[TaskState, str]:
-    # The private fields, because result()/exception() would mark an exception as retrieved
-    # and silence asyncio's "Task exception was never retrieved".
-    if task.cancelled():
-        return TaskState.CANCELLED, "cancelled"
-    exc = getattr(task, "_exception", None)
-    if exc is not None:
-        return TaskState.FAILED, f"{type(exc).__name__}: {exc}".rstrip(": ")
-    return TaskState.DONE, f"returned {_REPR.repr(getattr(task, '_result', None))}"
 
 
 def _task_word(task: AnyTask) -> str:
@@ -332,7 +319,7 @@ def _snapshot(
     if stats is not None:
         common.update({name: getattr(stats, name) for name in _STATS})
     if task.done():
-        state, outcome = _outcome(task)
+        state, outcome = describe_end(task, None, labeler)
         return TaskInfo(state=state, outcome=outcome, **common)
     running = asyncio.current_task(loop) is task if loop.is_running() else False
     if stats is None:

@@ -1,6 +1,6 @@
 """What tasks waited for, in words: the wait log's numbers (a code offset, a wait kind, a task
 id) turned into :class:`~asyncrepl.records.Suspension` records, named through the recorder's
-book of tasks."""
+book of tasks; a cell's wait is placed in the cell's own code."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from types import CodeType
 
 from asyncrepl.instrument.sites import line_at, site_location
 from asyncrepl.instrument.tasklog import TaskBook
-from asyncrepl.instrument.waits import UNKNOWN_PLACE, wait_words
+from asyncrepl.instrument.waits import CELL_PLACES, UNKNOWN_PLACE, wait_words
 from asyncrepl.records import Location, LocationLabeler, Suspension
 
 __all__ = ["suspensions_of"]
@@ -27,12 +27,20 @@ def suspensions_of(
     places: dict[tuple[int, int], Location | None] = {}  # a few places, many waits
     found: list[Suspension] = []
     for start, task_id, where, what in waits:
-        if (task_id, where) not in places:
-            record = book.by_id.get(task_id)
-            code = record.code if record is not None else None
-            places[task_id, where] = _wait_location(code, where, labeler)
+        code: CodeType | None = None
+        in_cell = CELL_PLACES.get(what)
+        if in_cell is not None:  # a cell's wait, in the cell's own code
+            code, where, what = in_cell
+            key = -1 - id(code), where  # never a task id
+        else:
+            key = task_id, where
+        if key not in places:
+            if in_cell is None:
+                record = book.by_id.get(task_id)
+                code = record.code if record is not None else None
+            places[key] = _wait_location(code, where, labeler)
         words = wait_words(what, _name(book, what))
-        found.append(Suspension(task_id, start, places[task_id, where], words))
+        found.append(Suspension(task_id, start, places[key], words))
     return found
 
 

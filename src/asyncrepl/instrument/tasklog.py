@@ -6,39 +6,37 @@ from __future__ import annotations
 import asyncio
 import collections
 import inspect
-import reprlib
 import weakref
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import compress
+from operator import sub
 from types import CodeType
 from typing import Any
 
+from asyncrepl.instrument.endings import CancelNote, describe_end, returned
 from asyncrepl.instrument.ring import CALLBACK, EAGER, IDLE, resumed
 from asyncrepl.instrument.sites import Site, site_location
 from asyncrepl.instrument.tasks import Task, add_freed_note, next_task_id, task_number
-from asyncrepl.records import Location, LocationLabeler, TaskInfo, TaskState
+from asyncrepl.records import Location, LocationLabeler, TaskInfo, TaskState, add_by_key
 
 __all__ = [
-    "CancelNote",
+    "Origin",
     "TaskBook",
     "TaskRecord",
     "coro_code",
     "coro_name",
-    "describe_end",
     "live_state",
-    "returned",
 ]
 
 AnyTask = asyncio.Task[Any]
 
-#: Who cancelled a task: ``(task id, task name, where)``, any part unknown as None, and the
-#: ``cancel(msg)`` message.
-CancelNote = tuple["int | None", "str | None", "Site | None", Any]
+#: What is still known of a finished task once it has left the history: its coroutine's name,
+#: where the user's code created it, whether it ran a cell, and how it ended. Only a user's
+#: task is remembered so (see :attr:`TaskInfo.by_user`); equal origins are one object.
+Origin = tuple[str, "Site | None", bool, TaskState]
+#: At most this many origins of forgotten tasks are kept, the newest.
+_ORIGINS_KEPT = 100_000
 
-_REPR = reprlib.Repr()
-_REPR.maxstring = _REPR.maxother = 60
-#: Results whose repr is short and cheap (ints only below _BIG).
-_SHORT_REPR = frozenset({int, float, bool})
-_BIG = 10**30
 _NO_RESULT = object()
 #: Results a finished record keeps as they are: immutable, and holding nothing else alive.
 _KEPT_RESULTS = frozenset({type(None), int, float, bool})
@@ -124,67 +122,6 @@ def coro_code(coro: object) -> CodeType | None:
     return code if isinstance(code, CodeType) else None
 
 
-def describe_end(
-    task: AnyTask,
-    cancel: CancelNote | None,
-    labeler: LocationLabeler,
-    own_id: int | None = None,
-) -> tuple[TaskState, str]:
-    """How a finished task ended, in words: ``returned 42``, ``TypeError: ...``, ``cancelled
-    by Task 'main' at <cell 3>:5``. Reads the private fields, because ``exception()`` would
-    silence asyncio's "exception was never retrieved".
-
-    :param task: a done task.
-    :param cancel: who cancelled it, when known.
-    :param labeler: turns a cell's filename into ``<cell 3>``.
-    :param own_id: the task's own id, to say "cancelled itself".
-    """
-    exc = getattr(task, "_exception", None)
-    if exc is None and not task.cancelled():
-        return TaskState.DONE, returned(getattr(task, "_result", None))
-    if task.cancelled():
-        return TaskState.CANCELLED, _cancelled_text(task, cancel, labeler, own_id)
-    try:
-        text = str(exc)
-    except Exception:
-        text = ""
-    return TaskState.FAILED, f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
-def returned(result: object) -> str:
-    """``returned 42``: a task's result in words, cut short when long.
-
-    :param result: what the task returned.
-    """
-    if result is None:
-        return "returned None"
-    if type(result) in _SHORT_REPR and not (isinstance(result, int) and abs(result) >= _BIG):
-        return f"returned {result!r}"  # most results: no reprlib needed
-    try:
-        return f"returned {_REPR.repr(result)}"
-    except Exception:
-        return f"returned a {type(result).__name__}"
-
-
-def _cancelled_text(
-    task: AnyTask, cancel: CancelNote | None, labeler: LocationLabeler, own_id: int | None
-) -> str:
-    by_id, by_name, where, message = cancel or (None, None, None, None)
-    if message is None:
-        message = getattr(task, "_cancel_message", None)
-    if by_id is not None and by_id == own_id:
-        text = "cancelled itself"
-    elif by_name is not None:
-        text = f"cancelled by Task {by_name!r}"
-    else:
-        text = "cancelled"
-    if where is not None:
-        text += f" at {site_location(where, labeler).label}"
-    if message is not None:
-        text += f": {message}"
-    return text
-
-
 class TaskBook:
     """Every task the recorder knows: live ones by ``id()`` (a weak reference drops the entry
     when the task dies, so an ``id()`` is never reused while it is in here), and the last
@@ -205,6 +142,9 @@ class TaskBook:
         self._limit = limit
         self._clock = clock
         self._labeler = labeler
+        #: task id -> :data:`Origin`, for the user's tasks that left the finished history
+        self.forgotten: dict[int, Origin] = {}
+        self._origins: dict[Origin, Origin] = {}
         self._freed_note = self.freed  # one bound method, so a task is told about it once
 
     def register(
@@ -265,24 +205,38 @@ class TaskBook:
             record.code = coro_code(coro)
         self._live[id(task)] = self.by_id[task_id] = record
 
-    def add_steps(self, entries: Iterable[tuple[float, int, float]]) -> None:
-        """Add finished ring entries ``(start, who, end)`` to their tasks' run time and steps.
+    def add_steps(
+        self, stretches: Iterable[tuple[Sequence[float], Sequence[int], Sequence[float]]]
+    ) -> None:
+        """Add finished ring entries to their tasks' run time and steps. A million entries
+        take C-level passes over the columns, and Python work only for each task.
 
-        :param entries: from :meth:`~asyncrepl.instrument.ring.StepRing.entries`.
+        :param stretches: ``(starts, whos, ends)`` columns, from
+            :meth:`~asyncrepl.instrument.ring.StepRing.stretches`.
         """
+        steps: collections.Counter[int] = collections.Counter()
+        run_time: dict[int, float] = {}
+        last_end: dict[int, float] = {}
+        for starts, whos, ends in stretches:
+            is_step = list(map(CALLBACK.__lt__, whos))  # a step of task ``who`` starts
+            owners = list(compress(whos, is_step))
+            took = list(map(sub, compress(ends, is_step), compress(starts, is_step)))
+            add_by_key(run_time, owners, took)
+            steps.update(owners)
+            last_end.update(zip(owners, compress(ends, is_step), strict=True))
+            # A step cut by an eager one goes on (rare): its task is ``resumed(who)``.
+            goes_on = [IDLE > who != EAGER for who in whos] if min(whos, default=0) < IDLE else ()
+            for start, who, end in compress(zip(starts, whos, ends, strict=True), goes_on):
+                task_id = resumed(who)  # resumed() is its own inverse
+                run_time[task_id] = run_time.get(task_id, 0.0) + end - start
+                last_end[task_id] = max(last_end.get(task_id, end), end)
         get = self.by_id.get
-        for start, who, end in entries:
-            if who > CALLBACK:  # a step of task ``who`` starts
-                record = get(who)
-                if record is not None:
-                    record.steps += 1
-                    record.run_time += end - start
-                    record.last_end = end
-            elif who < IDLE and who != EAGER:  # a step cut by an eager one goes on
-                record = get(resumed(who))  # resumed() is its own inverse
-                if record is not None:
-                    record.run_time += end - start
-                    record.last_end = end
+        for task_id, seconds in run_time.items():
+            record = get(task_id)
+            if record is not None:
+                record.steps += steps[task_id]
+                record.run_time += seconds
+                record.last_end = last_end[task_id]
 
     def finish(self, record: TaskRecord, task: AnyTask, end: float) -> None:
         """Note how ``task`` ended and keep a copy in the finished history.
@@ -333,20 +287,29 @@ class TaskBook:
             raise ValueError(f"finished_limit must be 0 or more, not {limit}")
         self._limit = limit
         while len(self.finished) > limit:  # the oldest go first
-            gone = self.finished.popleft()
-            if self.by_id.get(gone.id) is gone:
-                del self.by_id[gone.id]
+            self._leave(self.finished.popleft())
 
     def _keep(self, record: TaskRecord) -> None:
         """Into the finished history; the oldest leaves it (and the book) once it is full."""
         if len(self.finished) >= self._limit:
             if not self._limit:
-                self.by_id.pop(record.id, None)
+                self._leave(record)
                 return
-            gone = self.finished.popleft()
-            if self.by_id.get(gone.id) is gone:
-                del self.by_id[gone.id]
+            self._leave(self.finished.popleft())
         self.finished.append(record)
+
+    def _leave(self, record: TaskRecord) -> None:
+        """``record`` leaves the book; a user's task leaves its :data:`Origin` behind."""
+        if self.by_id.get(record.id) is record:
+            del self.by_id[record.id]
+        if record.site is None and not record.is_cell:
+            return
+        origin = (record.coro, record.site, record.is_cell, record.state or TaskState.DONE)
+        self.forgotten[record.id] = self._origins.setdefault(origin, origin)
+        if len(self.forgotten) > _ORIGINS_KEPT + _ORIGINS_KEPT // 4:  # now and then: the newest
+            newest = list(self.forgotten.items())[-_ORIGINS_KEPT:]
+            self.forgotten = dict(newest)
+            self._origins = {origin: origin for _, origin in newest}
 
     def forget(self, key: int) -> None:
         """The task died: drop its live entry; one that never finished goes to the history.

@@ -3,7 +3,8 @@ wakes the task: the start of the step it wakes, the task, where in the task's co
 waited (the frame's ``f_lasti``, made a line only when shown) and what it waited for (the
 coroutine it awaited, ``asyncio.sleep`` or ``Queue.get()``; else a gather, another task, a
 future). 32 bytes a wait. A step that only yields to the loop (``await asyncio.sleep(0)``)
-waits for nothing and is not one."""
+waits for nothing and is not one. A REPL cell's task runs the shell's coroutine, so its waits
+are looked for further down, in the cell's own code (:func:`mark_cell_coroutine`)."""
 
 from __future__ import annotations
 
@@ -11,19 +12,24 @@ import asyncio
 import os
 import struct
 from array import array
-from types import CodeType, CoroutineType
+from types import CodeType, CoroutineType, GeneratorType
 from typing import Any
+
+from asyncrepl.instrument.sites import is_user_file
 
 __all__ = [
     "BYTES_PER_WAIT",
     "CALLS",
     "CALL_WHATS",
+    "CELL_PLACES",
     "FUTURE",
     "GATHER",
     "UNKNOWN_PLACE",
     "WaitLog",
     "awaited_code",
     "call_what",
+    "coroutine_wait",
+    "mark_cell_coroutine",
     "wait_words",
 ]
 
@@ -68,15 +74,16 @@ def call_what(code: CodeType) -> int:
     return what
 
 
-def awaited_code(waiter: Any, task_id: Any, awaited: Any = None) -> int:
+def awaited_code(waiter: Any, task_id: Any, awaited: Any = None, coro: Any = None) -> int:
     """``what`` for a wait on ``waiter`` (a task, a gather, or any other future).
 
     :param waiter: the future that woke the task.
     :param task_id: gives the id of a task that has none yet.
     :param awaited: what the task's own coroutine awaited (its ``cr_await``).
+    :param coro: the task's own coroutine (a cell's is followed down to the cell's code).
     """
     if type(awaited) is CoroutineType:
-        return call_what(awaited.cr_code)
+        return CALL_WHATS.get(id(awaited.cr_code)) or coroutine_wait(coro, awaited, waiter, task_id)
     if isinstance(waiter, asyncio.Task):
         try:
             return int(waiter._asyncrepl_id)  # type: ignore[attr-defined]
@@ -85,6 +92,104 @@ def awaited_code(waiter: Any, task_id: Any, awaited: Any = None) -> int:
     if _GATHERING_FUTURE is not None and isinstance(waiter, _GATHERING_FUTURE):
         return GATHER
     return FUTURE
+
+
+#: The codes of the coroutines REPL cells run in (IPython's ``run_cell_async``), by ``id()``.
+_CELL_CODES: dict[int, CodeType] = {}
+#: The codes a cell's coroutine awaited (the shell's ``run_ast_nodes``): 0 in CALL_WHATS, so
+#: that the round's lookup misses and :func:`coroutine_wait` follows a cell's chain; here,
+#: with the ``what`` any other task awaiting one gets.
+_THROUGH: dict[int, tuple[CodeType, int]] = {}
+#: The places in the user's code where cells waited, by their ``what`` (a CALLS entry, which
+#: keeps the code alive): ``(code, f_lasti, what was awaited there)``; their keys, to make
+#: each once.
+CELL_PLACES: dict[int, tuple[CodeType, int, int]] = {}
+_PLACE_WHATS: dict[tuple[int, int, int], int] = {}
+_CHAIN_LIMIT = 64  # frames followed down a cell's await chain
+_user_files: dict[str, bool] = {}  # the verdict of is_user_file, for the few files of a chain
+
+
+def mark_cell_coroutine(coro: Any) -> None:
+    """Tasks whose coroutine runs the code of ``coro`` run REPL cells: their waits are noted
+    where the cell's own code waited, not where the shell's coroutine did.
+
+    :param coro: a cell task's coroutine (``run_cell_async``); anything else is ignored.
+    """
+    code = getattr(coro, "cr_code", None)
+    if type(code) is not CodeType or id(code) in _CELL_CODES:
+        return
+    _CELL_CODES[id(code)] = code
+    # The shell's coroutines that a cell awaited before any was marked (the cell that loaded
+    # asyncrepl and then awaited): followed through from now on, as if first seen now.
+    for called, _ in list(CALLS):
+        if called.co_filename == code.co_filename and CALL_WHATS.get(id(called)):
+            _follow_through(called)
+
+
+def _follow_through(code: CodeType) -> None:
+    """Make the round's lookup of ``code`` miss, so that a cell's wait in it is followed
+    down to the cell's code (:func:`coroutine_wait`)."""
+    _THROUGH[id(code)] = code, call_what(code)
+    CALL_WHATS[id(code)] = 0
+
+
+def coroutine_wait(coro: Any, awaited: Any, waiter: Any, task_id: Any) -> int:
+    """``what`` for a task whose own coroutine ``coro`` awaited the coroutine ``awaited``,
+    when ``awaited``'s code is not known yet, or is one a cell's coroutine awaits.
+
+    The round notes a wait with one dictionary lookup; only cells (few, and slow anyway)
+    come here every time, through the 0 their shell's coroutine gets in CALL_WHATS.
+
+    :param coro: the task's coroutine, None when not known.
+    :param awaited: the coroutine it awaited.
+    :param waiter: the future that woke the task.
+    :param task_id: gives the id of a task that has none yet.
+    """
+    code = awaited.cr_code
+    if coro is not None and id(getattr(coro, "cr_code", None)) in _CELL_CODES:
+        if id(code) not in _THROUGH:
+            _follow_through(code)
+        return _cell_wait(awaited, waiter, task_id) or _THROUGH[id(code)][1]
+    through = _THROUGH.get(id(code))
+    return through[1] if through is not None else call_what(code)
+
+
+def _cell_wait(awaited: Any, waiter: Any, task_id: Any) -> int:
+    """``what`` for a cell's wait, placed at the innermost frame of the user's code down the
+    chain from ``awaited``; 0 when the chain holds none (a cell that awaits nothing of its
+    own is not woken)."""
+    node, found = awaited, None
+    for _ in range(_CHAIN_LIMIT):
+        if type(node) is CoroutineType:
+            frame, inner = node.cr_frame, node.cr_await
+        elif type(node) is GeneratorType:
+            frame, inner = node.gi_frame, node.gi_yieldfrom
+        else:
+            break
+        if frame is None:
+            break
+        filename = frame.f_code.co_filename
+        user = _user_files.get(filename)
+        if user is None:
+            if len(_user_files) > 1024:
+                _user_files.clear()
+            user = _user_files[filename] = is_user_file(filename)
+        if user:
+            found = frame.f_code, frame.f_lasti, inner
+        node = inner
+    if found is None:
+        return 0
+    code, lasti, inner = found
+    what = awaited_code(waiter, task_id, inner)
+    key = id(code), lasti, what
+    place = _PLACE_WHATS.get(key)
+    if place is None:
+        if len(CALLS) >= _CALLS_LIMIT:
+            return 0
+        CALLS.append((code, wait_words(what, None)))
+        place = _PLACE_WHATS[key] = -1 - len(CALLS)
+        CELL_PLACES[place] = code, lasti, what
+    return place
 
 
 def wait_words(what: int, task_name: str | None) -> str:

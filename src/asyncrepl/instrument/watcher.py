@@ -192,11 +192,11 @@ class LoopLog:
         lo, last = max(self.counted, ring.oldest), ring.written - 1
         hi = min(upto, last)
         if lo < hi:
-            book.add_steps(ring.entries(lo, hi))
+            book.add_steps(ring.stretches(lo, hi))
             self.counted = hi
         if upto > last >= max(lo, self.counted) and next_start is not None:
             start, who = ring.at(last)
-            book.add_steps([(start, who, next_start)])
+            book.add_steps([([start], [who], [next_start])])
             self.counted = last + 1
 
     def catch_up(self) -> None:

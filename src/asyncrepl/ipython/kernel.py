@@ -27,6 +27,8 @@ log = logging.getLogger("asyncrepl")
 
 #: Reports kept for the top of the next cell (each was also shown live when it came).
 _BETWEEN_LIMIT = 20
+#: The cells whose windows a late block report is matched against (the newest).
+_CELLS_LOOKED_AT = 8
 #: The coroutine a kernel runs one cell in when it makes the cell a task of its own
 #: (ipykernel's ``ensure_future(shell.run_cell_async(...))``).
 _CELL_COROUTINE = "run_cell_async"
@@ -53,7 +55,8 @@ class KernelCells:
         self._depth = 0  # a cell that calls run_cell starts a cell inside a cell
         self._context: contextvars.Context | None = None  # the running cell's
         self._last_context: contextvars.Context | None = None
-        self._between: list[str] = []  # reports that came while no cell ran
+        #: reports that came while no cell ran: the cell each happened in (None: between)
+        self._between: list[tuple[int | None, str]] = []
         self._last_cell = 0
         self._cell_task: asyncio.Task[Any] | None = None
         self._borrowed: tuple[asyncio.Task[Any], str] | None = None  # a kernel task, its name
@@ -86,6 +89,7 @@ class KernelCells:
         self._depth += 1
         if self._depth > 1:
             return
+        self._settle()  # a block that ended before this cell: one report among the waiting
         kept = getattr(info, "store_history", True)
         cell = self._shell.execution_count - (1 if kept else 0)
         session = self._session
@@ -104,13 +108,17 @@ class KernelCells:
             self._borrowed = task, task.get_name()
             task.set_name(f"cell [{cell}]")
         if self._between:
-            texts, self._between = self._between, []
-            print_fragments(_between_cells(texts, self._last_cell, cell))
+            waiting, self._between = self._between, []
+            print_fragments(_waiting(waiting, self._last_cell, cell))
 
     def ended(self, result: Any) -> None:
         """``post_run_cell`` (``result`` is None when the kernel cancelled the cell)."""
         if not self._depth:  # an empty cell: IPython skips pre_run_cell, not post_run_cell
             return
+        if self._depth == 1:
+            # A block during the cell, or of the cell itself (its step outlasts it, as the
+            # kernel answers): shown in the cell, not after it.
+            self._settle(so_far=True)
         self._depth -= 1
         if self._depth:
             return
@@ -124,21 +132,52 @@ class KernelCells:
             self._borrowed = None
             task.set_name(name)
 
+    def _settle(self, *, so_far: bool = False) -> None:
+        """Have the watchdog report a block that has ended, now (see ``Watchdog.settle``)."""
+        watchdog = self._session.watchdog
+        if watchdog is not None:
+            watchdog.settle(so_far=so_far)
+
+    def _cell_at(self, span: tuple[float, float]) -> int | None:
+        """The cell that ran for most of ``span`` (of the last few), None when none ran."""
+        start, end = span
+        best, most = None, 0.0
+        windows = self._session.cell_windows
+        for cell in list(windows)[-_CELLS_LOOKED_AT:]:
+            began, ended = windows[cell]
+            overlap = min(end, float("inf") if ended is None else ended) - max(start, began)
+            if overlap > most:
+                best, most = cell, overlap
+        return best
+
     def _now(self) -> float:
         recorder = self._session.recorder
         return float(recorder.now()) if recorder is not None else asyncio.get_event_loop().time()
 
     # -- reports -----------------------------------------------------------------------
 
-    def show(self, fragments: StyleAndTextTuples) -> None:
-        """Write a report (a background failure, a block) where the user sees it.
+    def show(
+        self, fragments: StyleAndTextTuples, *, span: tuple[float, float] | None = None
+    ) -> None:
+        """Write a report (a background failure, a block) where the user sees it: in the
+        cell it happened in while that cell runs; else at the top of the next cell (and at
+        once where the frontend can show it), marked as from between cells or from the cell
+        it happened in.
 
         :param fragments: the rendered report.
+        :param span: when what it reports began and ended (the recorder's clock); None for
+            now. A block is reported when the watchdog sees it has ended, which may be
+            after the cell it happened in, or the next one, has begun.
         """
-        if self._context is not None:
-            self._context.copy().run(print_fragments, fragments)
+        cell = self._cell_at(span) if span is not None else None
+        context = self._context
+        if context is not None:
+            if span is not None and cell != self._session.cell:  # before this cell began
+                late = [(cell, fragment_list_to_text(fragments))]
+                fragments = _waiting(late, self._last_cell, self._session.cell)
+            context.copy().run(print_fragments, fragments)
             return
-        self._between.append(fragment_list_to_text(fragments))
+        self._between.append((cell, fragment_list_to_text(fragments)))
         del self._between[:-_BETWEEN_LIMIT]  # a storm while nobody looks: the newest
         if self._last_context is not None:  # shown live under the last cell, where it can be
             self._last_context.copy().run(print_fragments, fragments)
@@ -249,10 +288,26 @@ def _runs_a_cell(task: asyncio.Task[Any]) -> bool:
     return code is not None and code.co_name == _CELL_COROUTINE
 
 
-def _between_cells(texts: list[str], before: int, cell: int) -> StyleAndTextTuples:
-    """Reports that came while no cell ran, at the top of the next cell, marked as such."""
+def _waiting(reports: list[tuple[int | None, str]], before: int, cell: int) -> StyleAndTextTuples:
+    """Reports that came while no cell ran, at the top of the next cell: under a line that
+    says they happened between cells, or in which earlier cell (reported after it ended).
+
+    :param reports: ``(cell it happened in or None, text)`` each, oldest first.
+    :param before: the cell that ended last, 0 for none.
+    :param cell: the cell they are shown in.
+    """
     after = f"cell [{before}] ended" if before else "asyncrepl loaded"
-    return [
-        ("class:ar.dim", f"── Between cells: after {after}, before cell [{cell}] ran ──\n"),
-        ("", "\n".join(texts)),
-    ]
+    out: StyleAndTextTuples = []
+    heading: str | None = None
+    for happened, text in reports:
+        if happened is None:
+            line = f"── Between cells: after {after}, before cell [{cell}] ran ──"
+        else:
+            line = f"── In cell [{happened}], reported after it ended ──"
+        if line != heading:
+            out.append(("class:ar.dim", ("\n" if out else "") + line + "\n"))
+            heading = line
+        elif out:
+            out.append(("", "\n"))
+        out.append(("", text))
+    return out

@@ -25,6 +25,16 @@ log = logging.getLogger("asyncrepl")
 STATE_ATTRIBUTE = "_asyncrepl_state"
 
 
+def print_report(fragments: StyleAndTextTuples, *, span: tuple[float, float] | None = None) -> None:
+    """Write a report from the loop where the terminal shows it: at once (``span``, when it
+    happened, matters only in a kernel).
+
+    :param fragments: the rendered report.
+    :param span: when what it reports began and ended, on the recorder's clock.
+    """
+    print_fragments(fragments)
+
+
 @dataclass
 class ExtensionState:
     """Everything ``load`` put into a shell, so that ``unload`` can take it out."""
@@ -37,8 +47,10 @@ class ExtensionState:
     watching: bool = True
     undo: list[Callable[[], None]] = field(default_factory=list)
     #: Writes a report that comes from the loop, not from a magic (a background failure, a
-    #: block): in a kernel, to the cell it belongs to (``kernel.KernelCells.show``).
-    show_report: Callable[[StyleAndTextTuples], None] = print_fragments
+    #: block): in a kernel, to the cell it belongs to (``kernel.KernelCells.show``). A block
+    #: report comes with the time it took on the recorder's clock (``start, end``): it
+    #: belongs to the cell that ran then, whenever it is delivered.
+    show_report: Callable[..., None] = print_report
 
 
 def session_of(shell: Any) -> Session:

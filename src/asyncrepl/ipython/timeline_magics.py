@@ -20,7 +20,7 @@ from asyncrepl.ipython.output import show
 from asyncrepl.ipython.state import session_of, settings_of
 from asyncrepl.records import Timeline
 from asyncrepl.render.printer import print_fragments
-from asyncrepl.render.timeline import task_label
+from asyncrepl.render.rows import task_label
 from asyncrepl.render.timeline_html import EXPORT_KINDS, ExportError, export_timeline, timeline_view
 from asyncrepl.session import Session
 

@@ -87,10 +87,11 @@ def _install_watchdog(state: ExtensionState) -> None:
 
     def show(report: BlockReport) -> None:
         note(session, Incident(IncidentKind.BLOCK, report))
+        span = report.started, report.started + report.duration
         if flagged(session, report):
-            state.show_report(render_flagged_block(report))
+            state.show_report(render_flagged_block(report), span=span)
         else:
-            state.show_report(render_block(report, explain_hint=True))
+            state.show_report(render_block(report, explain_hint=True), span=span)
 
     def on_report(report: BlockReport) -> None:
         # Called from the watchdog's thread. While the loop is stuck only that thread can
@@ -103,6 +104,8 @@ def _install_watchdog(state: ExtensionState) -> None:
                 print_fragments(note_line, file=sys.__stdout__, now=True)
             else:
                 print_fragments(render_still_blocked(report))
+        elif threading.get_ident() == watchdog.loop_thread_id:  # Watchdog.settle: now
+            show(report)
         elif not loop.is_closed():
             loop.call_soon_threadsafe(show, report)
 

@@ -12,6 +12,7 @@ from asyncrepl.durations import format_duration
 from asyncrepl.instrument.snapshot import is_library_location
 from asyncrepl.records import Location, Suspension, TaskInfo, TaskState
 from asyncrepl.render.html import HtmlView, block_view, html_table
+from asyncrepl.render.rows import printable, task_outcome
 
 __all__ = [
     "order_tasks",
@@ -74,9 +75,14 @@ def _title(info: TaskInfo) -> str:
     return f"Task {info.name!r} (id {info.id})"
 
 
+def _this_cell(info: TaskInfo) -> StyleAndTextTuples:
+    """`` (this cell)`` for the task of the cell that runs now (the one asking)."""
+    running = info.is_cell and info.state is TaskState.RUNNING
+    return [("class:ar.cell", " (this cell)")] if running else []
+
+
 def _name(info: TaskInfo) -> StyleAndTextTuples:
-    mark = [("class:ar.cell", " (this cell)")] if info.is_cell else []
-    return [("class:ar.name", info.name), *mark]
+    return [("class:ar.name", printable(info.name)), *_this_cell(info)]
 
 
 def _location(loc: Location | None, *, with_source: bool = True) -> StyleAndTextTuples:
@@ -91,7 +97,7 @@ def _status(info: TaskInfo, *, cell_mark: bool = False) -> StyleAndTextTuples:
     if cell_mark and info.is_cell and info.state is TaskState.RUNNING:
         return [("class:ar.cell", "(this cell)")]
     if info.state.finished:
-        return [(_STATE_STYLE[info.state], info.outcome or info.state.value)]
+        return [(_STATE_STYLE[info.state], task_outcome(info) or info.state.value)]
     text = {TaskState.RUNNING: "running now", TaskState.SCHEDULED: "not started yet"}
     return [("", text.get(info.state, info.awaiting or "-"))]
 
@@ -105,7 +111,7 @@ def _row(info: TaskInfo, now: float | None, recorded: bool) -> list[StyleAndText
     where = where_suspended(info) if info.frames else info.created_at
     return [
         [("class:ar.dim", str(info.id))],
-        [("class:ar.name", info.name)],
+        [("class:ar.name", printable(info.name))],
         [(_STATE_STYLE[info.state], info.state.value)],
         [("class:ar.code", info.coro)],
         _location(where) if not info.state.finished else [("class:ar.dim", "-")],
@@ -286,7 +292,7 @@ def render_task_detail(
         ("class:ar.title", _title(info)),
         ("", ": "),
         (_STATE_STYLE[info.state], info.state.value),
-        *([("class:ar.cell", " (this cell)")] if info.is_cell else []),
+        *_this_cell(info),
         ("", "\n"),
     ]
     out += _line("coroutine", [("class:ar.code", info.coro)])

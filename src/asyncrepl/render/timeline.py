@@ -4,39 +4,16 @@ when it waited and when it held the loop too long, an axis, a legend and a summa
 from __future__ import annotations
 
 import math
-import textwrap
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 
 from asyncrepl.durations import format_duration
-from asyncrepl.records import (
-    BUSY_LOOP,
-    BlockReport,
-    Step,
-    StepColumns,
-    TaskInfo,
-    TaskState,
-    Timeline,
-)
+from asyncrepl.records import FORGOTTEN, TaskInfo, TaskState, Timeline
+from asyncrepl.render.rows import CALLBACKS, choose_rows, lifetime, spans_by_task, task_label
+from asyncrepl.render.timeline_summary import render_summary, summarize, wrap_line
 
-__all__ = [
-    "GLYPHS",
-    "TimelineSummary",
-    "axis_ticks",
-    "choose_rows",
-    "format_tick",
-    "lifetime",
-    "render_summary",
-    "render_timeline",
-    "spans_by_task",
-    "steps_by_task",
-    "summarize",
-    "task_label",
-    "task_outcome",
-    "users_tasks",
-]
+__all__ = ["GLYPHS", "axis_ticks", "format_tick", "render_timeline"]
 
 #: Each kind of cell: its character (distinct, so the chart reads without colour too), its
 #: style class and its words in the legend (the words for ``block`` name the threshold).
@@ -56,168 +33,6 @@ _END_MARK = {TaskState.DONE: "done", TaskState.FAILED: "failed", TaskState.CANCE
 #: Higher wins when several things fall in one cell of the chart.
 _RANK = {"": 0, "wait": 1, "run": 2, "block": 3}
 _NAME_WIDTH = 24
-#: asyncio's own housekeeping at the end of ``asyncio.run``: not the user's work, not drawn.
-_HOUSEKEEPING = ("BaseEventLoop.shutdown_asyncgens", "BaseEventLoop.shutdown_default_executor")
-_CALLBACKS = "callbacks"
-_BLOCKING_FIX = "`await` the slow call, or run it in `await asyncio.to_thread(...)`."
-#: When every block in the window was asyncio itself starting very many tasks at once.
-_ASYNCIO_BUSY_FIX = "start very many tasks in batches, or accept it as a one-off start-up cost."
-
-
-@dataclass(frozen=True)
-class TimelineSummary:
-    """The numbers under the chart.
-
-    :param wall: seconds from the window's start to its end.
-    :param busy: seconds the loop spent running steps in the window.
-    :param steps: how many steps ran (callbacks included).
-    :param longest: the longest step, or None.
-    :param longest_task: who ran it, as the chart labels it.
-    :param blocking_steps: steps longer than the threshold.
-    :param serial: the sum of the lifetimes of the tasks that did the work.
-    :param concurrent: the span those same tasks took together.
-    :param workers: how many tasks that is.
-    """
-
-    wall: float
-    busy: float
-    steps: int
-    longest: Step | None
-    longest_task: str
-    blocking_steps: int
-    serial: float
-    concurrent: float
-    workers: int
-
-    @property
-    def busy_fraction(self) -> float:
-        return self.busy / self.wall if self.wall > 0 else 0.0
-
-    @property
-    def saved(self) -> float:
-        """Seconds concurrency saved over running the same tasks one after another."""
-        return max(self.serial - self.concurrent, 0.0)
-
-
-def task_label(task: TaskInfo) -> str:
-    """What a row is called: the task's name, and its coroutine when the name is asyncio's own.
-
-    :param task: the task.
-    """
-    if task.name in ("", "None"):  # Python 3.13.0 names every task of a task factory "None"
-        return f"{task.coro} (#{task.id})"
-    if task.name.startswith("Task-") and task.coro and task.coro not in task.name:
-        return f"{task.coro} ({task.name})"
-    return task.name
-
-
-def task_outcome(task: TaskInfo) -> str:
-    """How a finished task ended, in words; ``""`` for a cell, whose coroutine returns the
-    shell's own record of the cell (an ``ExecutionResult``), nothing of the user's.
-
-    :param task: the task.
-    """
-    return "" if task.is_cell else task.outcome
-
-
-def lifetime(task: TaskInfo, timeline: Timeline) -> tuple[float, float]:
-    """When ``task`` lived, cut to the window.
-
-    :param task: a task of ``timeline``.
-    :param timeline: the window.
-    """
-    end = timeline.end if task.ended is None else task.ended
-    return max(task.created, timeline.start), min(max(end, task.created), timeline.end)
-
-
-def spans_by_task(timeline: Timeline, task_ids: set[int]) -> dict[int, list[tuple[float, float]]]:
-    """``(start, end)`` of each step of the tasks in ``task_ids`` (0: plain callbacks), by
-    task, in time order; an empty list for a task without steps.
-
-    :param timeline: the recorded window.
-    :param task_ids: the tasks wanted.
-    """
-    return StepColumns.of(timeline.steps).spans_of(task_ids)
-
-
-def steps_by_task(steps: Iterable[Step]) -> dict[int, list[Step]]:
-    """The steps of each task id (0: plain callbacks), in time order.
-
-    :param steps: steps in time order.
-    """
-    grouped: dict[int, list[Step]] = {}
-    for step in steps:
-        grouped.setdefault(step.task_id, []).append(step)
-    return grouped
-
-
-def summarize(timeline: Timeline) -> TimelineSummary:
-    """Wall time, loop busy time, the longest step, and what concurrency saved.
-
-    The work is counted on the tasks started in the window that created no other task: a
-    parent mostly waits for its children, and counting it (or a task from an earlier cell that
-    merely lived on) would claim savings that never were.
-
-    :param timeline: the recorded window.
-    """
-    steps = StepColumns.of(timeline.steps)
-    durations = steps.durations()  # up to a million: whole-column operations, no loop here
-    longest, most = None, max(durations, default=-1.0)
-    if durations:
-        longest = steps[durations.index(most)]
-    parents = {task.parent_id for task in timeline.tasks}
-    # Only the tasks the window's own code started: a task left from an earlier cell
-    # (a ticker in the background) lived through the window but was never "one after another".
-    started = [t for t in users_tasks(timeline) if timeline.start <= t.created <= timeline.end]
-    workers = [t for t in started if t.id not in parents and not t.is_cell]
-    lives = [lifetime(task, timeline) for task in workers]
-    serial = sum(end - start for start, end in lives)
-    span = max(end for _, end in lives) - min(start for start, _ in lives) if lives else 0.0
-    names = {task.id: task_label(task) for task in timeline.tasks}
-    who = "" if longest is None else names.get(longest.task_id, _CALLBACKS)
-    return TimelineSummary(
-        wall=max(timeline.end - timeline.start, 0.0),
-        busy=steps.busy(timeline.start, timeline.end),
-        steps=len(steps),
-        longest=longest,
-        longest_task=who if longest is None or longest.task_id else "a callback",
-        blocking_steps=_count_over(durations, timeline.threshold, most),
-        serial=serial,
-        concurrent=span,
-        workers=len(workers),
-    )
-
-
-def _count_over(durations: Sequence[float], limit: float, most: float) -> int:
-    """How many of ``durations`` exceed ``limit`` (``most`` is the largest: usually none do)."""
-    return sum(map(limit.__lt__, durations)) if most > limit else 0
-
-
-def users_tasks(timeline: Timeline) -> list[TaskInfo]:
-    """The tasks worth a row: all but asyncio's own clean-up at the end of ``asyncio.run``.
-
-    :param timeline: the recorded window.
-    """
-    return [task for task in timeline.tasks if task.coro not in _HOUSEKEEPING]
-
-
-def choose_rows(timeline: Timeline, max_rows: int) -> tuple[list[TaskInfo], int]:
-    """The busiest ``max_rows`` tasks in the order they were created, and how many were left out.
-
-    :param timeline: the recorded window.
-    :param max_rows: at most this many rows.
-    """
-    run_time: dict[int, float] = {}
-    if len(timeline.tasks) > max(max_rows, 1):  # only then are some left out: rank them
-        steps = StepColumns.of(timeline.steps)
-        get = run_time.get
-        for task_id, took in zip(steps.task_ids, steps.durations(), strict=True):
-            run_time[task_id] = get(task_id, 0.0) + took
-    ranked = sorted(
-        users_tasks(timeline), key=lambda t: (-run_time.get(t.id, 0.0), t.created, t.id)
-    )
-    chosen = sorted(ranked[: max(max_rows, 1)], key=lambda t: (t.created, t.id))
-    return chosen, len(ranked) - len(chosen)
 
 
 def axis_ticks(span: float, max_ticks: int) -> list[float]:
@@ -261,7 +76,7 @@ def render_timeline(
     labels = [task_label(task) for task in rows]
     grouped = spans_by_task(timeline, {task.id for task in rows} | {0})
     callbacks = bool(grouped[0])
-    extra = [_CALLBACKS] * callbacks + ["loop blocked"] * bool(timeline.blocks)
+    extra = [CALLBACKS] * callbacks + ["loop blocked"] * bool(timeline.blocks)
     name_width = min(max(len(label) for label in [*labels, *extra, "task"]), _NAME_WIDTH)
     chart = _Chart(timeline, max(width - name_width - 3, 10))
     wall = format_duration(timeline.end - timeline.start)
@@ -272,83 +87,30 @@ def render_timeline(
     if hidden:
         out.append(("class:ar.dim", f"{'':{name_width}}  … and {hidden} more tasks, less busy\n"))
     if callbacks:
-        out += _name(_CALLBACKS, name_width) + chart.spans_row(grouped[0], "run")
+        out += _name(CALLBACKS, name_width) + chart.spans_row(grouped[0], "run")
     if timeline.blocks:
         blocks = [(b.started, b.started + b.duration) for b in timeline.blocks]
         out += _name("loop blocked", name_width) + chart.spans_row(blocks, "block")
     out += chart.axis(name_width + 1)
     out += _legend(chart.used, timeline.threshold, width)
     summary = render_summary(summarize(timeline), timeline.threshold, timeline.blocks, width)
-    notes: StyleAndTextTuples = [("class:ar.dim", f"\n{note}") for note in timeline.notes]
+    notes: StyleAndTextTuples = [
+        ("class:ar.dim", "\n" + wrap_line(note, width)) for note in _notes(timeline)
+    ]
     return out + summary + notes
 
 
-def render_summary(
-    summary: TimelineSummary,
-    threshold: float,
-    blocks: Sequence[BlockReport] = (),
-    width: int | None = None,
-) -> StyleAndTextTuples:
-    """The summary lines: wall time, loop busy, steps, the longest step, concurrency.
-
-    :param summary: from :func:`summarize`.
-    :param threshold: seconds above which a step blocks the loop.
-    :param blocks: the watchdog's reports in the window (they say why steps were long).
-    :param width: lines are broken between words to fit; None leaves them whole.
-    """
-    parts = [
-        f"{format_duration(summary.wall)} wall time",
-        f"loop busy {summary.busy_fraction:.1%}",
-        f"{summary.steps} step{'s' * (summary.steps != 1)}",
-    ]
-    if summary.longest is not None:
-        longest = format_duration(summary.longest.duration)
-        parts.append(f"longest step {longest} ({summary.longest_task})")
-    out: StyleAndTextTuples = [("", " · ".join(parts) + "\n")]
-    if summary.workers > 1 and summary.serial > summary.concurrent * 1.1:
-        out += _concurrency(summary)
-    if summary.blocking_steps:
-        count = summary.blocking_steps
-        busy_asyncio = bool(blocks) and all(block.in_asyncio for block in blocks)
-        fix = _ASYNCIO_BUSY_FIX if busy_asyncio else _BLOCKING_FIX
-        out.append(
-            (
-                "class:ar.warn",
-                f"⚠ {count} step{'s' * (count != 1)} held the loop longer than "
-                f"{format_duration(threshold)} (▓): nothing else ran meanwhile. Fix: {fix}\n",
-            )
-        )
-    if width is not None:
-        out = [(fragment[0], _wrap(fragment[1], width)) for fragment in out]
-    out[-1] = (out[-1][0], out[-1][1].removesuffix("\n"))
-    return out
-
-
-def _wrap(line: str, width: int) -> str:
-    """``line`` (ending in a newline) broken between words to ``width`` columns."""
-    body = line.removesuffix("\n")
-    wrapped = textwrap.fill(body, width=max(width, 20), subsequent_indent="  ")
-    return wrapped + "\n" * line.endswith("\n")
-
-
-def _concurrency(summary: TimelineSummary) -> StyleAndTextTuples:
-    """What running the tasks concurrently did: saved their waits, or (on a busy loop) little."""
-    if summary.busy_fraction <= BUSY_LOOP:
-        together, apart = format_duration(summary.concurrent), format_duration(summary.serial)
-        return [
-            (
-                "class:ar.ok",
-                f"Ran concurrently: {together} instead of {apart} one after another "
-                f"({summary.workers} tasks).\n",
-            )
-        ]
+def _notes(timeline: Timeline) -> list[str]:
+    """What the chart cannot tell: tasks known only from their steps, and the recording's
+    own notes."""
+    forgotten = sum(task.outcome == FORGOTTEN for task in timeline.tasks)
+    if not forgotten:
+        return list(timeline.notes)
+    told = f"{forgotten} tasks" if forgotten > 1 else "1 task"  # as the summary counts
     return [
-        (
-            "",
-            f"Took turns: the loop was busy {summary.busy_fraction:.0%} of the time, so running "
-            f"these {summary.workers} tasks concurrently saved little. Concurrency saves time "
-            "while tasks wait (for I/O, a sleep, another task).\n",
-        )
+        f"{told} finished too long ago to be remembered by name (finished_tasks keeps the "
+        "last ones): drawn as Task #N, from their first step to their last.",
+        *timeline.notes,
     ]
 
 

@@ -4,20 +4,22 @@ Trace Event Format), ``.svg`` (the picture) and ``.html`` (the picture and the s
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 from prompt_toolkit.formatted_text import fragment_list_to_text
 
 from asyncrepl.records import Timeline
-from asyncrepl.render.html import HtmlView, escape_text
+from asyncrepl.render.html import escape_text
 from asyncrepl.render.style import CSS
 from asyncrepl.render.svg import render_svg
 from asyncrepl.render.timeline import render_timeline
-from asyncrepl.render.trace import trace_json
+from asyncrepl.render.trace import write_trace
 
 __all__ = [
     "EXPORT_KINDS",
     "ExportError",
+    "TimelineView",
     "check_export_path",
     "export_timeline",
     "render_timeline_page",
@@ -36,17 +38,36 @@ class ExportError(ValueError):
     """The export path cannot be written; the message is one line for the user."""
 
 
-def timeline_view(timeline: Timeline, *, width: int = 80, scope: str = "") -> HtmlView:
-    """Both renderings of one timeline.
+class TimelineView:
+    """The chart as text (``repr``, for a terminal) and as a picture (``_repr_html_``, for
+    Jupyter), the picture drawn only when a frontend asks for it.
 
     :param timeline: the recorded window.
     :param width: terminal columns for the text chart.
     :param scope: what the window is: ``"cell 3"``.
     """
-    fragments = render_timeline(timeline, width=width, scope=scope)
-    if not timeline.steps and not timeline.tasks:
-        return HtmlView(fragments, f"<p>{escape_text(fragment_list_to_text(fragments))}</p>")
-    return HtmlView(fragments, f"<div>{render_svg(timeline, scope=scope)}</div>")
+
+    def __init__(self, timeline: Timeline, *, width: int = 80, scope: str = "") -> None:
+        self.timeline, self.scope = timeline, scope
+        self.fragments = render_timeline(timeline, width=width, scope=scope)
+
+    def __repr__(self) -> str:
+        return fragment_list_to_text(self.fragments)
+
+    def _repr_html_(self) -> str:
+        if not self.timeline.steps and not self.timeline.tasks:
+            return f"<p>{escape_text(repr(self))}</p>"
+        return f"<div>{render_svg(self.timeline, scope=self.scope)}</div>"
+
+
+def timeline_view(timeline: Timeline, *, width: int = 80, scope: str = "") -> TimelineView:
+    """Both renderings of one timeline (see :class:`TimelineView`).
+
+    :param timeline: the recorded window.
+    :param width: terminal columns for the text chart.
+    :param scope: what the window is: ``"cell 3"``.
+    """
+    return TimelineView(timeline, width=width, scope=scope)
 
 
 def render_timeline_page(timeline: Timeline, *, scope: str = "") -> str:
@@ -91,7 +112,8 @@ def check_export_path(path: str | os.PathLike[str]) -> Path:
 def export_timeline(timeline: Timeline, path: str | os.PathLike[str], *, scope: str = "") -> Path:
     """Write the timeline to ``path``; the suffix picks the format (see :data:`EXPORT_KINDS`).
 
-    The file is rendered whole before it is opened, so a failure leaves no file behind.
+    The file is written beside the target under a temporary name and moved into place once
+    whole, so a failure leaves no file behind and an older file as it was.
 
     :param timeline: the recorded window.
     :param path: a ``.json``, ``.svg`` or ``.html`` file.
@@ -100,19 +122,25 @@ def export_timeline(timeline: Timeline, path: str | os.PathLike[str], *, scope: 
     """
     target = check_export_path(path)
     suffix = target.suffix.lower()
-    if suffix == ".json":
-        text = trace_json(timeline)
-    elif suffix == ".svg":
-        text = '<?xml version="1.0" encoding="UTF-8"?>\n' + render_svg(timeline, scope=scope)
-    else:
-        text = render_timeline_page(timeline, scope=scope)
-    existed = target.exists()
+    partial = target.with_name(f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.part")
     try:
-        with open(target, "w", encoding="utf-8") as stream:
-            stream.write(text)
+        # Made as open(target, "w") would make it: 0o666 less the umask.
+        with open(
+            os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), "w", encoding="utf-8"
+        ) as stream:
+            if suffix == ".json":
+                write_trace(timeline, stream.write)
+            elif suffix == ".svg":
+                stream.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+                stream.write(render_svg(timeline, scope=scope))
+            else:
+                stream.write(render_timeline_page(timeline, scope=scope))
+        if target.exists():
+            os.chmod(partial, target.stat().st_mode & 0o7777)
+        os.replace(partial, target)
     except OSError as exc:
-        if not existed:
-            target.unlink(missing_ok=True)
         reason = exc.strerror or type(exc).__name__
         raise ExportError(f"Cannot write `{path}`: {reason.lower()}.") from None
+    finally:
+        partial.unlink(missing_ok=True)
     return target

@@ -132,6 +132,12 @@ class CellHooks:
         assert self.timing is not None
         return await self.timing().timeit(line, cell)
 
+    async def capture(self, line: str, cell: str) -> None:
+        """``%%capture`` of a cell that awaits (see :class:`Timing`)."""
+        __tracebackhide__ = True  # see asyncrepl.shell.tracebacks
+        assert self.timing is not None
+        await self.timing().capture(line, cell)
+
     async def run_until_complete(self, future: Awaitable[T], *, source: str = "") -> T:
         """``loop.run_until_complete(x)`` typed at the top level: await ``x`` on the live loop.
 

@@ -1,6 +1,7 @@
-"""``%time`` and ``%timeit`` with ``await`` (or ``asyncio.run``) in the timed code, which IPython
-cannot run: the code is awaited on the live loop and the time of the awaited work is printed in
-IPython's own format. The cell's rewrite turns such a magic call into ``await`` on these."""
+"""``%time``, ``%timeit`` and ``%%capture`` with ``await`` (or ``asyncio.run``) in their code,
+which IPython cannot run: the code is awaited on the live loop, and the time of the awaited work
+is printed in IPython's own format (the output captured as IPython's ``%%capture`` does). The
+cell's rewrite turns such a magic call into ``await`` on these."""
 
 from __future__ import annotations
 
@@ -12,9 +13,12 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from IPython.core import magic_arguments
 from IPython.core import magics as ipython_magics
+from IPython.core.displayhook import DisplayHook
 from IPython.core.error import UsageError
 from IPython.core.magics.execution import TimeitResult, TimeitTemplateFiller
+from IPython.utils.capture import capture_output
 from IPython.utils.timing import clock, clock2
 
 __all__ = ["AWAIT_FLAG", "Timing", "needs_await"]
@@ -68,13 +72,15 @@ class Timing:
         self._rewrite = rewrite
 
     def awaits(self, magic: str, line: str, cell: str | None) -> bool:
-        """Whether ``%time``/``%timeit`` (``magic``) would time code that awaits.
+        """Whether ``%time``/``%timeit``/``%%capture`` (``magic``) would run code that awaits.
 
-        :param magic: ``"time"`` or ``"timeit"``.
+        :param magic: ``"time"``, ``"timeit"`` or ``"capture"``.
         :param line: the magic's line.
         :param cell: the cell's body, for the cell magic.
         """
-        if magic == "timeit":
+        if magic == "capture":
+            line = ""  # its line is options and a name, never code
+        elif magic == "timeit":
             _, line = self._timeit_options(line)
         else:
             line = " ".join(word for word in line.split() if word != "--no-raise-error")
@@ -91,6 +97,29 @@ class Timing:
         """The timed code, as IPython's ``%time`` reads it, with ``asyncio.run`` rewritten."""
         module = self.shell.compile.ast_parse(self.shell.transform_cell(code))
         return self._rewrite(self.shell.transform_ast(module))
+
+    async def capture(self, line: str, cell: str) -> None:
+        """``%%capture [NAME] [--no-stdout] ...``: IPython's, with the cell awaited on the live
+        loop (IPython's runs it with ``run_cell``, which cannot wait for the loop it runs on).
+
+        :param line: the magic's line.
+        :param cell: the cell to run.
+        """
+        __tracebackhide__ = True  # see asyncrepl.shell.tracebacks
+        shell = self.shell
+        args = magic_arguments.parse_argstring(shell.find_cell_magic("capture"), line)  # type: ignore[no-untyped-call]
+        try:
+            transformed, failed = shell.transform_cell(cell), None
+        except Exception:  # the nested cell reports it, as IPython's run_cell does
+            transformed, failed = cell, sys.exc_info()
+        with capture_output(not args.no_stdout, not args.no_stderr, not args.no_display) as io:
+            await shell.run_cell_async(
+                cell, transformed_cell=transformed, preprocessing_exc_tuple=failed
+            )
+        if DisplayHook.semicolon_at_end_of_expression(cell):  # type: ignore[no-untyped-call]
+            shell.user_ns.pop(args.output, None)
+        elif args.output:
+            shell.user_ns[args.output] = io
 
     async def time(self, line: str, cell: str | None = None) -> Any:
         """``%time CODE`` / ``%%time``: run the code once on the loop, awaiting what it awaits.

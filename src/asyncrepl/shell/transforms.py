@@ -33,6 +33,10 @@ _NESTED = (
 )
 
 
+#: The magics that run code the user gave them and, when it awaits, are awaited on the loop.
+_AWAITING_MAGICS = ("time", "timeit", "capture")
+
+
 class CellTransformer(ast.NodeTransformer):
     """An IPython AST transformer (``shell.ast_transformers``).
 
@@ -43,8 +47,9 @@ class CellTransformer(ast.NodeTransformer):
 
     :param namespace: returns the user namespace, to see what ``asyncio`` and ``loop`` are.
     :param hooks_key: the key of the cell's helpers (``hooks_for(key)`` in :data:`HELPER_MODULE`).
-    :param awaiting_magic: whether a ``%time``/``%timeit`` call (magic, line, cell body) times
-        code that awaits: the cell then awaits asyncrepl's timing instead of IPython's.
+    :param awaiting_magic: whether a ``%time``/``%timeit``/``%%capture`` call (magic, line,
+        cell body) runs code that awaits: the cell then awaits asyncrepl's version of it
+        instead of IPython's.
     """
 
     def __init__(
@@ -149,7 +154,8 @@ class CellTransformer(ast.NodeTransformer):
         return module
 
     def timing_of(self, call: ast.Call) -> str | None:
-        """``"time"`` or ``"timeit"`` for a ``%time``/``%timeit`` call whose code awaits."""
+        """``"time"``, ``"timeit"`` or ``"capture"`` for a ``%time``/``%timeit``/``%%capture``
+        call whose code awaits."""
         func = call.func
         if not (
             self._awaiting_magic is not None
@@ -164,7 +170,9 @@ class CellTransformer(ast.NodeTransformer):
             return None
         texts = [str(a.value) for a in call.args if isinstance(a, ast.Constant)]
         cell = texts[2] if len(texts) == 3 and func.attr == "run_cell_magic" else None
-        if len(texts) != (3 if cell is not None else 2) or texts[0] not in ("time", "timeit"):
+        if len(texts) != (3 if cell is not None else 2) or texts[0] not in _AWAITING_MAGICS:
+            return None
+        if texts[0] == "capture" and cell is None:
             return None
         return texts[0] if self._awaiting_magic(texts[0], texts[1], cell) else None
 

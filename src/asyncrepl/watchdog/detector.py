@@ -55,6 +55,13 @@ class _Block:
     sampled: float = 0.0
     last: FrameFacts | None = None
     noted: bool = False
+    #: Where what is not reported yet begins: the step's start, or the moment
+    #: :meth:`Watchdog.settle` reported the block so far while its step went on.
+    begins: float = -1.0
+
+    def __post_init__(self) -> None:
+        if self.begins < 0:
+            self.begins = self.start
 
     def users(self) -> bool:
         """Whether the user's code ran for most of the sampled time: only then is the
@@ -138,6 +145,8 @@ class Watchdog:
         self._user = UserFiles(labeler)
         self._reports: collections.deque[BlockReport] = collections.deque(maxlen=history)
         self._lock = threading.Lock()
+        #: one look at a time: the thread's, or :meth:`settle` from the loop's thread
+        self._looking = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._stuck = False
@@ -203,6 +212,10 @@ class Watchdog:
             drive the watchdog on a clock of its own while the loop's thread
             (:attr:`loop_thread_id`) sits at a known line.
         """
+        with self._looking:
+            return self._look(waited)
+
+    def _look(self, waited: float | None) -> float:
         step = self.source.current_step()
         now = self.source.now()
         last, self._looked = self._looked, now
@@ -219,6 +232,36 @@ class Watchdog:
             self._interval = self.poll_interval
             self._log_failure()
         return self._interval
+
+    def settle(self, *, so_far: bool = False) -> None:
+        """Report a block whose step has ended since the last look now, not at the next look
+        (up to ``poll_interval`` later). For the loop's own thread at a moment that needs
+        every report of a block that is over, a kernel's cell starting or ending; then
+        ``on_report`` is called in that thread.
+
+        :param so_far: also report the block of the step running now, up to now (a kernel's
+            cell that held the loop itself has ended, though the kernel's step goes on);
+            what that step does from now on is watched as a block of its own.
+        """
+        with self._looking:
+            block = self._block
+            if block is None:
+                return
+            try:
+                step = self.source.current_step()
+                if step is None or step[0] != block.start:
+                    self._finish(block, self.source.now())
+                elif so_far:
+                    self._report_so_far(block, self.source.now())
+            except Exception:
+                self._drop_block()
+                self._log_failure()
+
+    def _report_so_far(self, block: _Block, now: float) -> None:
+        if block.users() and now - block.begins >= self.threshold:
+            self._keep_and_deliver(self._summary(block, now - block.begins, still=False))
+        block.counts, block.sampled, block.last = {}, 0.0, None
+        block.noted, block.begins = True, now
 
     def _run(self) -> None:
         interval = self.poll_interval
@@ -350,10 +393,12 @@ class Watchdog:
         end = self._step_end(block.start, now)
         if end is None:
             end = (block.last_seen + now) / 2  # it ended between the last two looks
-        duration = max(end - block.start, block.last_seen - block.start)
+        duration = max(end - block.begins, block.last_seen - block.begins)
         if duration < self.threshold:
             return
-        report = self._summary(block, duration, still=False)
+        self._keep_and_deliver(self._summary(block, duration, still=False))
+
+    def _keep_and_deliver(self, report: BlockReport) -> None:
         with self._lock:
             self._reports.append(report)
         self._deliver(report)
@@ -372,7 +417,7 @@ class Watchdog:
         return summarise(
             block.counts,
             block.last,
-            started=block.start,
+            started=block.begins,
             duration=duration,
             task_name=block.task_name,
             still_blocked=still,

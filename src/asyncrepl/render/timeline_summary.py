@@ -1,0 +1,167 @@
+"""The numbers under a timeline chart, in words: wall time, how busy the loop was, the longest
+step, what running the tasks concurrently saved, and how many steps held the loop too long."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from prompt_toolkit.formatted_text import StyleAndTextTuples
+
+from asyncrepl.durations import format_duration
+from asyncrepl.records import BUSY_LOOP, BlockReport, Step, StepColumns, Timeline
+from asyncrepl.render.rows import CALLBACKS, lifetime, task_label, users_tasks
+
+__all__ = ["TimelineSummary", "render_summary", "summarize", "wrap_line"]
+
+_BLOCKING_FIX = "`await` the slow call, or run it in `await asyncio.to_thread(...)`."
+
+#: When every block in the window was asyncio itself starting very many tasks at once.
+_ASYNCIO_BUSY_FIX = "start very many tasks in batches, or accept it as a one-off start-up cost."
+
+
+@dataclass(frozen=True)
+class TimelineSummary:
+    """The numbers under the chart.
+
+    :param wall: seconds from the window's start to its end.
+    :param busy: seconds the loop spent running steps in the window.
+    :param steps: how many steps ran (callbacks included).
+    :param longest: the longest step, or None.
+    :param longest_task: who ran it, as the chart labels it.
+    :param blocking_steps: steps longer than the threshold.
+    :param serial: the sum of the lifetimes of the tasks that did the work.
+    :param concurrent: the span those same tasks took together.
+    :param workers: how many tasks that is.
+    """
+
+    wall: float
+    busy: float
+    steps: int
+    longest: Step | None
+    longest_task: str
+    blocking_steps: int
+    serial: float
+    concurrent: float
+    workers: int
+
+    @property
+    def busy_fraction(self) -> float:
+        return self.busy / self.wall if self.wall > 0 else 0.0
+
+    @property
+    def saved(self) -> float:
+        """Seconds concurrency saved over running the same tasks one after another."""
+        return max(self.serial - self.concurrent, 0.0)
+
+
+def summarize(timeline: Timeline) -> TimelineSummary:
+    """Wall time, loop busy time, the longest step, and what concurrency saved.
+
+    The work is counted on the tasks started in the window that created no other task: a
+    parent mostly waits for its children, and counting it (or a task from an earlier cell that
+    merely lived on) would claim savings that never were.
+
+    :param timeline: the recorded window.
+    """
+    steps = StepColumns.of(timeline.steps)
+    durations = steps.durations()  # up to a million: whole-column operations, no loop here
+    longest, most = None, max(durations, default=-1.0)
+    if durations:
+        longest = steps[durations.index(most)]
+    parents = {task.parent_id for task in timeline.tasks}
+    # Only the tasks the window's own code started: a task left from an earlier cell
+    # (a ticker in the background) lived through the window but was never "one after another".
+    started = [t for t in users_tasks(timeline) if timeline.start <= t.created <= timeline.end]
+    workers = [t for t in started if t.id not in parents and not t.is_cell]
+    lives = [lifetime(task, timeline) for task in workers]
+    serial = sum(end - start for start, end in lives)
+    span = max(end for _, end in lives) - min(start for start, _ in lives) if lives else 0.0
+    names = {task.id: task_label(task) for task in timeline.tasks}
+    who = "" if longest is None else names.get(longest.task_id, CALLBACKS)
+    return TimelineSummary(
+        wall=max(timeline.end - timeline.start, 0.0),
+        busy=steps.busy(timeline.start, timeline.end),
+        steps=len(steps),
+        longest=longest,
+        longest_task=who if longest is None or longest.task_id else "a callback",
+        blocking_steps=_count_over(durations, timeline.threshold, most),
+        serial=serial,
+        concurrent=span,
+        workers=len(workers),
+    )
+
+
+def _count_over(durations: Sequence[float], limit: float, most: float) -> int:
+    """How many of ``durations`` exceed ``limit`` (``most`` is the largest: usually none do)."""
+    return sum(map(limit.__lt__, durations)) if most > limit else 0
+
+
+def render_summary(
+    summary: TimelineSummary,
+    threshold: float,
+    blocks: Sequence[BlockReport] = (),
+    width: int | None = None,
+) -> StyleAndTextTuples:
+    """The summary lines: wall time, loop busy, steps, the longest step, concurrency.
+
+    :param summary: from :func:`summarize`.
+    :param threshold: seconds above which a step blocks the loop.
+    :param blocks: the watchdog's reports in the window (they say why steps were long).
+    :param width: lines are broken between words to fit; None leaves them whole.
+    """
+    parts = [
+        f"{format_duration(summary.wall)} wall time",
+        f"loop busy {summary.busy_fraction:.1%}",
+        f"{summary.steps} step{'s' * (summary.steps != 1)}",
+    ]
+    if summary.longest is not None:
+        longest = format_duration(summary.longest.duration)
+        parts.append(f"longest step {longest} ({summary.longest_task})")
+    out: StyleAndTextTuples = [("", " · ".join(parts) + "\n")]
+    if summary.workers > 1 and summary.serial > summary.concurrent * 1.1:
+        out += _concurrency(summary)
+    if summary.blocking_steps:
+        count = summary.blocking_steps
+        busy_asyncio = bool(blocks) and all(block.in_asyncio for block in blocks)
+        fix = _ASYNCIO_BUSY_FIX if busy_asyncio else _BLOCKING_FIX
+        out.append(
+            (
+                "class:ar.warn",
+                f"⚠ {count} step{'s' * (count != 1)} held the loop longer than "
+                f"{format_duration(threshold)} (▓): nothing else ran meanwhile. Fix: {fix}\n",
+            )
+        )
+    if width is not None:
+        out = [(fragment[0], wrap_line(fragment[1], width)) for fragment in out]
+    out[-1] = (out[-1][0], out[-1][1].removesuffix("\n"))
+    return out
+
+
+def wrap_line(line: str, width: int) -> str:
+    """``line`` (ending in a newline) broken between words to ``width`` columns."""
+    body = line.removesuffix("\n")
+    wrapped = textwrap.fill(body, width=max(width, 20), subsequent_indent="  ")
+    return wrapped + "\n" * line.endswith("\n")
+
+
+def _concurrency(summary: TimelineSummary) -> StyleAndTextTuples:
+    """What running the tasks concurrently did: saved their waits, or (on a busy loop) little."""
+    if summary.busy_fraction <= BUSY_LOOP:
+        together, apart = format_duration(summary.concurrent), format_duration(summary.serial)
+        return [
+            (
+                "class:ar.ok",
+                f"Ran concurrently: {together} instead of {apart} one after another "
+                f"({summary.workers} tasks).\n",
+            )
+        ]
+    return [
+        (
+            "",
+            f"Took turns: the loop was busy {summary.busy_fraction:.0%} of the time, so running "
+            f"these {summary.workers} tasks concurrently saved little. Concurrency saves time "
+            "while tasks wait (for I/O, a sleep, another task).\n",
+        )
+    ]
