@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import tracemalloc
 from array import array
+from collections.abc import Callable
+from typing import TypeVar
 
 import pytest
 
 from asyncrepl.records import Step, StepColumns
+
+T = TypeVar("T")
 
 STEPS = [Step(1, 0.0, 1.0), Step(0, 1.0, 1.5), Step(2, 2.0, 4.0), Step(1, 4.0, 4.25)]
 
@@ -34,16 +38,20 @@ def test_columns_of_different_lengths_are_refused() -> None:
         StepColumns([1, 2], [0.0], [1.0])
 
 
+def peak_of(work: Callable[[], T]) -> tuple[T, int]:
+    """What ``work`` returns, and the bytes it had allocated at its peak."""
+    tracemalloc.start()
+    try:
+        return work(), tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 def test_a_million_durations_take_eight_bytes_each() -> None:
     # A list of floats took 32 bytes a step: 64 MB for the two million of a long run.
     count = 1_000_000
     columns = StepColumns([1] * count, array("d", range(count)), array("d", range(1, count + 1)))
-    tracemalloc.start()
-    try:
-        durations = columns.durations()
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    durations, peak = peak_of(columns.durations)
     assert durations[0] == durations[-1] == 1.0 and peak < 8 * count + 3_000_000
     assert columns.busy(0.0, float(count)) == count
 
@@ -53,10 +61,5 @@ def test_adding_up_by_task_lists_the_keys_a_slice_at_a_time() -> None:
     count = 1_000_000
     columns = StepColumns(array("i", [300, 301] * (count // 2)), [0.0] * count, [1.0] * count)
     columns.durations()
-    tracemalloc.start()
-    try:
-        totals = columns.time_by_task()
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    totals, peak = peak_of(columns.time_by_task)
     assert totals == {300: count / 2, 301: count / 2} and peak < 8_000_000
