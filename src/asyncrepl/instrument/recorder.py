@@ -16,7 +16,7 @@ from typing import Any
 from asyncrepl.durations import format_duration
 from asyncrepl.instrument import install
 from asyncrepl.instrument.ring import CALLBACK, EAGER, IDLE, merge_windows, task_of
-from asyncrepl.instrument.sites import site_location
+from asyncrepl.instrument.sites import Site, site_location
 from asyncrepl.instrument.suspensions import suspensions_of
 from asyncrepl.instrument.tasklog import TaskBook, TaskRecord, live_state
 from asyncrepl.instrument.waits import mark_cell_coroutine
@@ -349,23 +349,34 @@ class Recorder:
         if missing:  # they lived from their first step to their last, as far as is known
             first = dict(zip(reversed(steps.task_ids), reversed(steps.starts), strict=True))
             last = dict(zip(steps.task_ids, steps.ends, strict=True))
+            places: dict[Site, Location] = {}  # many tasks share a line: label it once
             for task_id in missing:
-                infos[task_id] = self._stand_in(task_id, first[task_id], last[task_id])
+                infos[task_id] = self._stand_in(task_id, first[task_id], last[task_id], places)
         notes = self._log_notes(start)
         tasks = tuple(infos[key] for key in sorted(infos))
         return Timeline(start=start, end=end, tasks=tasks, steps=steps, notes=notes)
 
-    def _stand_in(self, task_id: int, first: float, last: float) -> TaskInfo:
-        """A task known only from its steps (and, for a user's task, its origin)."""
+    def _stand_in(
+        self, task_id: int, first: float, last: float, places: dict[Site, Location]
+    ) -> TaskInfo:
+        """A task known only from its steps (and, for a user's task, its origin).
+
+        :param places: the labelled sites so far (filled in here).
+        """
         coro, site, is_cell, state = self.book.forgotten.get(
             task_id, ("?", None, False, TaskState.DONE)
         )
+        where = None
+        if site is not None:
+            where = places.get(site)
+            if where is None:
+                where = places[site] = site_location(site, self.labeler)
         return TaskInfo(
             task_id,
             f"Task #{task_id}",
             coro,
             state,
-            created_at=None if site is None else site_location(site, self.labeler),
+            created_at=where,
             is_cell=is_cell,
             created=first,
             ended=last,
