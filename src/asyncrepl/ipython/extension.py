@@ -72,7 +72,7 @@ def load(shell: Any) -> None:
     _install_warning_hints(shell, state)
     if state.live_loop is None:
         _follow_kernel_cells(shell, state)
-        _start_watching(state)
+        _start_watching(shell, state)
     else:
         # No task exists before the first cell: watching starts once the first prompt is on
         # the screen (while the person reads it) or with the first cell, whichever comes
@@ -139,7 +139,7 @@ def _cell_started(shell: Any, cell: int, task: asyncio.Task[Any] | None) -> None
     if state is None:
         return
     if not state.watching:
-        _start_watching(state)
+        _start_watching(shell, state)
     session = state.session
     recorder = session.recorder
     session.start_cell(cell, _now(session))
@@ -163,7 +163,7 @@ def _watch_after_first_prompt(shell: Any, state: ExtensionState) -> None:
             # The watchdog waits for the first cell: the first key press at the first prompt
             # builds prompt_toolkit's key-binding caches, a step that a busy machine makes
             # long enough to be reported as blocking the loop.
-            _start_watching(state, watchdog=False)
+            _start_watching(shell, state, watchdog=False)
             shell.events.register("pre_run_cell", first_cell)
 
     def first_cell(info: object) -> None:
@@ -181,11 +181,14 @@ def _watch_after_first_prompt(shell: Any, state: ExtensionState) -> None:
     state.undo.append(undo)
 
 
-def _start_watching(state: ExtensionState, *, watchdog: bool = True) -> None:
+def _start_watching(shell: Any, state: ExtensionState, *, watchdog: bool = True) -> None:
     # Imported after the first prompt is drawn (or at load in a kernel), not before it.
     from asyncrepl.ipython.watching import start_watching
 
     start_watching(state, watchdog=watchdog)
+    # Before the watchdog can run, not before the prompt: it loads IPython's lazily declared
+    # execution magics (5 ms).
+    state.undo.append(quiet_while_timing(shell, state))
 
 
 def _cell_ended(shell: Any, cell: int) -> None:
@@ -230,7 +233,6 @@ def _install_cell_support(shell: Any, state: ExtensionState) -> None:
         _run_rewritten_cells_async(shell, transformer, state)
 
     state.undo.append(install_traceback_filter(shell))
-    state.undo.append(quiet_while_timing(shell, state))
 
     def undo() -> None:
         if transformer in shell.ast_transformers:
