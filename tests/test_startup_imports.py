@@ -39,6 +39,7 @@ START = {
     "asyncrepl.shell.cellhooks",
     "asyncrepl.shell.interrupt",
     "asyncrepl.shell.liveloop",
+    "asyncrepl.shell.sigint_relay",  # a Ctrl-C another thread took reaches the cell
     "asyncrepl.shell.tracebacks",  # tracebacks without asyncrepl's frames, from the first cell
     "asyncrepl.shell.transforms",
     "asyncrepl.shell.unawaited",  # Python's "never awaited" warning becomes the hint

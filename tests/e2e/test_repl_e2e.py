@@ -91,6 +91,28 @@ def test_ctrl_c_interrupts_blocking_code(repl: Repl) -> None:
     assert not re.search(r"^resumed", repl.text, re.MULTILINE)
 
 
+def test_ctrl_c_that_another_thread_took_still_interrupts_a_sleeping_cell(repl: Repl) -> None:
+    # Linux gives a Ctrl-C to any thread that does not block it; CPython then only notes it,
+    # and the main thread asleep in time.sleep(30) would not hear of it for 30 s.
+    repl.send_line("import signal, threading, time")
+    repl.expect_prompt()
+    repl.paste(
+        "def take_ctrl_c():\n"
+        "    time.sleep(0.3)\n"
+        "    signal.pthread_kill(threading.get_ident(), signal.SIGINT)\n"
+    )
+    repl.expect_prompt()
+    repl.send_line(
+        "threading.Thread(target=take_ctrl_c).start(); time.sleep(30); print('res' + 'umed')"
+    )
+    repl.expect(r"KeyboardInterrupt: cell \[\d+\] cancelled", timeout=3)
+    repl.expect_prompt(timeout=2)
+    repl.send_line("6 * 7")
+    repl.expect(r"Out\[\d+\]: 42")
+    assert "Traceback" not in repl.text
+    assert not re.search(r"^resumed", repl.text, re.MULTILINE)
+
+
 def test_ctrl_c_at_the_prompt_clears_the_line(repl: Repl) -> None:
     repl.send("this is not python")
     repl.ctrl("c")

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from types import FrameType, TracebackType
 from typing import Any
 
+from asyncrepl.shell.sigint_relay import SigintRelay
+
 __all__ = ["CellInterrupter"]
 
 
@@ -70,6 +72,7 @@ class CellInterrupter:
         self._stopped_stuck = False
         self._sent: KeyboardInterrupt | None = None
         self._signals = _TerminalSignals()
+        self._relay = SigintRelay()
 
     def install(self) -> None:
         """Take over SIGINT (only possible in the main thread; elsewhere this does nothing)."""
@@ -80,9 +83,20 @@ class CellInterrupter:
 
     def uninstall(self) -> None:
         """Give SIGINT back to whoever had it."""
+        self._relay.disarm()
         if self._installed:
             signal.signal(signal.SIGINT, self._previous)
             self._installed = False
+
+    def cell_runs(self, running: bool) -> None:
+        """A cell starts (``running``) or ends: while it runs, a Ctrl-C that another thread
+        took is sent on to the main thread (see :mod:`asyncrepl.shell.sigint_relay`)."""
+        if not self._installed:
+            return
+        if running:
+            self._relay.arm()
+        else:
+            self._relay.disarm()
 
     def loop_stuck(self, task: asyncio.Task[Any] | None, stuck: bool) -> None:
         """The watchdog's ``on_stuck`` (called from its thread): a step of the user's code
@@ -104,6 +118,7 @@ class CellInterrupter:
                 self._signals.enable()
 
     def _on_sigint(self, signum: int, frame: FrameType | None) -> None:
+        self._relay.handled()
         if self.leaving is not None:
             if not self._loop.is_closed():
                 self._loop.call_soon_threadsafe(self.leaving)

@@ -119,6 +119,7 @@ class LiveLoop:
         task = self.loop.create_task(coro, name=f"cell [{cell}]")
         self.cell_task = task
         self._on_cell(cell, task)
+        self._interrupter.cell_runs(True)
         try:
             while True:
                 try:
@@ -136,6 +137,7 @@ class LiveLoop:
                     self._interrupter.interrupted = True
                     task.cancel("Ctrl-C")
         finally:
+            self._interrupter.cell_runs(False)
             self.cell_task = None
             self._on_cell(cell, None)
             asyncio.set_event_loop(self.loop)
