@@ -11,6 +11,7 @@ from IPython.core.error import UsageError
 from asyncrepl.ipython.blocking_check import BlockingCheck, BlockingMagics, install
 from asyncrepl.ipython.extension import cell_labeler
 from asyncrepl.ipython.settings import AsyncREPL
+from asyncrepl.ipython.state import STATE_ATTRIBUTE
 from asyncrepl.records import IncidentKind
 from asyncrepl.session import Session
 
@@ -19,9 +20,13 @@ BLOCKING_CELL = "import time\nasync def tick():\n    time.sleep(1)\n"
 
 @pytest.fixture
 def checked(ip: Any) -> Iterator[tuple[Any, Session, AsyncREPL]]:
-    """The test shell with the check installed and ``%blocking`` registered."""
+    """The test shell with the check installed and ``%blocking`` registered, on its own: an
+    extension that earlier tests loaded into the shared shell would check each cell too."""
+    loaded = getattr(ip, STATE_ATTRIBUTE, None) is not None
+    if loaded:
+        ip.run_line_magic("unload_ext", "asyncrepl")
     session = Session(labeler=cell_labeler(ip))
-    settings = AsyncREPL(ip)
+    settings = AsyncREPL(ip, blocking="warn")  # whatever an earlier %config set
     uninstall = install(ip, session, settings)
     ip.register_magics(BlockingMagics(ip, session=session, settings=settings))
     try:
@@ -29,6 +34,8 @@ def checked(ip: Any) -> Iterator[tuple[Any, Session, AsyncREPL]]:
     finally:
         uninstall()
         ip.configurables.remove(settings)
+        if loaded:
+            ip.run_line_magic("load_ext", "asyncrepl")
 
 
 def run(ip: Any, source: str) -> Any:
