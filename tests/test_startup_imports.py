@@ -76,7 +76,9 @@ FIRST_CELL = START | {
     "asyncrepl.watchdog.reports",
 }
 
-PRINT_MODULES = 'print("modules:", *sorted(m for m in sys.modules if m.startswith("asyncrepl")))'
+LISTING = 'print("modules:", *sorted(m for m in sys.modules if m.startswith("{}")))'
+PRINT_MODULES = LISTING.format("asyncrepl")
+PRINT_IPYTHON_MODULES = LISTING.format("IPython")
 PROGRAMS = {
     # The app as the `asyncrepl` command makes it, initialized (the extension loaded, the
     # prompt not yet drawn).
@@ -85,10 +87,10 @@ PROGRAMS = {
 }
 
 
-def imported(program: str, home: Path) -> set[str]:
+def imported(program: str, home: Path, listing: str = PRINT_MODULES) -> set[str]:
     env = {**os.environ, "IPYTHONDIR": str(home), "PROMPT_TOOLKIT_NO_CPR": "1"}
     result = subprocess.run(
-        [sys.executable, "-c", f"import sys\n{program}\n{PRINT_MODULES}"],
+        [sys.executable, "-c", f"import sys\n{program}\n{listing}"],
         env=env,
         capture_output=True,
         text=True,
@@ -113,3 +115,12 @@ def difference(found: set[str], allowed: set[str]) -> str:
 def test_what_a_plain_session_imports(name: str, allowed: set[str], tmp_path: Path) -> None:
     found = imported(PROGRAMS[name], tmp_path)
     assert found == allowed, f"{name}: " + difference(found, allowed)
+
+
+def test_a_first_cell_loads_no_more_of_ipython_than_plain_ipython(tmp_path: Path) -> None:
+    # IPython declares most of its magics lazily; the execution magics alone take 5 ms to load,
+    # and asyncrepl wraps %time and %timeit only before a cell that may use them.
+    plain = "import IPython\nIPython.start_ipython(['--no-banner', '-c', '1 + 1'])"
+    ours = imported(PROGRAMS["first cell"], tmp_path / "ours", PRINT_IPYTHON_MODULES)
+    theirs = imported(plain, tmp_path / "plain", PRINT_IPYTHON_MODULES)
+    assert ours <= theirs, f"asyncrepl also loads: {', '.join(sorted(ours - theirs))}"

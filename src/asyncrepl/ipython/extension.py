@@ -18,7 +18,7 @@ from asyncrepl.ipython.blocking_check import BlockingMagics
 from asyncrepl.ipython.cellkinds import runs_user_code
 from asyncrepl.ipython.live_settings import follow_settings
 from asyncrepl.ipython.output import is_terminal
-from asyncrepl.ipython.quiet_timing import quiet_while_timing
+from asyncrepl.ipython.quiet_timing import quiet_when_timing
 from asyncrepl.ipython.settings import AsyncREPL
 from asyncrepl.ipython.state import STATE_ATTRIBUTE, ExtensionState, explainable, note
 from asyncrepl.render.printer import print_fragments
@@ -186,9 +186,7 @@ def _start_watching(shell: Any, state: ExtensionState, *, watchdog: bool = True)
     from asyncrepl.ipython.watching import start_watching
 
     start_watching(state, watchdog=watchdog)
-    # Before the watchdog can run, not before the prompt: it loads IPython's lazily declared
-    # execution magics (5 ms).
-    state.undo.append(quiet_while_timing(shell, state))
+    state.undo.append(quiet_when_timing(shell, state))
 
 
 def _cell_ended(shell: Any, cell: int) -> None:

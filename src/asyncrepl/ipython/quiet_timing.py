@@ -1,7 +1,8 @@
 """IPython's own ``%time`` and ``%timeit`` hold the loop on purpose, for seconds, to time plain
-code: the watchdog pauses while they run, so that what the user reads is IPython's output alone
-and never a "blocked loop" report. Kept apart from the watching code: it is installed at load,
-which must stay light."""
+code: the watchdog pauses while they run, so that their figures are not disturbed by its
+looks. Kept apart from the watching code, and lazy: the magics are wrapped before the first
+cell that may use them, since loading them costs 5 ms that a session without timing never
+pays."""
 
 from __future__ import annotations
 
@@ -13,7 +14,35 @@ from typing import Any
 
 from asyncrepl.ipython.state import ExtensionState
 
-__all__ = ["quiet_while_timing"]
+__all__ = ["quiet_when_timing", "quiet_while_timing"]
+
+
+def quiet_when_timing(shell: Any, state: ExtensionState) -> Callable[[], None]:
+    """Wrap IPython's timing magics (:func:`quiet_while_timing`) before the first cell that
+    mentions them, or once IPython has loaded them for another reason. A cell that does not
+    contain ``time`` cannot call ``%time`` or ``%timeit``. Returns the function that undoes it.
+
+    :param shell: the IPython shell.
+    :param state: what asyncrepl put into it.
+    """
+    undo_wrap: list[Callable[[], None]] = []
+
+    def before_cell(info: Any) -> None:
+        cell = getattr(info, "raw_cell", None) or ""
+        # ``in`` on the registry itself does not load what it lacks.
+        if "time" not in cell and "ExecutionMagics" not in shell.magics_manager.registry:
+            return
+        shell.events.unregister("pre_run_cell", before_cell)
+        undo_wrap.append(quiet_while_timing(shell, state))
+
+    def undo() -> None:
+        with contextlib.suppress(ValueError):  # already wrapped
+            shell.events.unregister("pre_run_cell", before_cell)
+        for wrapped in undo_wrap:
+            wrapped()
+
+    shell.events.register("pre_run_cell", before_cell)
+    return undo
 
 
 def quiet_while_timing(shell: Any, state: ExtensionState) -> Callable[[], None]:
