@@ -18,6 +18,12 @@ def test_recording_starts_while_the_first_prompt_waits(repl: Repl) -> None:
     repl.expect("recorded before cell 1: True")
 
 
+def test_start_ups_objects_leave_the_collector_while_the_first_prompt_waits(repl: Repl) -> None:
+    # Otherwise the first full collection (10 ms of walking them) falls on a key press.
+    repl.send_line("import gc; print('frozen:', gc.get_freeze_count() > 10000)")
+    repl.expect("frozen: True")
+
+
 def test_the_first_cell_awaits_at_the_top_level(repl: Repl) -> None:
     repl.send_line(
         "await asyncio.sleep(0.05); print('slept', asyncio.get_running_loop() is not None)"

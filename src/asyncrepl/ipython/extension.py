@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import gc
 import logging
 import time
 import types
@@ -165,6 +166,11 @@ def _watch_after_first_prompt(shell: Any, state: ExtensionState) -> None:
             # long enough to be reported as blocking the loop.
             _start_watching(shell, state, watchdog=False)
             shell.events.register("pre_run_cell", first_cell)
+            # Start-up's objects live as long as the session: out of the collector with them,
+            # now that nobody waits. Otherwise the first full collection, which walks them
+            # all (10 ms), falls on whichever key press or cell allocates past its threshold.
+            gc.collect()
+            gc.freeze()
 
     def first_cell(info: object) -> None:
         shell.events.unregister("pre_run_cell", first_cell)
