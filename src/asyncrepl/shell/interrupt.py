@@ -47,15 +47,18 @@ class CellInterrupter:
 
     :param loop: the live loop.
     :param cell_task: returns the task of the cell that runs now, or None.
+    :param is_cell_file: whether a code object's file name is a cell's.
     """
 
     def __init__(
         self,
         loop: asyncio.AbstractEventLoop,
         cell_task: Callable[[], asyncio.Task[Any] | None],
+        is_cell_file: Callable[[str], bool],
     ) -> None:
         self._loop = loop
         self._cell_task = cell_task
+        self._is_cell_file = is_cell_file
         self._previous: SignalHandler = None
         self._installed = False
         self._pressed_during: asyncio.Task[Any] | None = None
@@ -94,6 +97,7 @@ class CellInterrupter:
         if not self._installed:
             return
         if running:
+            self.interrupted = False
             self._relay.arm()
         else:
             self._relay.disarm()
@@ -137,6 +141,17 @@ class CellInterrupter:
         self.interrupted = True
         running = asyncio.current_task(self._loop)
         in_loop = frame is not None and frame.f_code.co_filename.startswith(_LOOP_FILES)
+        if (
+            running is cell
+            and running is not self._pressed_during
+            and not self._runs_the_cells_code(frame)
+        ):
+            # IPython between two statements of the cell (it compiles each one on its own):
+            # raised there, the interrupt would show IPython's traceback. The cell is
+            # cancelled where it next awaits; pressed again before that, it raises.
+            self._pressed_during = cell
+            self._loop.call_soon_threadsafe(self._cancel, cell)
+            return
         if not in_loop and (running is cell or running is None):
             # The cell's own code is running: blocking (time.sleep), spinning, or just busy.
             raise KeyboardInterrupt
@@ -149,6 +164,14 @@ class CellInterrupter:
         # which would otherwise go on sleeping after the signal (PEP 475).
         self._pressed_during = running
         self._loop.call_soon_threadsafe(self._cancel, cell)
+
+    def _runs_the_cells_code(self, frame: FrameType | None) -> bool:
+        """Whether a frame of the cell's code is on the stack (under whatever it called)."""
+        while frame is not None:
+            if self._is_cell_file(frame.f_code.co_filename):
+                return True
+            frame = frame.f_back
+        return False
 
     def _cancel(self, task: asyncio.Task[Any]) -> None:
         self._pressed_during = None

@@ -50,10 +50,14 @@ class LiveLoop:
         #: Called when the REPL starts leaving, before pending tasks are cancelled.
         self.before_shutdown: list[Callable[[], None]] = []
         self._on_cell = on_cell
-        self._interrupter = CellInterrupter(self.loop, lambda: self.cell_task)
+        self._interrupter = CellInterrupter(self.loop, lambda: self.cell_task, self._is_cell_file)
         self._saved: dict[str, Any] = {}
         self._closed = False
         self._prompt_failures = 0
+
+    def _is_cell_file(self, filename: str) -> bool:
+        """Whether ``filename`` is a cell's (IPython's compiler names each cell's code)."""
+        return filename in getattr(self.shell.compile, "_filename_map", ())
 
     # -- installing ------------------------------------------------------------------
 
