@@ -469,7 +469,12 @@ def test_tutorial_print_values_gathered(capsys: Any) -> None:
         await asyncio.gather(first, second)
 
     run(rec, main())
-    assert capsys.readouterr().out.split() == ["1", "2", "3", "4", "5"]
+    # 4 and 5 are both due at 0.6 s: which comes first depends on how late the earlier sleeps
+    # ended (a loaded machine gives "1 2 3 5 4", in plain asyncio too). Each task's own order
+    # is certain.
+    printed = capsys.readouterr().out.split()
+    assert sorted(printed) == ["1", "2", "3", "4", "5"] and printed[:3] == ["1", "2", "3"]
+    assert printed.index("2") < printed.index("4")
     steps = rec.steps()
     origin = steps[0].start
     first = [s.start - origin for s in steps if s.task_id == ids[0]]
