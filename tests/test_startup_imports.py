@@ -37,6 +37,7 @@ START = {
     "asyncrepl.session",
     "asyncrepl.shell",
     "asyncrepl.shell.cellhooks",
+    "asyncrepl.shell.cellfiles",
     "asyncrepl.shell.interrupt",
     "asyncrepl.shell.liveloop",
     "asyncrepl.shell.sigint_relay",  # a Ctrl-C another thread took reaches the cell

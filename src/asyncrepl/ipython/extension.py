@@ -24,6 +24,7 @@ from asyncrepl.ipython.settings import AsyncREPL
 from asyncrepl.ipython.state import STATE_ATTRIBUTE, ExtensionState, explainable, note
 from asyncrepl.render.printer import print_fragments
 from asyncrepl.session import Session
+from asyncrepl.shell.cellfiles import cell_numbers
 from asyncrepl.shell.cellhooks import CellHooks, close_failed_run_argument
 from asyncrepl.shell.tracebacks import install_traceback_filter
 from asyncrepl.shell.transforms import CellTransformer
@@ -107,7 +108,7 @@ def cell_labeler(shell: Any) -> Callable[[str], str | None]:
 
     :param shell: the shell whose compiler names the cells.
     """
-    filename_map: dict[str, int] = getattr(shell.compile, "_filename_map", {})
+    filename_map = cell_numbers(shell)
 
     def label(filename: str) -> str | None:
         number = filename_map.get(filename)
@@ -331,7 +332,7 @@ def _install_warning_hints(shell: Any, state: ExtensionState) -> None:
         labeler=session.labeler,
         findings=session.journal.findings,
         report=lambda incident: note(session, incident),
-        cells=lambda: reversed(list(getattr(shell.compile, "_filename_map", {}))),
+        cells=lambda: reversed(list(cell_numbers(shell))),
     )
     _show_every_unawaited_warning(state)
 

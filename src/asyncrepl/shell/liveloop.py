@@ -21,6 +21,7 @@ from asyncrepl.render.hints import (
     render_interrupted,
 )
 from asyncrepl.render.printer import print_fragments
+from asyncrepl.shell.cellfiles import cell_numbers
 from asyncrepl.shell.interrupt import CellInterrupter
 
 __all__ = ["CellListener", "LiveLoop"]
@@ -57,7 +58,7 @@ class LiveLoop:
 
     def _is_cell_file(self, filename: str) -> bool:
         """Whether ``filename`` is a cell's (IPython's compiler names each cell's code)."""
-        return filename in getattr(self.shell.compile, "_filename_map", ())
+        return filename in cell_numbers(self.shell)
 
     # -- installing ------------------------------------------------------------------
 

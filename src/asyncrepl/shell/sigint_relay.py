@@ -29,6 +29,7 @@ class SigintRelay:
     def __init__(self) -> None:
         self._reader: socket.socket | None = None
         self._writer: socket.socket | None = None
+        self._thread: threading.Thread | None = None
         self._armed = False
         self._last_handled = float("-inf")
         self._main = threading.main_thread().ident or 0
@@ -46,13 +47,18 @@ class SigintRelay:
         if threading.current_thread() is not threading.main_thread():
             return
         if self._writer is None:
-            self._start()
-        assert self._writer is not None
+            self._reader, self._writer = socket.socketpair()
+            self._writer.setblocking(False)
         previous = signal.set_wakeup_fd(self._writer.fileno(), warn_on_full_buffer=False)
         if previous != -1:
             signal.set_wakeup_fd(previous)
             return
         self._armed = True
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._relay, name="asyncrepl-sigint-relay", daemon=True
+            )
+            self._thread.start()
 
     def disarm(self) -> None:
         """Stop watching; give the wake-up fd back if it is still ours."""
@@ -63,12 +69,6 @@ class SigintRelay:
         current = signal.set_wakeup_fd(-1)
         if current != self._writer.fileno():
             signal.set_wakeup_fd(current)  # taken over meanwhile: not ours to clear
-
-    def _start(self) -> None:
-        self._reader, self._writer = socket.socketpair()
-        self._writer.setblocking(False)
-        thread = threading.Thread(target=self._relay, name="asyncrepl-sigint-relay", daemon=True)
-        thread.start()
 
     def _relay(self) -> None:
         # This thread must never be the one that takes the SIGINT it relays.
