@@ -145,8 +145,10 @@ def test_export_refuses_a_read_only_folder(tmp_path: Path) -> None:
     assert list(folder.iterdir()) == []
 
 
+# A long trace fails while its steps are still being formatted.
+@pytest.mark.parametrize("made", ["tutorial_timeline()", "many_steps(100_000)"])
 def test_an_export_that_fails_midway_keeps_the_old_file_and_leaves_no_other(
-    tmp_path: Path,
+    tmp_path: Path, made: str
 ) -> None:
     # A real failure of the disk: a file size limit, in a process of its own.
     target = tmp_path / "trace.json"
@@ -156,10 +158,11 @@ def test_an_export_that_fails_midway_keeps_the_old_file_and_leaves_no_other(
         "import resource, signal, sys\n"
         "from asyncrepl.render.timeline_html import ExportError, export_timeline\n"
         "from tests.render.test_timeline import tutorial_timeline\n"
+        "from tests.render.test_trace import many_steps\n"
         "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
         "resource.setrlimit(resource.RLIMIT_FSIZE, (200, 200))\n"
         "try:\n"
-        "    export_timeline(tutorial_timeline(), sys.argv[1])\n"
+        f"    export_timeline({made}, sys.argv[1])\n"
         "except ExportError as error:\n"
         "    print(error)\n"
     )

@@ -125,16 +125,17 @@ def export_timeline(timeline: Timeline, path: str | os.PathLike[str], *, scope: 
     partial = target.with_name(f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.part")
     try:
         # Made as open(target, "w") would make it: 0o666 less the umask.
-        with open(
-            os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), "w", encoding="utf-8"
-        ) as stream:
-            if suffix == ".json":
-                write_trace(timeline, stream.write)
-            elif suffix == ".svg":
-                stream.write('<?xml version="1.0" encoding="UTF-8"?>\n')
-                stream.write(render_svg(timeline, scope=scope))
-            else:
-                stream.write(render_timeline_page(timeline, scope=scope))
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        if suffix == ".json":
+            with open(fd, "wb") as binary:  # the trace comes as UTF-8 bytes
+                write_trace(timeline, binary.write)
+        else:
+            with open(fd, "w", encoding="utf-8") as stream:
+                if suffix == ".svg":
+                    stream.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+                    stream.write(render_svg(timeline, scope=scope))
+                else:
+                    stream.write(render_timeline_page(timeline, scope=scope))
         if target.exists():
             os.chmod(partial, target.stat().st_mode & 0o7777)
         os.replace(partial, target)
