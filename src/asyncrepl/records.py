@@ -11,10 +11,10 @@ import enum
 import operator
 from array import array
 from collections import deque
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import compress, islice, repeat
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 
 from asyncrepl.labels import LocationLabeler, default_labeler
 
@@ -30,12 +30,15 @@ __all__ = [
     "Step",
     "StepColumns",
     "Suspension",
+    "TaskColumns",
     "TaskInfo",
     "TaskState",
     "Timeline",
     "add_by_key",
     "default_labeler",
 ]
+
+_T = TypeVar("_T")
 
 #: A loop busy running steps for more than this share of a window was computing, not
 #: waiting: running its tasks concurrently saved little time, whatever their lifetimes say.
@@ -378,13 +381,167 @@ class StepColumns(Sequence[Step]):
         return f"StepColumns({list(self)!r})"
 
 
+class TaskColumns(Sequence[TaskInfo]):
+    """Tasks kept as columns (ids, when each was created and ended) beside their TaskInfos,
+    so that a window of 100,000 tasks is counted with whole-column passes and only the tasks
+    shown become objects. Most tasks of such a window are known only from their steps and
+    their origin (see ``Recorder.timeline``): the tasks of one origin share one TaskInfo,
+    and each one's own is made when it is read (a chart reads twenty). Reads as a sequence
+    of :class:`TaskInfo`.
+
+    :param ids: each task's id.
+    :param created: when each was created (one known from its steps: its first step).
+    :param ended: when each ended (its last step), None while it lives.
+    :param infos: the TaskInfos, each once.
+    :param info_at: the index in ``infos`` of each task's TaskInfo. One whose id is not the
+        task's is shared by the tasks of an origin: its name, created and ended are theirs
+        to fill in (:data:`FORGOTTEN`).
+    """
+
+    __slots__ = ("_all", "created", "ended", "ids", "info_at", "infos")
+
+    def __init__(
+        self,
+        ids: Sequence[int] = (),
+        created: Sequence[float] = (),
+        ended: Sequence[float | None] = (),
+        infos: Sequence[TaskInfo] = (),
+        info_at: Sequence[int] = (),
+    ) -> None:
+        if not len(ids) == len(created) == len(ended) == len(info_at):
+            raise ValueError("the four columns must have the same length")
+        self.ids, self.created, self.ended = ids, created, ended
+        self.infos, self.info_at = infos, info_at
+        self._all: list[TaskInfo] | None = None
+
+    @classmethod
+    def of(cls, tasks: Iterable[TaskInfo]) -> TaskColumns:
+        """``tasks`` as columns, in the same order (themselves when they already are).
+
+        :param tasks: task snapshots.
+        """
+        if isinstance(tasks, TaskColumns):
+            return tasks
+        kept = list(tasks)
+        ids = [task.id for task in kept]
+        ended = [task.ended for task in kept]
+        return cls(ids, [task.created for task in kept], ended, kept, range(len(kept)))
+
+    def read(self, what: Callable[[TaskInfo], _T]) -> list[_T]:
+        """``what(info)`` for each task, asked once of each TaskInfo: it must read only what
+        the tasks of an origin share (not the id, name, created or ended).
+
+        :param what: e.g. ``attrgetter("coro")``.
+        """
+        answers = [what(info) for info in self.infos]
+        if all(answer is answers[0] for answer in answers):  # often: all True, say
+            return answers[:1] * len(self)
+        return list(map(answers.__getitem__, self.info_at))
+
+    def distinct(self, what: Callable[[TaskInfo], _T]) -> set[_T]:
+        """The answers of :meth:`read`, each once.
+
+        :param what: e.g. ``attrgetter("parent_id")``.
+        """
+        return {what(self.infos[at]) for at in set(self.info_at)}
+
+    def where(self, keep: Iterable[bool]) -> TaskColumns:
+        """The tasks whose ``keep`` is true, in the same order.
+
+        :param keep: one for each task.
+        """
+        chosen = bytes(keep)  # read once for each column
+        return TaskColumns(
+            list(compress(self.ids, chosen)),
+            list(compress(self.created, chosen)),
+            list(compress(self.ended, chosen)),
+            self.infos,
+            list(compress(self.info_at, chosen)),
+        )
+
+    def only(self, task_ids: Collection[int]) -> TaskColumns:
+        """The tasks in ``task_ids``, in the same order.
+
+        :param task_ids: the tasks kept.
+        """
+        return self.where(map(set(task_ids).__contains__, self.ids))  # no Python loop per task
+
+    def find(self, task_id: int) -> TaskInfo | None:
+        """The task with this id, None when there is none.
+
+        :param task_id: a task id.
+        """
+        try:
+            return self[self.ids.index(task_id)]
+        except ValueError:
+            return None
+
+    def _task(self, task_id: int, created: float, ended: float | None, at: int) -> TaskInfo:
+        """One task's TaskInfo: its own, or one made from its origin's."""
+        info = self.infos[at]
+        if info.id == task_id:
+            return info
+        return TaskInfo(
+            task_id,
+            f"Task #{task_id}",
+            info.coro,
+            info.state,
+            created_at=info.created_at,
+            is_cell=info.is_cell,
+            created=created,
+            ended=ended,
+            outcome=info.outcome,
+        )
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @overload
+    def __getitem__(self, index: int) -> TaskInfo: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> TaskColumns: ...
+
+    def __getitem__(self, index: int | slice) -> TaskInfo | TaskColumns:
+        if isinstance(index, slice):
+            return TaskColumns(
+                list(self.ids[index]),
+                list(self.created[index]),
+                list(self.ended[index]),
+                self.infos,
+                list(self.info_at[index]),
+            )
+        if self._all is not None:
+            return self._all[index]
+        return self._task(
+            self.ids[index], self.created[index], self.ended[index], self.info_at[index]
+        )
+
+    def __iter__(self) -> Iterator[TaskInfo]:
+        # Whoever reads them all (an export, %explain) may read them again: made once.
+        if self._all is None:
+            self._all = list(map(self._task, self.ids, self.created, self.ended, self.info_at))
+        return iter(self._all)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, TaskColumns | list | tuple):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"TaskColumns({list(self)!r})"
+
+
 @dataclass(frozen=True, slots=True)
 class Timeline:
     """What ``%timeline`` draws: tasks and their steps over a window of time.
 
     :param start: monotonic start of the window.
     :param end: monotonic end of the window.
-    :param tasks: the tasks that lived in the window.
+    :param tasks: the tasks that lived in the window: a tuple of :class:`TaskInfo`, or (from
+        the recorder) :class:`TaskColumns`.
     :param steps: their steps (and plain callbacks, ``task_id`` 0), in time order: a tuple of
         :class:`Step`, or (from the recorder) :class:`StepColumns`.
     :param blocks: loop blocks reported in the window.
@@ -397,7 +554,7 @@ class Timeline:
 
     start: float
     end: float
-    tasks: tuple[TaskInfo, ...] = ()
+    tasks: Sequence[TaskInfo] = ()
     steps: Sequence[Step] = ()
     blocks: tuple[BlockReport, ...] = ()
     threshold: float = 0.1
@@ -410,10 +567,9 @@ class Timeline:
         :param task_ids: the tasks kept (0: plain callbacks).
         """
         wanted = set(task_ids)
-        tasks = tuple(t for t in self.tasks if t.id in wanted)
         return replace(
             self,
-            tasks=tasks,
+            tasks=TaskColumns.of(self.tasks).only(wanted),
             steps=StepColumns.of(self.steps).only(wanted),
             waits=tuple(w for w in self.waits if w.task_id in wanted),
         )
@@ -421,8 +577,9 @@ class Timeline:
     def by_user(self) -> Timeline:
         """The same window with only the user's tasks (:attr:`TaskInfo.by_user`), their
         steps and waits: what every chart, export and explanation shows."""
-        mine = [t.id for t in self.tasks if t.by_user]
-        return self if len(mine) == len(self.tasks) else self.only(mine)
+        tasks = TaskColumns.of(self.tasks)
+        mine = tasks.read(operator.attrgetter("by_user"))
+        return self if all(mine) else self.only(list(compress(tasks.ids, mine)))
 
 
 class IncidentKind(enum.Enum):

@@ -4,11 +4,16 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 
 import pytest
+from prompt_toolkit.formatted_text import fragment_list_to_text
 
 from asyncrepl.instrument.recorder import Recorder
+from asyncrepl.records import FORGOTTEN
+from asyncrepl.render.timeline import render_timeline
+from asyncrepl.render.timeline_summary import summarize
 
 
 async def spin(steps: int) -> int:
@@ -80,3 +85,26 @@ def test_the_chart_says_what_the_recorder_dropped() -> None:
     with recording() as whole:
         asyncio.run(main())
     assert "were dropped" not in whole.render(width=100)
+
+
+def test_every_task_is_counted_and_drawn_when_most_left_the_finished_history() -> None:
+    # 3,000 tasks and a history of 10: all but a few are known only from their steps and
+    # where they were made (kept as columns, one TaskInfo for all). The chart, the summary
+    # and the note count every one, as they do the same tasks given one object each.
+    rec = Recorder(finished_limit=10)
+    record(rec, 3000, 1)
+    timeline = rec.timeline()
+    assert sum(t.coro == "spin" for t in timeline.tasks) == 3000
+    ids = [t.id for t in timeline.tasks]
+    assert ids == sorted(set(ids)) and len(ids) == 3001  # and main
+    forgotten = sum(t.outcome == FORGOTTEN for t in timeline.tasks)
+    assert 3000 - 10 <= forgotten < 3000
+    assert timeline.by_user() is timeline  # the user's, all of them
+    summary = summarize(timeline)
+    assert summary.workers == 3000
+    text = fragment_list_to_text(render_timeline(timeline, width=100))
+    assert "… and 2981 more tasks, less busy" in text  # 3,001 less the 20 rows
+    assert f"\n{forgotten} tasks finished too long ago to be remembered by name" in text
+    as_objects = dataclasses.replace(timeline, tasks=tuple(timeline.tasks))
+    assert summarize(as_objects) == summary
+    assert fragment_list_to_text(render_timeline(as_objects, width=100)) == text

@@ -4,6 +4,7 @@ whom it was created, each step the loop ran (start and end), and how it ended.""
 from __future__ import annotations
 
 import asyncio
+import bisect
 import dataclasses
 import logging
 import re
@@ -11,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any
 
 from asyncrepl.durations import format_duration
@@ -18,7 +20,7 @@ from asyncrepl.instrument import install
 from asyncrepl.instrument.ring import CALLBACK, EAGER, IDLE, merge_windows, task_of
 from asyncrepl.instrument.sites import Site, site_location
 from asyncrepl.instrument.suspensions import suspensions_of
-from asyncrepl.instrument.tasklog import TaskBook, TaskRecord, live_state
+from asyncrepl.instrument.tasklog import Origin, TaskBook, TaskRecord, live_state
 from asyncrepl.instrument.waits import mark_cell_coroutine
 from asyncrepl.instrument.watcher import LoopLog, unrecordable_reason
 from asyncrepl.records import (
@@ -27,6 +29,7 @@ from asyncrepl.records import (
     LocationLabeler,
     StepColumns,
     Suspension,
+    TaskColumns,
     TaskInfo,
     TaskState,
     Timeline,
@@ -38,6 +41,9 @@ __all__ = ["Recorder", "TaskStats"]
 log = logging.getLogger("asyncrepl")
 
 AnyTask = asyncio.Task[Any]
+
+#: The origin of a task that left the finished history without one: not the user's.
+_UNKNOWN_ORIGIN: Origin = ("?", None, False, TaskState.DONE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,44 +350,73 @@ class Recorder:
             oldest = [log.ring.oldest_start() for log in logs]
             attached = [log.attached_at for log in logs]
             start = min(x for x in (*oldest, *attached, end) if x is not None)
-        infos = self._infos_between(start, end, task_ids)
-        missing = set(steps.task_ids) - infos.keys() - {CALLBACK}
-        if missing:  # they lived from their first step to their last, as far as is known
-            first = dict(zip(reversed(steps.task_ids), reversed(steps.starts), strict=True))
-            last = dict(zip(steps.task_ids, steps.ends, strict=True))
-            places: dict[Site, Location] = {}  # many tasks share a line: label it once
-            for task_id in missing:
-                infos[task_id] = self._stand_in(task_id, first[task_id], last[task_id], places)
+        places: dict[Site, Location] = {}  # many tasks share a line: label it once
+        known = self._infos_between(start, end, task_ids)
+        tasks = self._tasks_of(known, steps, places)
         notes = self._log_notes(start)
-        tasks = tuple(infos[key] for key in sorted(infos))
         return Timeline(start=start, end=end, tasks=tasks, steps=steps, notes=notes)
 
-    def _stand_in(
-        self, task_id: int, first: float, last: float, places: dict[Site, Location]
-    ) -> TaskInfo:
-        """A task known only from its steps (and, for a user's task, its origin).
+    def _tasks_of(
+        self, known: dict[int, TaskInfo], steps: StepColumns, places: dict[Site, Location]
+    ) -> TaskColumns:
+        """The ``known`` tasks and those of ``steps`` the recorder no longer keeps, in id
+        order. Those lived from their first step to their last, as far as is known, and are
+        known by their origin alone: a long run's 100,000 tasks share a few origins, so
+        they share a few TaskInfos, and their own are made only when read.
+
+        :param known: the tasks recorded, by id.
+        :param steps: the window's steps.
+        :param places: the labelled sites so far (filled in here).
+        """
+        # Each task's last step, and (only for those the recorder no longer keeps) its first.
+        ended: dict[int, float | None] = dict(zip(steps.task_ids, steps.ends, strict=True))
+        missing = ended.keys() - known.keys() - {CALLBACK}
+        created: dict[int, float] = {}
+        if missing:
+            created = dict(zip(reversed(steps.task_ids), reversed(steps.starts), strict=True))
+        created.update((task_id, info.created) for task_id, info in known.items())
+        ended.update((task_id, info.ended) for task_id, info in known.items())
+        ids = sorted([*known, *missing])
+        infos = list(known.values())
+        info_at = self._shared_infos(ids, infos, places) if missing else [0] * len(ids)
+        for at, task_id in enumerate(known):  # the known have their own
+            info_at[bisect.bisect_left(ids, task_id)] = at
+        return TaskColumns(
+            ids,
+            list(map(created.__getitem__, ids)),
+            list(map(ended.__getitem__, ids)),
+            infos,
+            info_at,
+        )
+
+    def _shared_infos(
+        self, ids: list[int], infos: list[TaskInfo], places: dict[Site, Location]
+    ) -> list[int]:
+        """For each of ``ids``, the index in ``infos`` of the TaskInfo that the tasks of its
+        origin share (appended to ``infos``); the caller gives the known ones their own.
+
+        :param ids: the tasks, known or not.
+        :param infos: the TaskInfos so far.
+        :param places: the labelled sites so far (filled in here).
+        """
+        origins = list(map(self.book.forgotten.get, ids, repeat(_UNKNOWN_ORIGIN)))
+        # The book keeps one object for each origin: told apart by identity, they are not
+        # hashed 100,000 times (a TaskState hashes in Python).
+        shared: dict[int, int] = {}
+        for key, origin in dict(zip(map(id, origins), origins, strict=True)).items():
+            shared[key] = len(infos)
+            infos.append(self._origin_info(origin, places))
+        return list(map(shared.__getitem__, map(id, origins)))
+
+    def _origin_info(self, origin: Origin, places: dict[Site, Location]) -> TaskInfo:
+        """What the tasks of one origin share, known only from their steps (see
+        :class:`~asyncrepl.records.TaskColumns`).
 
         :param places: the labelled sites so far (filled in here).
         """
-        coro, site, is_cell, state = self.book.forgotten.get(
-            task_id, ("?", None, False, TaskState.DONE)
-        )
-        where = None
-        if site is not None:
-            where = places.get(site)
-            if where is None:
-                where = places[site] = site_location(site, self.labeler)
-        return TaskInfo(
-            task_id,
-            f"Task #{task_id}",
-            coro,
-            state,
-            created_at=where,
-            is_cell=is_cell,
-            created=first,
-            ended=last,
-            outcome=FORGOTTEN,
-        )
+        coro, site, is_cell, state = origin
+        where = None if site is None else self._place(site, places)
+        return TaskInfo(0, "", coro, state, created_at=where, is_cell=is_cell, outcome=FORGOTTEN)
 
     def _log_notes(self, start: float) -> tuple[str, ...]:
         """A line for each loop whose ring no longer holds steps from ``start`` on, and for
@@ -452,8 +487,18 @@ class Recorder:
     def _all_logs(self) -> list[LoopLog]:
         return list(self._logs.values())
 
+    def _place(self, site: Site, places: dict[Site, Location]) -> Location:
+        """``site`` labelled, from ``places`` or into it."""
+        where = places.get(site)
+        if where is None:
+            where = places[site] = site_location(site, self.labeler)
+        return where
+
     def _infos_between(
-        self, start: float, end: float, task_ids: Collection[int] | None
+        self,
+        start: float,
+        end: float,
+        task_ids: Collection[int] | None,
     ) -> dict[int, TaskInfo]:
         running = {asyncio.current_task(loop) for loop in self._watched_loops()}
         infos: dict[int, TaskInfo] = {}

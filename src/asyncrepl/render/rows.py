@@ -4,17 +4,24 @@ its summary, the picture and the trace."""
 
 from __future__ import annotations
 
-from asyncrepl.records import StepColumns, TaskInfo, TaskState, Timeline
+import heapq
+import operator
+from collections.abc import Iterable, Sequence
+from itertools import compress, repeat
+from typing import cast
+
+from asyncrepl.records import StepColumns, TaskColumns, TaskInfo, TaskState, Timeline
 
 __all__ = [
     "CALLBACKS",
     "choose_rows",
     "lifetime",
+    "lifetimes",
     "printable",
     "spans_by_task",
     "task_label",
     "task_outcome",
-    "users_tasks",
+    "worth_a_row",
 ]
 
 #: asyncio's own housekeeping at the end of ``asyncio.run``: not the user's work, not drawn.
@@ -58,13 +65,39 @@ def task_outcome(task: TaskInfo) -> str:
 
 
 def lifetime(task: TaskInfo, timeline: Timeline) -> tuple[float, float]:
-    """When ``task`` lived, cut to the window.
+    """When ``task`` lived, cut to the window (:func:`lifetimes` does the same for many).
 
     :param task: a task of ``timeline``.
     :param timeline: the window.
     """
     end = timeline.end if task.ended is None else task.ended
     return max(task.created, timeline.start), min(max(end, task.created), timeline.end)
+
+
+def lifetimes(
+    created: Sequence[float], ended: Sequence[float | None], timeline: Timeline
+) -> tuple[list[float], list[float]]:
+    """When each task lived, cut to the window, as :func:`lifetime` says, a column at a time:
+    the starts, and the ends.
+
+    :param created: when each task was created.
+    :param ended: when each ended, None while it lives.
+    :param timeline: the window.
+    """
+    start, end = timeline.start, timeline.end
+    if None in ended:  # a task that lives on: to the window's end
+        ends = [end if died is None else died for died in ended]
+    else:
+        ends = cast("list[float]", list(ended))
+    # Where no life needs cutting (all started in the window, as the summary's do), max() and
+    # min() would give back the times themselves: whole-column checks instead of Python calls
+    # for each task.
+    starts = list(created)
+    if min(created, default=start) < start:
+        starts = [max(born, start) for born in created]
+    if max(ends, default=end) > end or not all(map(operator.ge, ends, created)):
+        ends = [min(max(died, born), end) for died, born in zip(ends, created, strict=True)]
+    return starts, ends
 
 
 def spans_by_task(timeline: Timeline, task_ids: set[int]) -> dict[int, list[tuple[float, float]]]:
@@ -77,25 +110,33 @@ def spans_by_task(timeline: Timeline, task_ids: set[int]) -> dict[int, list[tupl
     return StepColumns.of(timeline.steps).spans_of(task_ids)
 
 
-def users_tasks(timeline: Timeline) -> list[TaskInfo]:
-    """The tasks worth a row: all but asyncio's own clean-up at the end of ``asyncio.run``.
+def worth_a_row(task: TaskInfo) -> bool:
+    """Whether the task is worth a row: all but asyncio's own clean-up at the end of
+    ``asyncio.run``. The tasks of an origin share the answer (see :meth:`TaskColumns.read`).
 
-    :param timeline: the recorded window.
+    :param task: a task of the window.
     """
-    return [task for task in timeline.tasks if task.coro not in _HOUSEKEEPING]
+    return task.coro not in _HOUSEKEEPING
 
 
 def choose_rows(timeline: Timeline, max_rows: int) -> tuple[list[TaskInfo], int]:
-    """The busiest ``max_rows`` tasks in the order they were created, and how many were left out.
+    """The busiest ``max_rows`` tasks in the order they were created, and how many were left
+    out. A long run's 100,000 tasks are ranked by their columns, and only the chosen ones
+    become :class:`TaskInfo` objects.
 
     :param timeline: the recorded window.
     :param max_rows: at most this many rows.
     """
-    run_time: dict[int, float] = {}
-    if len(timeline.tasks) > max(max_rows, 1):  # only then are some left out: rank them
+    tasks = TaskColumns.of(timeline.tasks)
+    worth = tasks.read(worth_a_row)
+    users, limit = worth.count(True), max(max_rows, 1)
+    shown: Iterable[int] = compress(range(len(tasks)), worth)  # positions in tasks
+    if users > limit:  # only then are some left out: the busiest, then the oldest
         run_time = StepColumns.of(timeline.steps).time_by_task()
-    ranked = sorted(
-        users_tasks(timeline), key=lambda t: (-run_time.get(t.id, 0.0), t.created, t.id)
-    )
-    chosen = sorted(ranked[: max(max_rows, 1)], key=lambda t: (t.created, t.id))
-    return chosen, len(ranked) - len(chosen)
+        busiest = map(operator.neg, map(run_time.get, tasks.ids, repeat(0.0)))
+        # The position last, as sorted() keeps equal keys in their order.
+        ranked = zip(busiest, tasks.created, tasks.ids, range(len(tasks)), strict=True)
+        top = heapq.nsmallest(limit, compress(ranked, worth))
+        shown = (position for *_, position in top)
+    chosen = sorted(map(tasks.__getitem__, shown), key=lambda t: (t.created, t.id))
+    return chosen, users - len(chosen)

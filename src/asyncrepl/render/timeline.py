@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 
 from asyncrepl.durations import format_duration
-from asyncrepl.records import FORGOTTEN, TaskInfo, TaskState, Timeline
+from asyncrepl.records import FORGOTTEN, TaskColumns, TaskInfo, TaskState, Timeline
 from asyncrepl.render.rows import CALLBACKS, choose_rows, lifetime, spans_by_task, task_label
 from asyncrepl.render.timeline_summary import render_summary, summarize, wrap_line
 
@@ -103,7 +103,7 @@ def render_timeline(
 def _notes(timeline: Timeline) -> list[str]:
     """What the chart cannot tell: tasks known only from their steps, and the recording's
     own notes."""
-    forgotten = sum(task.outcome == FORGOTTEN for task in timeline.tasks)
+    forgotten = sum(TaskColumns.of(timeline.tasks).read(_forgotten))
     if not forgotten:
         return list(timeline.notes)
     told = f"{forgotten} tasks" if forgotten > 1 else "1 task"  # as the summary counts
@@ -112,6 +112,10 @@ def _notes(timeline: Timeline) -> list[str]:
         "last ones): drawn as Task #N, from their first step to their last.",
         *timeline.notes,
     ]
+
+
+def _forgotten(task: TaskInfo) -> bool:
+    return task.outcome == FORGOTTEN
 
 
 def _name(label: str, width: int) -> StyleAndTextTuples:

@@ -3,15 +3,25 @@ step, what running the tasks concurrently saved, and how many steps held the loo
 
 from __future__ import annotations
 
+import operator
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import compress, repeat
 
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 
 from asyncrepl.durations import format_duration
-from asyncrepl.records import BUSY_LOOP, BlockReport, Step, StepColumns, Timeline
-from asyncrepl.render.rows import CALLBACKS, lifetime, task_label, users_tasks
+from asyncrepl.records import (
+    BUSY_LOOP,
+    BlockReport,
+    Step,
+    StepColumns,
+    TaskColumns,
+    TaskInfo,
+    Timeline,
+)
+from asyncrepl.render.rows import CALLBACKS, lifetimes, task_label, worth_a_row
 
 __all__ = ["TimelineSummary", "render_summary", "summarize", "wrap_line"]
 
@@ -70,16 +80,16 @@ def summarize(timeline: Timeline) -> TimelineSummary:
     longest, most = None, max(durations, default=-1.0)
     if durations:
         longest = steps[durations.index(most)]
-    parents = {task.parent_id for task in timeline.tasks}
-    # Only the tasks the window's own code started: a task left from an earlier cell
-    # (a ticker in the background) lived through the window but was never "one after another".
-    started = [t for t in users_tasks(timeline) if timeline.start <= t.created <= timeline.end]
-    workers = [t for t in started if t.id not in parents and not t.is_cell]
-    lives = [lifetime(task, timeline) for task in workers]
-    serial = sum(end - start for start, end in lives)
-    span = max(end for _, end in lives) - min(start for start, _ in lives) if lives else 0.0
-    names = {task.id: task_label(task) for task in timeline.tasks}
-    who = "" if longest is None else names.get(longest.task_id, CALLBACKS)
+    tasks = TaskColumns.of(timeline.tasks)
+    workers = _workers(tasks, timeline)
+    created, ended = compress(tasks.created, workers), compress(tasks.ended, workers)
+    starts, ends = lifetimes(list(created), list(ended), timeline)
+    serial = sum(map(operator.sub, ends, starts))
+    span = max(ends) - min(starts) if starts else 0.0
+    who = ""
+    if longest is not None:
+        task = tasks.find(longest.task_id)
+        who = CALLBACKS if task is None else task_label(task)
     return TimelineSummary(
         wall=max(timeline.end - timeline.start, 0.0),
         busy=steps.busy(timeline.start, timeline.end),
@@ -89,13 +99,37 @@ def summarize(timeline: Timeline) -> TimelineSummary:
         blocking_steps=_count_over(durations, timeline.threshold, most),
         serial=serial,
         concurrent=span,
-        workers=len(workers),
+        workers=len(starts),
     )
+
+
+def _workers(tasks: TaskColumns, timeline: Timeline) -> bytes:
+    """For each task, whether it did the work: it is worth a row, started in the window (a
+    task left from an earlier cell, a ticker in the background, lived through the window but
+    was never "one after another"), started no other task and runs no cell. Up to 100,000
+    tasks: a column at a time, as the steps, and only the tests that some task fails.
+
+    :param tasks: the window's tasks.
+    :param timeline: the window.
+    """
+    start, end, created = timeline.start, timeline.end, tasks.created
+    parents = tasks.distinct(operator.attrgetter("parent_id"))
+    keep: Iterable[bool] = tasks.read(_could_work)
+    if parents != {None}:
+        keep = map(operator.and_, keep, map(operator.not_, map(parents.__contains__, tasks.ids)))
+    if created and (min(created) < start or max(created) > end):
+        keep = map(operator.and_, keep, map(operator.le, repeat(start), created))
+        keep = map(operator.and_, keep, map(operator.le, created, repeat(end)))
+    return bytes(keep)
+
+
+def _could_work(task: TaskInfo) -> bool:
+    return worth_a_row(task) and not task.is_cell
 
 
 def _count_over(durations: Sequence[float], limit: float, most: float) -> int:
     """How many of ``durations`` exceed ``limit`` (``most`` is the largest: usually none do)."""
-    return sum(map(limit.__lt__, durations)) if most > limit else 0
+    return sum(map(operator.lt, repeat(limit), durations)) if most > limit else 0
 
 
 def render_summary(
