@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import random
 from collections.abc import Sequence
 
 import pytest
@@ -314,3 +315,49 @@ def test_labels() -> None:
     assert task_label(task(2, "Task-2", "print_values")) == "print_values (Task-2)"
     assert task_label(task(2, "fetcher", "fetch")) == "fetcher"
     assert task_label(task(7, "None", "fetch")) == "fetch (#7)"
+
+
+def drawn_one_span_at_a_time(
+    spans: Sequence[tuple[float, float]], start: float, end: float, columns: int
+) -> str:
+    """The cells that ``spans`` reach, worked out span by span (as the chart once was)."""
+    cells = [" "] * columns
+    scale = columns / max(end - start, 1e-9)
+    for a, b in spans:
+        if b < start or a > end:
+            continue
+        first = min(max(int((a - start) * scale), 0), columns - 1)
+        for index in range(first, min(max(int((b - start) * scale), 0), columns - 1) + 1):
+            cells[index] = GLYPHS["run"]
+    return "".join(cells).rstrip()
+
+
+def loop_steps(rng: random.Random, owners: Sequence[int]) -> list[Step]:
+    """One loop's steps, each where the one before ended or a little later, from before the
+    window to after it: mostly short, some across many columns."""
+    steps, at = [], T0 - 0.05
+    while at < T0 + 1.05:
+        took = rng.choice([1e-5] * 30 + [0.004, 0.03, 0.2])
+        steps.append(Step(rng.choice(owners), at, at + took))
+        at += took + rng.choice([0.0, 0.0, 1e-4, 0.01])
+    return steps
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_callbacks_drawn_a_column_at_a_time_reach_where_each_span_does(seed: int) -> None:
+    # The chart finds the callbacks column by column among all the steps: where a task's
+    # long step crosses columns, or two loops' steps overlap, it must mark what each
+    # callback reaches and nothing more.
+    rng = random.Random(seed)
+    steps = loop_steps(rng, [0, 0, 0, 1, 2])
+    if seed % 2:  # a second loop's steps, merged in time order
+        steps = sorted(steps + loop_steps(rng, [0, 3]), key=lambda step: step.start)
+    tasks = tuple(task(i, f"t{i}", created=-0.05, ended=1.05) for i in (1, 2, 3))
+    tl = Timeline(start=T0, end=T0 + 1.0, tasks=tasks, steps=tuple(steps))
+    callbacks = [(s.start, s.end) for s in steps if s.task_id == 0]
+    for width in (40, 83, 160):
+        lines = lines_of(render_timeline(tl, width=width))
+        axis = next(line for line in lines if "┴" in line)
+        at = axis.index("┴")
+        expected = drawn_one_span_at_a_time(callbacks, tl.start, tl.end, len(axis) - at)
+        assert row(lines, "callbacks")[at:] == expected, width

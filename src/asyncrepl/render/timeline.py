@@ -3,14 +3,17 @@ when it waited and when it held the loop too long, an axis, a legend and a summa
 
 from __future__ import annotations
 
+import bisect
 import math
-from collections.abc import Iterable, Sequence
+import operator
+from collections.abc import Iterator, Sequence
+from itertools import compress, repeat
 
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 
 from asyncrepl.durations import format_duration
-from asyncrepl.records import FORGOTTEN, TaskColumns, TaskInfo, TaskState, Timeline
-from asyncrepl.render.rows import CALLBACKS, choose_rows, lifetime, spans_by_task, task_label
+from asyncrepl.records import FORGOTTEN, StepColumns, TaskColumns, TaskInfo, TaskState, Timeline
+from asyncrepl.render.rows import CALLBACKS, choose_rows, lifetime, task_label
 from asyncrepl.render.timeline_summary import render_summary, summarize, wrap_line
 
 __all__ = ["GLYPHS", "axis_ticks", "format_tick", "render_timeline"]
@@ -74,8 +77,9 @@ def render_timeline(
         return [("", f"Nothing ran on the event loop{where}.")]
     rows, hidden = choose_rows(timeline, max_rows)
     labels = [task_label(task) for task in rows]
-    grouped = spans_by_task(timeline, {task.id for task in rows} | {0})
-    callbacks = bool(grouped[0])
+    steps = StepColumns.of(timeline.steps)
+    grouped = steps.spans_of({task.id for task in rows})
+    callbacks = 0 in steps.task_ids
     extra = [CALLBACKS] * callbacks + ["loop blocked"] * bool(timeline.blocks)
     name_width = min(max(len(label) for label in [*labels, *extra, "task"]), _NAME_WIDTH)
     chart = _Chart(timeline, max(width - name_width - 3, 10))
@@ -86,11 +90,13 @@ def render_timeline(
         out += _name(label, name_width) + chart.task_row(task, grouped[task.id])
     if hidden:
         out.append(("class:ar.dim", f"{'':{name_width}}  … and {hidden} more tasks, less busy\n"))
-    if callbacks:
-        out += _name(CALLBACKS, name_width) + chart.spans_row(grouped[0], "run")
+    if callbacks:  # drawn from all the steps, as a long run has 100,000 callbacks among them
+        row = chart.spans_row(steps.starts, steps.ends, "run", steps.task_ids)
+        out += _name(CALLBACKS, name_width) + row
     if timeline.blocks:
-        blocks = [(b.started, b.started + b.duration) for b in timeline.blocks]
-        out += _name("loop blocked", name_width) + chart.spans_row(blocks, "block")
+        blocks = sorted((b.started, b.started + b.duration) for b in timeline.blocks)
+        starts, ends = [a for a, _ in blocks], [b for _, b in blocks]
+        out += _name("loop blocked", name_width) + chart.spans_row(starts, ends, "block")
     out += chart.axis(name_width + 1)
     out += _legend(chart.used, timeline.threshold, width)
     summary = render_summary(summarize(timeline), timeline.threshold, timeline.blocks, width)
@@ -155,10 +161,12 @@ class _Chart:
     def task_row(self, task: TaskInfo, spans: Sequence[tuple[float, float]]) -> StyleAndTextTuples:
         cells = [""] * self.columns
         start, end = lifetime(task, self.timeline)
-        self._fill(cells, [(start, end)], "wait")
+        self._fill(cells, [start], [end], "wait")
         limit = self.timeline.threshold
-        self._fill(cells, [(a, b) for a, b in spans if b - a <= limit], "run")
-        self._fill(cells, [(a, b) for a, b in spans if b - a > limit], "block")
+        short = [(a, b) for a, b in spans if b - a <= limit]
+        long = [(a, b) for a, b in spans if b - a > limit]
+        self._fill(cells, [a for a, _ in short], [b for _, b in short], "run")
+        self._fill(cells, [a for a, _ in long], [b for _, b in long], "block")
         # The marks sit just outside the bar: the cell before its first, the one after its last.
         cells = ["", *cells, ""]
         # A cell's task is made a moment before its window opens: that is not "before".
@@ -168,22 +176,71 @@ class _Chart:
         cells[self.column(end) + 2] = "beyond" if goes_on else _END_MARK.get(task.state, "done")
         return self._line(cells)
 
-    def spans_row(self, spans: Sequence[tuple[float, float]], kind: str) -> StyleAndTextTuples:
+    def spans_row(
+        self,
+        starts: Sequence[float],
+        ends: Sequence[float],
+        kind: str,
+        owners: Sequence[int] | None = None,
+    ) -> StyleAndTextTuples:
+        """A row of spans in time order; with ``owners``, whose each span is, only those of
+        the plain callbacks (0)."""
         cells = [""] * self.columns
-        self._fill(cells, spans, kind)
+        self._fill(cells, starts, ends, kind, owners)
         return self._line(["", *cells, ""])
 
-    def _fill(self, cells: list[str], spans: Iterable[tuple[float, float]], kind: str) -> None:
-        # The hot loop of a long recording (a million steps): locals only, no calls.
-        rank, origin, stop = _RANK[kind], self.timeline.start, self.timeline.end
-        scale, last = self.columns / self.span, self.columns - 1
-        for start, end in spans:
-            if end < origin or start > stop:
-                continue
-            first = min(max(int((start - origin) * scale), 0), last)
-            for index in range(first, min(max(int((end - origin) * scale), 0), last) + 1):
+    def _fill(
+        self,
+        cells: list[str],
+        starts: Sequence[float],
+        ends: Sequence[float],
+        kind: str,
+        owners: Sequence[int] | None = None,
+        owner: int = 0,
+    ) -> None:
+        """``kind`` in each cell the spans ``(starts[i], ends[i])`` reach (only those of task
+        ``owner`` when ``owners`` says whose each is), where nothing stronger is."""
+        rank = _RANK[kind]
+        for first, last in self._reached(starts, ends, owners, owner):
+            for index in range(first, last + 1):
                 if rank > _RANK[cells[index]]:
                     cells[index] = kind
+
+    def _reached(
+        self,
+        starts: Sequence[float],
+        ends: Sequence[float],
+        owners: Sequence[int] | None,
+        owner: int,
+    ) -> Iterator[tuple[int, int]]:
+        """For each column where spans start, the columns they reach: from it to the column of
+        the latest of their ends. The spans are in time order (and end after they start), so
+        those of each column are found by bisection and their latest end by one C-level
+        max(): the 300,000 steps of a long run take a few hundred Python steps, not a million.
+        """
+        origin, stop, last = self.timeline.start, self.timeline.end, self.columns - 1
+        scale = self.columns / self.span
+
+        def column(t: float) -> int:  # unclamped: the spans of column 0 start at or before it
+            return int((t - origin) * scale)
+
+        after = bisect.bisect_right(starts, stop)  # those that start after the window: none
+        begin = 0
+        for at in range(self.columns):
+            if at == last:
+                until = after
+            else:
+                until = bisect.bisect_left(starts, at + 1, begin, after, key=column)
+            if begin < until and (owners is None or owner in owners[begin:until]):
+                reach = max(ends[begin:until])
+                if owners is not None and (at == 0 or column(reach) > at):
+                    # A span goes on past this column (or all may end before the window):
+                    # is it the owner's?
+                    mine = map(operator.eq, owners[begin:until], repeat(owner))
+                    reach = max(compress(ends[begin:until], mine))
+                if reach >= origin:  # or they all ended before the window
+                    yield at, min(max(column(reach), 0), last)
+            begin = until
 
     def _line(self, cells: Sequence[str]) -> StyleAndTextTuples:
         out: StyleAndTextTuples = []
