@@ -147,7 +147,8 @@ def add_by_key(totals: dict[int, float], keys: Iterable[int], values: Iterable[f
     while chunk := list(islice(pending, _SLICE)):
         # map stops at the chunk's end, before taking a value: the two stay in step.
         sums = map(operator.add, map(totals.get, chunk, repeat(0.0)), values)
-        deque(map(totals.__setitem__, chunk, sums), maxlen=0)
+        # operator.setitem: a fast C call, where totals.__setitem__ goes through a wrapper.
+        deque(map(operator.setitem, repeat(totals), chunk, sums), maxlen=0)
 
 
 @dataclass(frozen=True, slots=True)

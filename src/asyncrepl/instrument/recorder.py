@@ -305,7 +305,8 @@ class Recorder:
         """The recently finished tasks, oldest first (at most ``finished_limit``)."""
         self._catch_up()
         self._sweep()
-        infos = [self._finished_info(record) for record in self.book.finished]
+        places: dict[Site, Location] = {}
+        infos = [self._finished_info(record, places) for record in self.book.finished]
         return sorted(infos, key=lambda info: info.ended or 0.0)
 
     # -- steps -------------------------------------------------------------------------
@@ -351,7 +352,7 @@ class Recorder:
             attached = [log.attached_at for log in logs]
             start = min(x for x in (*oldest, *attached, end) if x is not None)
         places: dict[Site, Location] = {}  # many tasks share a line: label it once
-        known = self._infos_between(start, end, task_ids)
+        known = self._infos_between(start, end, task_ids, places)
         tasks = self._tasks_of(known, steps, places)
         notes = self._log_notes(start)
         return Timeline(start=start, end=end, tasks=tasks, steps=steps, notes=notes)
@@ -465,8 +466,9 @@ class Recorder:
             record.name = name
         self.book.finish(record, task, end)
 
-    def _finished_info(self, record: TaskRecord) -> TaskInfo:
+    def _finished_info(self, record: TaskRecord, places: dict[Site, Location]) -> TaskInfo:
         if record.info is None:
+            self._label(record, places)
             state = record.state or TaskState.DONE
             record.info = record.task_info(self.labeler, state, record.name)
         return record.info
@@ -487,6 +489,12 @@ class Recorder:
     def _all_logs(self) -> list[LoopLog]:
         return list(self._logs.values())
 
+    def _label(self, record: TaskRecord, places: dict[Site, Location]) -> None:
+        """Where the record's task was created, labelled once for each line: the tasks of a
+        long run share a few, and labelling one (a relative path) took 20 µs."""
+        if record.location is None and record.site is not None:
+            record.location = self._place(record.site, places)
+
     def _place(self, site: Site, places: dict[Site, Location]) -> Location:
         """``site`` labelled, from ``places`` or into it."""
         where = places.get(site)
@@ -499,19 +507,21 @@ class Recorder:
         start: float,
         end: float,
         task_ids: Collection[int] | None,
+        places: dict[Site, Location],
     ) -> dict[int, TaskInfo]:
         running = {asyncio.current_task(loop) for loop in self._watched_loops()}
         infos: dict[int, TaskInfo] = {}
         for record, task in self.book.live():
             if record.created <= end and (task_ids is None or record.id in task_ids):
                 state = live_state(task, record, task if task in running else None)
+                self._label(record, places)
                 infos[record.id] = record.task_info(self.labeler, state, task.get_name())
         for record in self.book.finished:
             ended = record.end_time()
             ended = end if ended is None else ended
             wanted = task_ids is None or record.id in task_ids
             if wanted and record.created <= end and ended >= start:
-                infos[record.id] = self._finished_info(record)
+                infos[record.id] = self._finished_info(record, places)
         return infos
 
     def _catch_up(self) -> None:
