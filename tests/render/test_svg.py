@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import errno
+import io
 import json
 import os
 import subprocess
 import sys
+import threading
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from asyncrepl.records import Timeline
 from asyncrepl.render.svg import COLOURS, render_svg
 from asyncrepl.render.timeline_html import (
+    _AHEAD,
     ExportError,
+    _write_behind,
     check_export_path,
     export_timeline,
     render_timeline_page,
@@ -145,7 +152,7 @@ def test_export_refuses_a_read_only_folder(tmp_path: Path) -> None:
     assert list(folder.iterdir()) == []
 
 
-# A long trace fails while its steps are still being formatted.
+# A long trace fails in the thread that writes it, while its steps are still being formatted.
 @pytest.mark.parametrize("made", ["tutorial_timeline()", "many_steps(100_000)"])
 def test_an_export_that_fails_midway_keeps_the_old_file_and_leaves_no_other(
     tmp_path: Path, made: str
@@ -182,3 +189,58 @@ def test_an_export_that_fails_midway_keeps_the_old_file_and_leaves_no_other(
     assert json.loads(target.read_text(encoding="utf-8"))["traceEvents"]
     assert target.stat().st_mode & 0o777 == 0o640  # the file's mode stays
     assert os.listdir(tmp_path) == ["trace.json"]
+
+
+class Disk(io.BytesIO):
+    """A file whose ``fail_at``-th write fails as a full disk would."""
+
+    def __init__(self, fail_at: int = 0) -> None:
+        super().__init__()
+        self.writes, self.fail_at = 0, fail_at
+
+    def write(self, piece: Any) -> int:
+        self.writes += 1
+        if self.writes == self.fail_at:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return super().write(piece)
+
+
+def pieces(count: int, made: list[int]) -> Callable[[Callable[[bytes], object]], None]:
+    def produce(write: Callable[[bytes], object]) -> None:
+        for n in range(count):
+            made.append(n)
+            write(b"%d," % n)
+
+    return produce
+
+
+def writers() -> list[str]:
+    return [t.name for t in threading.enumerate() if t.name.startswith("asyncrepl-export")]
+
+
+def test_pieces_are_written_in_order_by_a_thread_that_ends() -> None:
+    disk, made = Disk(), []
+    _write_behind(disk, pieces(1000, made))
+    assert disk.getvalue() == b"".join(b"%d," % n for n in range(1000))
+    assert writers() == []
+
+
+def test_a_failed_write_stops_the_pieces_soon_after() -> None:
+    disk, made = Disk(fail_at=3), []
+    with pytest.raises(OSError, match="No space left"):
+        _write_behind(disk, pieces(1000, made))
+    assert len(made) <= 3 + _AHEAD  # it was known before the next pieces were made
+    assert disk.getvalue().startswith(b"0,1,")
+    assert writers() == []
+
+
+def test_a_failure_while_making_the_pieces_ends_the_thread() -> None:
+    disk = Disk()
+
+    def produce(write: Callable[[bytes], object]) -> None:
+        write(b"a")
+        raise KeyError("formatting failed")
+
+    with pytest.raises(KeyError, match="formatting failed"):
+        _write_behind(disk, produce)
+    assert disk.getvalue() == b"a" and writers() == []

