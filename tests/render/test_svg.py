@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 from asyncrepl.records import Timeline
+from asyncrepl.render import timeline_html
 from asyncrepl.render.svg import COLOURS, render_svg
 from asyncrepl.render.timeline_html import (
-    _AHEAD,
     ExportError,
     _write_behind,
     check_export_path,
@@ -28,7 +28,7 @@ from asyncrepl.render.timeline_html import (
     timeline_view,
 )
 from tests.render.test_timeline import T0, task, timeline, tutorial_timeline
-from tests.render.test_trace import validate
+from tests.render.test_trace import many_steps, validate
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -153,7 +153,7 @@ def test_export_refuses_a_read_only_folder(tmp_path: Path) -> None:
 
 
 # A long trace fails in the thread that writes it, while its steps are still being formatted.
-@pytest.mark.parametrize("made", ["tutorial_timeline()", "many_steps(100_000)"])
+@pytest.mark.parametrize("made", ["tutorial_timeline()", "many_steps(300_000)"])
 def test_an_export_that_fails_midway_keeps_the_old_file_and_leaves_no_other(
     tmp_path: Path, made: str
 ) -> None:
@@ -209,7 +209,7 @@ def pieces(count: int, made: list[int]) -> Callable[[Callable[[bytes], object]],
     def produce(write: Callable[[bytes], object]) -> None:
         for n in range(count):
             made.append(n)
-            write(b"%d," % n)
+            write(b"%04d," % n)
 
     return produce
 
@@ -218,19 +218,28 @@ def writers() -> list[str]:
     return [t.name for t in threading.enumerate() if t.name.startswith("asyncrepl-export")]
 
 
+@pytest.fixture
+def small_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pieces written four at a time (20 bytes of :func:`pieces`)."""
+    monkeypatch.setattr(timeline_html, "_BATCH", 20)
+
+
+@pytest.mark.usefixtures("small_writes")
 def test_pieces_are_written_in_order_by_a_thread_that_ends() -> None:
-    disk, made = Disk(), []
+    disk, made = Disk(), list[int]()
     _write_behind(disk, pieces(1000, made))
-    assert disk.getvalue() == b"".join(b"%d," % n for n in range(1000))
+    assert disk.getvalue() == b"".join(b"%04d," % n for n in range(1000))
+    assert disk.writes == 250
     assert writers() == []
 
 
+@pytest.mark.usefixtures("small_writes")
 def test_a_failed_write_stops_the_pieces_soon_after() -> None:
-    disk, made = Disk(fail_at=3), []
+    disk, made = Disk(fail_at=3), list[int]()
     with pytest.raises(OSError, match="No space left"):
         _write_behind(disk, pieces(1000, made))
-    assert len(made) <= 3 + _AHEAD  # it was known before the next pieces were made
-    assert disk.getvalue().startswith(b"0,1,")
+    assert len(made) <= 4 * (3 + timeline_html._AHEAD)  # known before many more were made
+    assert disk.getvalue().startswith(b"0000,0001,0002,0003,0004,0005,0006,0007,0012,")
     assert writers() == []
 
 
@@ -243,4 +252,18 @@ def test_a_failure_while_making_the_pieces_ends_the_thread() -> None:
 
     with pytest.raises(KeyError, match="formatting failed"):
         _write_behind(disk, produce)
-    assert disk.getvalue() == b"a" and writers() == []
+    assert disk.getvalue() == b"" and writers() == []  # nothing half gathered is written
+
+
+def test_on_one_processor_the_export_writes_for_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(timeline_html, "_cores", lambda: 1)
+    monkeypatch.setattr(timeline_html, "_write_behind", None)  # not called
+    written = export_timeline(many_steps(10_000), tmp_path / "trace.json")
+    steps = [e for e in json.loads(written.read_bytes())["traceEvents"] if e.get("cat") == "step"]
+    assert len(steps) == 10_000
+
+
+def test_the_processors_are_counted() -> None:
+    assert 1 <= timeline_html._cores() <= (os.cpu_count() or 1)

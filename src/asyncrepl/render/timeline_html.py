@@ -38,8 +38,10 @@ EXPORT_KINDS = {
 }
 
 
-#: Pieces of a trace made ahead of their writing: a chunk of steps is 400 kB.
-_AHEAD = 16
+#: Bytes of a trace gathered into one write (see :func:`_write_behind`).
+_BATCH = 4 << 20
+#: Writes handed to the writing thread and not yet done, at most.
+_AHEAD = 2
 
 
 class ExportError(ValueError):
@@ -136,7 +138,10 @@ def export_timeline(timeline: Timeline, path: str | os.PathLike[str], *, scope: 
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         if suffix == ".json":
             with open(fd, "wb") as binary:  # the trace comes as UTF-8 bytes
-                _write_behind(binary, lambda write: write_trace(timeline, write))
+                if _cores() > 1:
+                    _write_behind(binary, lambda write: write_trace(timeline, write))
+                else:  # a thread would only take turns with the formatting
+                    write_trace(timeline, binary.write)
         else:
             with open(fd, "w", encoding="utf-8") as stream:
                 if suffix == ".svg":
@@ -155,26 +160,52 @@ def export_timeline(timeline: Timeline, path: str | os.PathLike[str], *, scope: 
     return target
 
 
+def _cores() -> int:
+    """The processors this process may run on."""
+    if hasattr(os, "sched_getaffinity"):  # Linux: what taskset or a container allows
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def _write_behind(stream: BinaryIO, produce: Callable[[Callable[[bytes], object]], None]) -> None:
-    """Call ``produce`` with a ``write`` that hands each piece to a thread, which writes the
-    pieces to ``stream`` in order. A failed write raises in ``produce`` at most
-    :data:`_AHEAD` pieces later, or at the end, and the pieces not yet begun are dropped.
+    """Call ``produce`` with a ``write`` that gathers the pieces and hands them, a few MB at a
+    time, to a thread, which writes them to ``stream`` in order. A failed write raises in
+    ``produce`` at most :data:`_AHEAD` writes later, or at the end (the file is then thrown
+    away: the writes already handed over may still be made).
 
     A trace of two million steps is 195 MB, and the kernel takes 0.2-0.5 s to put it in a new
     file (most of it finding fresh pages for the file's cache), all without the GIL: in a
-    thread it overlaps the formatting of the next steps (export at 2M steps 0.83-0.97 s ->
-    0.73-0.81 s on two cores; pinned to one core, no slower).
+    thread it overlaps the formatting of the next steps, on another processor (export at 2M
+    steps 0.97-1.09 s -> 0.71-0.85 s; on one processor 0.93-1.03 s -> 1.05-1.14 s, so there
+    the export writes for itself). The thread needs the GIL for each write, and waits for it
+    (up to the switch interval, 5 ms) while the steps are formatted: one write per chunk of
+    400 kB left it behind, and the formatting waiting for it (0.04-0.4 s of an export at 2M
+    steps; with writes of 4 MB, 0.01-0.03 s).
     """
     with ThreadPoolExecutor(1, thread_name_prefix="asyncrepl-export") as writer:
         pending: deque[Future[int]] = deque()
+        batch: list[bytes] = []
+        gathered = 0
 
-        def write(piece: bytes) -> None:
-            pending.append(writer.submit(stream.write, piece))
+        def send() -> None:
+            nonlocal gathered
+            pending.append(writer.submit(stream.write, b"".join(batch)))
+            batch.clear()
+            gathered = 0
             if len(pending) > _AHEAD:
                 pending.popleft().result()  # raises what the write raised
 
+        def write(piece: bytes) -> None:
+            nonlocal gathered
+            batch.append(piece)
+            gathered += len(piece)
+            if gathered >= _BATCH:
+                send()
+
         try:
             produce(write)
+            if batch:
+                send()
             while pending:
                 pending.popleft().result()
         finally:
