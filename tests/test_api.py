@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from asyncrepl.api import recording
-from asyncrepl.records import Timeline
 from asyncrepl.render.timeline import GLYPHS
+from asyncrepl.windows import Timeline
 
 SCALE = 0.25  # the tutorial's delays, shortened: 0.05 s and 0.075 s
 

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from asyncrepl.api import Recording, recording
-from asyncrepl.records import TaskState, Timeline
+from asyncrepl.records import TaskState
+from asyncrepl.windows import Timeline
 
 STEPS = 5
 

@@ -75,6 +75,7 @@ FIRST_CELL = START | {
     "asyncrepl.watchdog.detector",
     "asyncrepl.watchdog.frames",
     "asyncrepl.watchdog.reports",
+    "asyncrepl.windows",  # the ring's window of steps, the tasks' totals
 }
 
 LISTING = 'print("modules:", *sorted(m for m in sys.modules if m.startswith("{}")))'

@@ -10,7 +10,8 @@ from typing import TypeVar
 
 import pytest
 
-from asyncrepl.records import Step, StepColumns
+from asyncrepl.records import Step
+from asyncrepl.windows import StepColumns
 
 T = TypeVar("T")
 

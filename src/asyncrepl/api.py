@@ -23,11 +23,12 @@ from prompt_toolkit.formatted_text import fragment_list_to_text
 
 from asyncrepl.instrument import starts
 from asyncrepl.instrument.recorder import Recorder
-from asyncrepl.records import BlockReport, Timeline
+from asyncrepl.records import BlockReport
 from asyncrepl.render.printer import print_fragments
 from asyncrepl.render.timeline import render_timeline
 from asyncrepl.render.timeline_html import export_timeline, timeline_view
 from asyncrepl.render.timeline_summary import TimelineSummary, summarize
+from asyncrepl.windows import Timeline
 
 __all__ = ["Recording", "recording"]
 

@@ -8,7 +8,8 @@ from dataclasses import replace
 from asyncrepl.explain import explain_cell
 from asyncrepl.explain.cells import turns
 from asyncrepl.instrument.recorder import Recorder
-from asyncrepl.records import Location, Step, TaskInfo, TaskState, Timeline
+from asyncrepl.records import Location, Step, TaskInfo, TaskState
+from asyncrepl.windows import Timeline
 
 CELL = TaskInfo(1, "cell [3]", "<cell>", TaskState.RUNNING, is_cell=True, created=0.0)
 WHERE = Location("f", 4, "<cell 3>:4", "task1 = asyncio.create_task(print_values([1, 3, 5], 0.2))")

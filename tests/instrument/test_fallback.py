@@ -10,7 +10,7 @@ from typing import Any
 
 from asyncrepl.instrument import handlerun
 from asyncrepl.instrument.recorder import Recorder
-from asyncrepl.records import Timeline
+from asyncrepl.windows import Timeline
 
 
 class OwnRoundLoop(asyncio.SelectorEventLoop):

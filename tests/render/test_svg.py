@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 
-from asyncrepl.records import Timeline
 from asyncrepl.render import timeline_html
 from asyncrepl.render.svg import COLOURS, render_svg
 from asyncrepl.render.timeline_html import (
@@ -27,6 +26,7 @@ from asyncrepl.render.timeline_html import (
     render_timeline_page,
     timeline_view,
 )
+from asyncrepl.windows import Timeline
 from tests.render.test_timeline import T0, task, timeline, tutorial_timeline
 from tests.render.test_trace import many_steps, validate
 

@@ -7,7 +7,8 @@ from operator import attrgetter
 
 import pytest
 
-from asyncrepl.records import FORGOTTEN, Location, TaskColumns, TaskInfo, TaskState, Timeline
+from asyncrepl.records import FORGOTTEN, Location, TaskInfo, TaskState
+from asyncrepl.windows import TaskColumns, Timeline
 
 WHERE = Location("app.py", 12, "app.py:12")
 MAIN = TaskInfo(1, "Task-1", "main", TaskState.DONE, created_at=WHERE, created=0.0, ended=9.0)

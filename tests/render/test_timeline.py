@@ -9,10 +9,11 @@ from collections.abc import Sequence
 import pytest
 from prompt_toolkit.formatted_text import StyleAndTextTuples, fragment_list_to_text
 
-from asyncrepl.records import BlockReport, Step, TaskInfo, TaskState, Timeline
+from asyncrepl.records import BlockReport, Step, TaskInfo, TaskState
 from asyncrepl.render.rows import choose_rows, task_label
 from asyncrepl.render.timeline import GLYPHS, axis_ticks, format_tick, render_timeline
 from asyncrepl.render.timeline_summary import summarize
+from asyncrepl.windows import Timeline
 
 T0 = 1000.0
 

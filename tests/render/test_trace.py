@@ -13,11 +13,12 @@ import pytest
 
 from asyncrepl.durations import format_duration
 from asyncrepl.instrument.recorder import Recorder
-from asyncrepl.records import BlockReport, Location, StepColumns, Suspension, Timeline
+from asyncrepl.records import BlockReport, Location, Suspension
 from asyncrepl.render import trace
 from asyncrepl.render.rows import lifetime, task_label, task_outcome
 from asyncrepl.render.timeline_html import export_timeline
 from asyncrepl.render.trace import PID, trace_json, wait_text
+from asyncrepl.windows import StepColumns, Timeline
 from tests.render.test_timeline import T0, task, timeline, tutorial_timeline
 
 #: The fields the Trace Event Format requires of each kind of event we write.

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from asyncrepl.durations import format_duration
 from asyncrepl.explain.entries import Explanation
-from asyncrepl.records import BUSY_LOOP, StepColumns, TaskInfo, Timeline
+from asyncrepl.records import TaskInfo
+from asyncrepl.windows import BUSY_LOOP, StepColumns, Timeline
 
 __all__ = ["explain_cell", "turns"]
 

@@ -27,14 +27,12 @@ from asyncrepl.records import (
     FORGOTTEN,
     Location,
     LocationLabeler,
-    StepColumns,
     Suspension,
-    TaskColumns,
     TaskInfo,
     TaskState,
-    Timeline,
     default_labeler,
 )
+from asyncrepl.windows import StepColumns, TaskColumns, Timeline
 
 __all__ = ["Recorder", "TaskStats"]
 
@@ -411,7 +409,7 @@ class Recorder:
 
     def _origin_info(self, origin: Origin, places: dict[Site, Location]) -> TaskInfo:
         """What the tasks of one origin share, known only from their steps (see
-        :class:`~asyncrepl.records.TaskColumns`).
+        :class:`~asyncrepl.windows.TaskColumns`).
 
         :param places: the labelled sites so far (filled in here).
         """

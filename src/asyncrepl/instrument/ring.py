@@ -10,7 +10,7 @@ from collections.abc import Collection, Iterator, Sequence
 from itertools import compress
 from typing import Any
 
-from asyncrepl.records import StepColumns
+from asyncrepl.windows import StepColumns
 
 __all__ = [
     "BYTES_PER_ENTRY",

@@ -17,7 +17,8 @@ from asyncrepl.instrument.endings import CancelNote, describe_end, returned
 from asyncrepl.instrument.ring import CALLBACK, EAGER, IDLE, resumed
 from asyncrepl.instrument.sites import Site, site_location
 from asyncrepl.instrument.tasks import Task, add_freed_note, next_task_id, task_number
-from asyncrepl.records import Location, LocationLabeler, TaskInfo, TaskState, add_by_key
+from asyncrepl.records import Location, LocationLabeler, TaskInfo, TaskState
+from asyncrepl.windows import add_by_key
 
 __all__ = [
     "Origin",

@@ -18,11 +18,11 @@ from IPython.core.magic_arguments import argument, magic_arguments
 from asyncrepl.ipython.arguments import parse_line
 from asyncrepl.ipython.output import show
 from asyncrepl.ipython.state import session_of, settings_of
-from asyncrepl.records import Timeline
 from asyncrepl.render.printer import print_fragments
 from asyncrepl.render.rows import task_label
 from asyncrepl.render.timeline_html import EXPORT_KINDS, ExportError, export_timeline, timeline_view
 from asyncrepl.session import Session
+from asyncrepl.windows import Timeline
 
 __all__ = ["ScopeError", "TimelineMagics", "TimelineRequest", "select_timeline"]
 

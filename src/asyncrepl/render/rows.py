@@ -10,7 +10,8 @@ from collections.abc import Iterable, Sequence
 from itertools import compress, repeat
 from typing import cast
 
-from asyncrepl.records import StepColumns, TaskColumns, TaskInfo, TaskState, Timeline
+from asyncrepl.records import TaskInfo, TaskState
+from asyncrepl.windows import StepColumns, TaskColumns, Timeline
 
 __all__ = [
     "CALLBACKS",

@@ -8,11 +8,12 @@ from collections.abc import Iterable, Sequence
 from prompt_toolkit.formatted_text import fragment_list_to_text
 
 from asyncrepl.durations import format_duration
-from asyncrepl.records import BlockReport, TaskInfo, TaskState, Timeline
+from asyncrepl.records import BlockReport, TaskInfo, TaskState
 from asyncrepl.render.html import escape_text
 from asyncrepl.render.rows import choose_rows, lifetime, spans_by_task, task_label, task_outcome
 from asyncrepl.render.timeline import GLYPHS, axis_ticks, format_tick
 from asyncrepl.render.timeline_summary import render_summary, summarize
+from asyncrepl.windows import Timeline
 
 __all__ = ["COLOURS", "render_svg", "row_labels"]
 

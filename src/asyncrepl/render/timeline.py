@@ -12,9 +12,10 @@ from itertools import compress, repeat
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 
 from asyncrepl.durations import format_duration
-from asyncrepl.records import FORGOTTEN, StepColumns, TaskColumns, TaskInfo, TaskState, Timeline
+from asyncrepl.records import FORGOTTEN, TaskInfo, TaskState
 from asyncrepl.render.rows import CALLBACKS, choose_rows, lifetime, task_label
 from asyncrepl.render.timeline_summary import render_summary, summarize, wrap_line
+from asyncrepl.windows import StepColumns, TaskColumns, Timeline
 
 __all__ = ["GLYPHS", "axis_ticks", "format_tick", "render_timeline"]
 

@@ -13,12 +13,12 @@ from typing import BinaryIO
 
 from prompt_toolkit.formatted_text import fragment_list_to_text
 
-from asyncrepl.records import Timeline
 from asyncrepl.render.html import escape_text
 from asyncrepl.render.style import CSS
 from asyncrepl.render.svg import render_svg
 from asyncrepl.render.timeline import render_timeline
 from asyncrepl.render.trace import write_trace
+from asyncrepl.windows import Timeline
 
 __all__ = [
     "EXPORT_KINDS",

@@ -12,16 +12,9 @@ from itertools import compress, repeat
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 
 from asyncrepl.durations import format_duration
-from asyncrepl.records import (
-    BUSY_LOOP,
-    BlockReport,
-    Step,
-    StepColumns,
-    TaskColumns,
-    TaskInfo,
-    Timeline,
-)
+from asyncrepl.records import BlockReport, Step, TaskInfo
 from asyncrepl.render.rows import CALLBACKS, lifetimes, task_label, worth_a_row
+from asyncrepl.windows import BUSY_LOOP, StepColumns, TaskColumns, Timeline
 
 __all__ = ["TimelineSummary", "render_summary", "summarize", "wrap_line"]
 

@@ -21,8 +21,9 @@ from typing import Any
 
 from asyncrepl.durations import format_duration
 from asyncrepl.instrument.sites import is_user_file
-from asyncrepl.records import StepColumns, Suspension, Timeline
+from asyncrepl.records import Suspension
 from asyncrepl.render.rows import lifetime, task_label, task_outcome
+from asyncrepl.windows import StepColumns, Timeline
 
 __all__ = ["PID", "trace_json", "wait_text", "write_trace"]
 
