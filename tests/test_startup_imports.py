@@ -30,6 +30,7 @@ START = {
     "asyncrepl.ipython.state",
     "asyncrepl.labels",
     "asyncrepl.render",
+    "asyncrepl.render.fragments",  # plain text of formatted text, for the printer
     "asyncrepl.render.hints",
     "asyncrepl.render.printer",
     "asyncrepl.render.style",

@@ -19,11 +19,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
-from prompt_toolkit.formatted_text import fragment_list_to_text
-
 from asyncrepl.instrument import starts
 from asyncrepl.instrument.recorder import Recorder
 from asyncrepl.records import BlockReport
+from asyncrepl.render.fragments import fragments_text
 from asyncrepl.render.printer import print_fragments
 from asyncrepl.render.timeline import render_timeline
 from asyncrepl.render.timeline_html import export_timeline, timeline_view
@@ -78,9 +77,7 @@ class Recording:
 
         :param width: columns.
         """
-        return fragment_list_to_text(
-            render_timeline(self.timeline(), width=width, scope=self.scope)
-        )
+        return fragments_text(render_timeline(self.timeline(), width=width, scope=self.scope))
 
     def show(self, file: TextIO | None = None, width: int | None = None) -> None:
         """Print the chart and its summary (in colour on a terminal).

@@ -20,7 +20,6 @@ from typing import Any
 
 from asyncrepl.api import Recording, recording
 from asyncrepl.records import BlockReport
-from asyncrepl.render.blocks import render_block
 from asyncrepl.render.printer import print_fragments
 from asyncrepl.render.timeline_html import EXPORT_KINDS, ExportError, check_export_path
 
@@ -166,7 +165,11 @@ def _print_traceback(
 
 
 def _show_block(report: BlockReport) -> None:
-    """Each block as it ends (and one note while a long one lasts), from the watchdog's thread."""
+    """Each block as it ends (and one note while a long one lasts), from the watchdog's thread.
+    Its renderer wraps lines with prompt_toolkit's widths: loaded by the first block, so that
+    a run with none never loads prompt_toolkit."""
+    from asyncrepl.render.blocks import render_block
+
     print_fragments(render_block(report), file=sys.stderr)
 
 

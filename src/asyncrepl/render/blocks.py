@@ -5,12 +5,14 @@ line for a block the static check flagged before the cell ran."""
 from __future__ import annotations
 
 import ast
-
-from prompt_toolkit.formatted_text import StyleAndTextTuples
+from typing import TYPE_CHECKING
 
 from asyncrepl.durations import format_duration
 from asyncrepl.records import BlockReport
 from asyncrepl.render.hints import EXPLAIN_HINT
+
+if TYPE_CHECKING:
+    from prompt_toolkit.formatted_text import StyleAndTextTuples
 
 __all__ = ["render_block", "render_flagged_block", "render_still_blocked"]
 

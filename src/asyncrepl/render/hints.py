@@ -3,11 +3,12 @@ awaited on the live loop, a cell interrupted, tasks cancelled at exit."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from prompt_toolkit.formatted_text import StyleAndTextTuples
+from typing import TYPE_CHECKING, Any
 
 from asyncrepl.render.wrap import wrap_fragments
+
+if TYPE_CHECKING:
+    from prompt_toolkit.formatted_text import StyleAndTextTuples
 
 __all__ = [
     "EXPLAIN_HINT",

@@ -7,10 +7,13 @@ import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from prompt_toolkit.formatted_text import StyleAndTextTuples, fragment_list_to_text
-
+from asyncrepl.render.fragments import fragments_text
 from asyncrepl.render.style import CSS
+
+if TYPE_CHECKING:
+    from prompt_toolkit.formatted_text import StyleAndTextTuples
 
 __all__ = [
     "HtmlView",
@@ -95,7 +98,7 @@ class HtmlView:
     html: str = ""
 
     def __repr__(self) -> str:
-        return fragment_list_to_text(self.fragments)
+        return fragments_text(self.fragments)
 
     def _repr_html_(self) -> str:
         return self.html

@@ -6,21 +6,28 @@ the shell and the magics hand what they get to :func:`print_fragments`.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from prompt_toolkit.formatted_text import FormattedText, StyleAndTextTuples, fragment_list_to_text
-from prompt_toolkit.output import ColorDepth, create_output
-from prompt_toolkit.renderer import print_formatted_text as renderer_print_formatted_text
-from prompt_toolkit.shortcuts import print_formatted_text
-from prompt_toolkit.styles import Style
-
+from asyncrepl.render.fragments import fragments_text
 from asyncrepl.render.style import STYLE_RULES
 
-__all__ = ["STYLE", "print_fragments", "use_colour"]
+if TYPE_CHECKING:
+    from prompt_toolkit.formatted_text import StyleAndTextTuples
+    from prompt_toolkit.styles import Style
 
-STYLE = Style.from_dict(STYLE_RULES)
+__all__ = ["print_fragments", "terminal_style", "use_colour"]
+
+
+@functools.cache
+def terminal_style() -> Style:
+    """The style classes' colours for prompt_toolkit (made when colour is first wanted: plain
+    text needs no prompt_toolkit)."""
+    from prompt_toolkit.styles import Style
+
+    return Style.from_dict(STYLE_RULES)
 
 
 def use_colour(stream: TextIO) -> bool:
@@ -49,20 +56,28 @@ def print_fragments(
     """
     stream = sys.stdout if file is None else file
     if not use_colour(stream):
-        stream.write(fragment_list_to_text(fragments) + "\n")
+        stream.write(fragments_text(fragments) + "\n")
         stream.flush()
         return
+    from prompt_toolkit.formatted_text import FormattedText
+    from prompt_toolkit.output import ColorDepth, create_output
+    from prompt_toolkit.renderer import print_formatted_text as renderer_print_formatted_text
+    from prompt_toolkit.shortcuts import print_formatted_text
+
     if now:
         output = create_output(stdout=stream)
         fragments = [*fragments, ("", "\n")]
         renderer_print_formatted_text(
-            output, FormattedText(fragments), STYLE, color_depth=ColorDepth.DEPTH_8_BIT
+            output,
+            FormattedText(fragments),
+            terminal_style(),
+            color_depth=ColorDepth.DEPTH_8_BIT,
         )
         output.flush()
         return
     print_formatted_text(
         FormattedText(fragments),
-        style=STYLE,
+        style=terminal_style(),
         file=stream,
         color_depth=ColorDepth.DEPTH_8_BIT,
     )

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from prompt_toolkit.formatted_text import fragment_list_to_text
-
 from asyncrepl.durations import format_duration
 from asyncrepl.records import BlockReport, TaskInfo, TaskState
+from asyncrepl.render.fragments import fragments_text
 from asyncrepl.render.html import escape_text
 from asyncrepl.render.rows import choose_rows, lifetime, spans_by_task, task_label, task_outcome
 from asyncrepl.render.timeline import GLYPHS, axis_ticks, format_tick
@@ -62,7 +61,7 @@ def render_svg(timeline: Timeline, *, width: int = 960, max_rows: int = 20, scop
     picture.blocks(timeline, _TOP, y)
     y = picture.axis(y + 4)
     y = picture.legend(y + 8)
-    summary = fragment_list_to_text(render_summary(summarize(timeline), timeline.threshold))
+    summary = fragments_text(render_summary(summarize(timeline), timeline.threshold))
     for line in summary.splitlines():
         y += _LINE
         picture.text(8, y, line, "block" if line.startswith("⚠") else "text")

@@ -8,14 +8,16 @@ import math
 import operator
 from collections.abc import Iterator, Sequence
 from itertools import compress, repeat
-
-from prompt_toolkit.formatted_text import StyleAndTextTuples
+from typing import TYPE_CHECKING
 
 from asyncrepl.durations import format_duration
 from asyncrepl.records import FORGOTTEN, TaskInfo, TaskState
 from asyncrepl.render.rows import CALLBACKS, choose_rows, lifetime, task_label
 from asyncrepl.render.timeline_summary import render_summary, summarize, wrap_line
 from asyncrepl.windows import StepColumns, TaskColumns, Timeline
+
+if TYPE_CHECKING:
+    from prompt_toolkit.formatted_text import StyleAndTextTuples
 
 __all__ = ["GLYPHS", "axis_ticks", "format_tick", "render_timeline"]
 

@@ -11,8 +11,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO
 
-from prompt_toolkit.formatted_text import fragment_list_to_text
-
+from asyncrepl.render.fragments import fragments_text
 from asyncrepl.render.html import escape_text
 from asyncrepl.render.style import CSS
 from asyncrepl.render.svg import render_svg
@@ -62,7 +61,7 @@ class TimelineView:
         self.fragments = render_timeline(timeline, width=width, scope=scope)
 
     def __repr__(self) -> str:
-        return fragment_list_to_text(self.fragments)
+        return fragments_text(self.fragments)
 
     def _repr_html_(self) -> str:
         if not self.timeline.steps and not self.timeline.tasks:

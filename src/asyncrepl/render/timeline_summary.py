@@ -8,13 +8,15 @@ import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import compress, repeat
-
-from prompt_toolkit.formatted_text import StyleAndTextTuples
+from typing import TYPE_CHECKING
 
 from asyncrepl.durations import format_duration
 from asyncrepl.records import BlockReport, Step, TaskInfo
 from asyncrepl.render.rows import CALLBACKS, lifetimes, task_label, worth_a_row
 from asyncrepl.windows import BUSY_LOOP, StepColumns, TaskColumns, Timeline
+
+if TYPE_CHECKING:
+    from prompt_toolkit.formatted_text import StyleAndTextTuples
 
 __all__ = ["TimelineSummary", "render_summary", "summarize", "wrap_line"]
 
