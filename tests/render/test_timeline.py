@@ -312,6 +312,14 @@ def test_axis_labels_sit_under_their_ticks() -> None:
         assert at in ticks or at + len(label) - 1 in ticks, label
 
 
+def test_a_long_label_keeps_its_tasks_number() -> None:
+    late = task(10234, "Task-10234", "print_values", created=0.0, ended=0.2)
+    named = task(2, "a_task_with_a_name_of_its_own", "work", created=0.0, ended=0.2)
+    lines = lines_of(render_timeline(timeline({late: [(0.0, 0.1)], named: [(0.1, 0.1)]}, end=0.2)))
+    assert row(lines, "print_valu… (Task-10234) ").index("▸") == 25
+    assert row(lines, "a_task_with_a_name_of_i… ").index("▸") == 25
+
+
 def test_labels() -> None:
     assert task_label(task(2, "Task-2", "print_values")) == "print_values (Task-2)"
     assert task_label(task(2, "fetcher", "fetch")) == "fetcher"

@@ -55,6 +55,23 @@ def task_label(task: TaskInfo) -> str:
     return printable(task.name)
 
 
+def fit_label(label: str, width: int) -> str:
+    """A row's name in at most ``width`` characters. Its last word (the task's number:
+    ``(Task-12)``, ``#4``) stays whole when it takes at most half: after ten thousand tasks (a
+    long session, whose prompt makes tasks too) ``print_values (Task-10234)`` is 25 long, and
+    ``print_values (Task-1023…`` would name no task.
+
+    :param label: from :func:`task_label`.
+    :param width: the characters there are.
+    """
+    if len(label) <= width:
+        return label
+    head, space, tail = label.rpartition(" ")
+    if space and len(tail) <= width // 2:
+        return head[: width - len(tail) - 2] + "… " + tail
+    return label[: width - 1] + "…"
+
+
 def task_outcome(task: TaskInfo) -> str:
     """How a finished task ended, in words; ``""`` for a cell that returned, whose coroutine
     returns the shell's own record of the cell (an ``ExecutionResult``), nothing of the

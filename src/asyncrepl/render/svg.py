@@ -9,7 +9,14 @@ from asyncrepl.durations import format_duration
 from asyncrepl.records import BlockReport, TaskInfo, TaskState
 from asyncrepl.render.fragments import fragments_text
 from asyncrepl.render.html import escape_text
-from asyncrepl.render.rows import choose_rows, lifetime, spans_by_task, task_label, task_outcome
+from asyncrepl.render.rows import (
+    choose_rows,
+    fit_label,
+    lifetime,
+    spans_by_task,
+    task_label,
+    task_outcome,
+)
 from asyncrepl.render.timeline import GLYPHS, axis_ticks, format_tick
 from asyncrepl.render.timeline_summary import render_summary, summarize
 from asyncrepl.windows import Timeline
@@ -83,16 +90,7 @@ def row_labels(rows: Sequence[TaskInfo]) -> dict[int, str]:
     for task in rows:
         if seen.count(full[task.id]) > 1:
             full[task.id] += f" #{task.id}"
-    return {task_id: _fit(label) for task_id, label in full.items()}
-
-
-def _fit(label: str) -> str:
-    if len(label) <= _NAME_CHARS:
-        return label
-    head, space, tail = label.rpartition(" ")
-    if space and len(tail) < _NAME_CHARS // 2:  # "(Task-12)" or "#4": keep it whole
-        return head[: _NAME_CHARS - len(tail) - 2] + "… " + tail
-    return label[: _NAME_CHARS - 1] + "…"
+    return {task_id: fit_label(label, _NAME_CHARS) for task_id, label in full.items()}
 
 
 def _block_tooltip(block: BlockReport) -> str:
@@ -131,7 +129,7 @@ class _Picture:
         )
 
     def name(self, label: str, y: float, tooltip: str = "") -> None:
-        shown = _fit(label)
+        shown = fit_label(label, _NAME_CHARS)
         title = f"<title>{escape_text(tooltip)}</title>" if tooltip else ""
         self.parts.append(
             f'<text x="8" y="{y + 15}" fill="{COLOURS["text"]}">{escape_text(shown)}{title}</text>'

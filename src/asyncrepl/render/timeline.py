@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from asyncrepl.durations import format_duration
 from asyncrepl.records import FORGOTTEN, TaskInfo, TaskState
-from asyncrepl.render.rows import CALLBACKS, choose_rows, lifetime, task_label
+from asyncrepl.render.rows import CALLBACKS, choose_rows, fit_label, lifetime, task_label
 from asyncrepl.render.timeline_summary import render_summary, summarize, wrap_line
 from asyncrepl.windows import StepColumns, TaskColumns, Timeline
 
@@ -128,8 +128,7 @@ def _forgotten(task: TaskInfo) -> bool:
 
 
 def _name(label: str, width: int) -> StyleAndTextTuples:
-    shown = label if len(label) <= width else label[: width - 1] + "…"
-    return [("class:ar.name", f"{shown:<{width}} ")]
+    return [("class:ar.name", f"{fit_label(label, width):<{width}} ")]
 
 
 def _legend(used: set[str], threshold: float, width: int) -> StyleAndTextTuples:
