@@ -314,10 +314,13 @@ def test_axis_labels_sit_under_their_ticks() -> None:
 
 def test_a_long_label_keeps_its_tasks_number() -> None:
     late = task(10234, "Task-10234", "print_values", created=0.0, ended=0.2)
+    slow = task(10235, "Task-10235", "print_values_slowly", created=0.0, ended=0.2)
     named = task(2, "a_task_with_a_name_of_its_own", "work", created=0.0, ended=0.2)
-    lines = lines_of(render_timeline(timeline({late: [(0.0, 0.1)], named: [(0.1, 0.1)]}, end=0.2)))
-    assert row(lines, "print_valu… (Task-10234) ").index("▸") == 25
-    assert row(lines, "a_task_with_a_name_of_i… ").index("▸") == 25
+    runs = {late: [(0.0, 0.05)], slow: [(0.05, 0.05)], named: [(0.1, 0.1)]}
+    lines = lines_of(render_timeline(timeline(runs, end=0.2)))
+    assert row(lines, "print_values (Task-10234)    ").index("▸") == 29
+    assert row(lines, "print_values_s… (Task-10235) ").index("▸") == 29
+    assert row(lines, "a_task_with_a_name_of_its_o… ").index("▸") == 29
 
 
 def test_labels() -> None:

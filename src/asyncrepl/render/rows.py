@@ -57,9 +57,9 @@ def task_label(task: TaskInfo) -> str:
 
 def fit_label(label: str, width: int) -> str:
     """A row's name in at most ``width`` characters. Its last word (the task's number:
-    ``(Task-12)``, ``#4``) stays whole when it takes at most half: after ten thousand tasks (a
-    long session, whose prompt makes tasks too) ``print_values (Task-10234)`` is 25 long, and
-    ``print_values (Task-1023…`` would name no task.
+    ``(Task-12)``, ``#4``) stays whole when it takes at most half: a long session passes ten
+    thousand tasks (its prompt makes tasks too), and ``print_values_slowly (Task-1…`` would
+    name no task where ``print_values_s… (Task-10235)`` does.
 
     :param label: from :func:`task_label`.
     :param width: the characters there are.

@@ -38,7 +38,8 @@ _STYLE = {"": "", **{kind: style for kind, (_, style, _) in _KINDS.items()}}
 _END_MARK = {TaskState.DONE: "done", TaskState.FAILED: "failed", TaskState.CANCELLED: "cancelled"}
 #: Higher wins when several things fall in one cell of the chart.
 _RANK = {"": 0, "wait": 1, "run": 2, "block": 3}
-_NAME_WIDTH = 24
+#: The widest a row's name is drawn: ``print_values (Task-12345)`` whole, as in the SVG.
+_NAME_WIDTH = 28
 
 
 def axis_ticks(span: float, max_ticks: int) -> list[float]:
