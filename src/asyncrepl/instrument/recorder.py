@@ -414,7 +414,7 @@ class Recorder:
         :param places: the labelled sites so far (filled in here).
         """
         coro, site, is_cell, state = origin
-        where = None if site is None else self._place(site, places)
+        where = None if site is None else site_location(site, self.labeler, places)
         return TaskInfo(0, "", coro, state, created_at=where, is_cell=is_cell, outcome=FORGOTTEN)
 
     def _log_notes(self, start: float) -> tuple[str, ...]:
@@ -466,9 +466,8 @@ class Recorder:
 
     def _finished_info(self, record: TaskRecord, places: dict[Site, Location]) -> TaskInfo:
         if record.info is None:
-            self._label(record, places)
             state = record.state or TaskState.DONE
-            record.info = record.task_info(self.labeler, state, record.name)
+            record.info = record.task_info(self.labeler, state, record.name, places)
         return record.info
 
     def _sweep(self) -> None:
@@ -487,19 +486,6 @@ class Recorder:
     def _all_logs(self) -> list[LoopLog]:
         return list(self._logs.values())
 
-    def _label(self, record: TaskRecord, places: dict[Site, Location]) -> None:
-        """Where the record's task was created, labelled once for each line: the tasks of a
-        long run share a few, and labelling one (a relative path) took 20 µs."""
-        if record.location is None and record.site is not None:
-            record.location = self._place(record.site, places)
-
-    def _place(self, site: Site, places: dict[Site, Location]) -> Location:
-        """``site`` labelled, from ``places`` or into it."""
-        where = places.get(site)
-        if where is None:
-            where = places[site] = site_location(site, self.labeler)
-        return where
-
     def _infos_between(
         self,
         start: float,
@@ -512,8 +498,7 @@ class Recorder:
         for record, task in self.book.live():
             if record.created <= end and (task_ids is None or record.id in task_ids):
                 state = live_state(task, record, task if task in running else None)
-                self._label(record, places)
-                infos[record.id] = record.task_info(self.labeler, state, task.get_name())
+                infos[record.id] = record.task_info(self.labeler, state, task.get_name(), places)
         for record in self.book.finished:
             ended = record.end_time()
             ended = end if ended is None else ended

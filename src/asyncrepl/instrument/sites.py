@@ -153,13 +153,22 @@ def line_at(code: CodeType, offset: int) -> int | None:
     return None
 
 
-def site_location(where: Site, labeler: LocationLabeler) -> Location:
+def site_location(
+    where: Site, labeler: LocationLabeler, known: dict[Site, Location] | None = None
+) -> Location:
     """A :class:`~asyncrepl.records.Location` a person can read: ``<cell 3>:4`` or
     ``app.py:12``, with the source line.
 
     :param where: a :data:`Site`.
     :param labeler: turns a cell's filename into ``<cell 3>``.
+    :param known: the sites labelled so far by one query, filled in here: the tasks of a long
+        run share a few lines, and labelling one (a relative path) takes 20 µs.
     """
+    if known is not None:
+        found = known.get(where)
+        if found is None:
+            found = known[where] = site_location(where, labeler)
+        return found
     filename, lineno, qualname = where
     try:
         name = labeler(filename) or _short_path(filename)

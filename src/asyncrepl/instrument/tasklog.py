@@ -82,10 +82,15 @@ class TaskRecord:
         self.parent_id = parent_id
         self.ref: weakref.ref[AnyTask] | None = ref
 
-    def created_at(self, labeler: LocationLabeler) -> Location | None:
-        """Where the user's code created the task, labelled (built once)."""
+    def created_at(
+        self, labeler: LocationLabeler, known: dict[Site, Location] | None = None
+    ) -> Location | None:
+        """Where the user's code created the task, labelled (built once).
+
+        :param known: see :func:`~asyncrepl.instrument.sites.site_location`.
+        """
         if self.location is None and self.site is not None:
-            self.location = site_location(self.site, labeler)
+            self.location = site_location(self.site, labeler, known)
         return self.location
 
     def end_time(self) -> float | None:
@@ -94,14 +99,23 @@ class TaskRecord:
             return self.ended
         return min(self.ended, self.last_end)
 
-    def task_info(self, labeler: LocationLabeler, state: TaskState, name: str) -> TaskInfo:
-        """A :class:`TaskInfo` copy of what is known (no await chain: see ``snapshot.py``)."""
+    def task_info(
+        self,
+        labeler: LocationLabeler,
+        state: TaskState,
+        name: str,
+        known: dict[Site, Location] | None = None,
+    ) -> TaskInfo:
+        """A :class:`TaskInfo` copy of what is known (no await chain: see ``snapshot.py``).
+
+        :param known: see :func:`~asyncrepl.instrument.sites.site_location`.
+        """
         return TaskInfo(
             id=self.id,
             name=name,
             coro=self.coro,
             state=state,
-            created_at=self.created_at(labeler),
+            created_at=self.created_at(labeler, known),
             parent_id=self.parent_id,
             is_cell=self.is_cell,
             created=self.created,

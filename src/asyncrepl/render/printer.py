@@ -18,11 +18,11 @@ if TYPE_CHECKING:
     from prompt_toolkit.formatted_text import StyleAndTextTuples
     from prompt_toolkit.styles import Style
 
-__all__ = ["print_fragments", "terminal_style", "use_colour"]
+__all__ = ["print_fragments", "use_colour"]
 
 
 @functools.cache
-def terminal_style() -> Style:
+def _terminal_style() -> Style:
     """The style classes' colours for prompt_toolkit (made when colour is first wanted: plain
     text needs no prompt_toolkit)."""
     from prompt_toolkit.styles import Style
@@ -70,14 +70,14 @@ def print_fragments(
         renderer_print_formatted_text(
             output,
             FormattedText(fragments),
-            terminal_style(),
+            _terminal_style(),
             color_depth=ColorDepth.DEPTH_8_BIT,
         )
         output.flush()
         return
     print_formatted_text(
         FormattedText(fragments),
-        style=terminal_style(),
+        style=_terminal_style(),
         file=stream,
         color_depth=ColorDepth.DEPTH_8_BIT,
     )

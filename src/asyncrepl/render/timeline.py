@@ -11,6 +11,7 @@ from itertools import compress, repeat
 from typing import TYPE_CHECKING
 
 from asyncrepl.durations import format_duration
+from asyncrepl.instrument.ring import CALLBACK
 from asyncrepl.records import FORGOTTEN, TaskInfo, TaskState
 from asyncrepl.render.rows import CALLBACKS, choose_rows, fit_label, lifetime, task_label
 from asyncrepl.render.timeline_summary import render_summary, summarize, wrap_line
@@ -83,7 +84,7 @@ def render_timeline(
     labels = [task_label(task) for task in rows]
     steps = StepColumns.of(timeline.steps)
     grouped = steps.spans_of({task.id for task in rows})
-    callbacks = 0 in steps.task_ids
+    callbacks = CALLBACK in steps.task_ids
     extra = [CALLBACKS] * callbacks + ["loop blocked"] * bool(timeline.blocks)
     name_width = min(max(len(label) for label in [*labels, *extra, "task"]), _NAME_WIDTH)
     chart = _Chart(timeline, max(width - name_width - 3, 10))
@@ -187,7 +188,7 @@ class _Chart:
         owners: Sequence[int] | None = None,
     ) -> StyleAndTextTuples:
         """A row of spans in time order; with ``owners``, whose each span is, only those of
-        the plain callbacks (0)."""
+        the plain callbacks (task id 0)."""
         cells = [""] * self.columns
         self._fill(cells, starts, ends, kind, owners)
         return self._line(["", *cells, ""])
@@ -199,12 +200,11 @@ class _Chart:
         ends: Sequence[float],
         kind: str,
         owners: Sequence[int] | None = None,
-        owner: int = 0,
     ) -> None:
-        """``kind`` in each cell the spans ``(starts[i], ends[i])`` reach (only those of task
-        ``owner`` when ``owners`` says whose each is), where nothing stronger is."""
+        """``kind`` in each cell the spans ``(starts[i], ends[i])`` reach (only those of the
+        plain callbacks when ``owners`` says whose each is), where nothing stronger is."""
         rank = _RANK[kind]
-        for first, last in self._reached(starts, ends, owners, owner):
+        for first, last in self._reached(starts, ends, owners):
             for index in range(first, last + 1):
                 if rank > _RANK[cells[index]]:
                     cells[index] = kind
@@ -214,7 +214,6 @@ class _Chart:
         starts: Sequence[float],
         ends: Sequence[float],
         owners: Sequence[int] | None,
-        owner: int,
     ) -> Iterator[tuple[int, int]]:
         """For each column where spans start, the columns they reach: from it to the column of
         the latest of their ends. The spans are in time order (and end after they start), so
@@ -234,12 +233,12 @@ class _Chart:
                 until = after
             else:
                 until = bisect.bisect_left(starts, at + 1, begin, after, key=column)
-            if begin < until and (owners is None or owner in owners[begin:until]):
+            if begin < until and (owners is None or CALLBACK in owners[begin:until]):
                 reach = max(ends[begin:until])
                 if owners is not None and (at == 0 or column(reach) > at):
                     # A span goes on past this column (or all may end before the window):
-                    # is it the owner's?
-                    mine = map(operator.eq, owners[begin:until], repeat(owner))
+                    # is it a callback's?
+                    mine = map(operator.eq, owners[begin:until], repeat(CALLBACK))
                     reach = max(compress(ends[begin:until], mine))
                 if reach >= origin:  # or they all ended before the window
                     yield at, min(max(column(reach), 0), last)
