@@ -7,7 +7,6 @@ import asyncio
 import linecache
 import os
 import re
-import sysconfig
 import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -18,6 +17,7 @@ from asyncrepl.explain import callfixes
 from asyncrepl.explain import rewrite as rw
 from asyncrepl.explain.catalogue import ENTRIES, entry
 from asyncrepl.explain.entries import Entry, Explanation
+from asyncrepl.instrument.sites import is_user_file
 from asyncrepl.records import Location, LocationLabeler, default_labeler
 
 __all__ = [
@@ -29,10 +29,6 @@ __all__ = [
     "user_frames",
 ]
 
-_LIBRARY_DIRS = tuple(
-    {os.path.join(sysconfig.get_paths()[key], "") for key in ("stdlib", "platstdlib", "purelib")}
-)
-_LIBRARY_DIRS += (os.path.join(os.path.dirname(os.path.dirname(__file__)), ""),)
 _SLEEP = re.compile(r"\bsleep\s*\(")
 _FUNCTION_AWAITED = re.compile(
     r"object (function|method|builtin_function_or_method) can't be used in 'await'"
@@ -54,9 +50,7 @@ class UserFrame:
 
 
 def _is_user_file(filename: str, labeler: LocationLabeler) -> bool:
-    if labeler(filename) is not None:
-        return True
-    return not (filename.startswith(_LIBRARY_DIRS) or filename.startswith("<frozen"))
+    return labeler(filename) is not None or is_user_file(filename)
 
 
 def _location(

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from itertools import repeat
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from asyncrepl.durations import format_duration
 from asyncrepl.instrument import install
@@ -32,7 +32,9 @@ from asyncrepl.records import (
     TaskState,
     default_labeler,
 )
-from asyncrepl.windows import StepColumns, TaskColumns, Timeline
+
+if TYPE_CHECKING:  # the query side, loaded with the first query (see steps)
+    from asyncrepl.windows import StepColumns, TaskColumns, Timeline
 
 __all__ = ["Recorder", "TaskStats"]
 
@@ -321,6 +323,8 @@ class Recorder:
         :param end: window end, None for now.
         :param task_ids: only the steps of these tasks (0: plain callbacks).
         """
+        from asyncrepl.windows import StepColumns  # the query side: not a recording's cost
+
         self._catch_up()
         windows = [log.ring.window(start, end, task_ids) for log in self._all_logs()]
         windows = [window for window in windows if window.task_ids]
@@ -353,6 +357,8 @@ class Recorder:
         known = self._infos_between(start, end, task_ids, places)
         tasks = self._tasks_of(known, steps, places)
         notes = self._log_notes(start)
+        from asyncrepl.windows import Timeline
+
         return Timeline(start=start, end=end, tasks=tasks, steps=steps, notes=notes)
 
     def _tasks_of(
@@ -380,6 +386,8 @@ class Recorder:
         info_at = self._shared_infos(ids, infos, places) if missing else [0] * len(ids)
         for at, task_id in enumerate(known):  # the known have their own
             info_at[bisect.bisect_left(ids, task_id)] = at
+        from asyncrepl.windows import TaskColumns
+
         return TaskColumns(
             ids,
             list(map(created.__getitem__, ids)),

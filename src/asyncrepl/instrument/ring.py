@@ -8,9 +8,10 @@ import struct
 from array import array
 from collections.abc import Collection, Iterator, Sequence
 from itertools import compress
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from asyncrepl.windows import StepColumns
+if TYPE_CHECKING:  # the query side, loaded with the first query (see window)
+    from asyncrepl.windows import StepColumns
 
 __all__ = [
     "BYTES_PER_ENTRY",
@@ -210,6 +211,8 @@ class StepRing:
         :param end: window end, None for the newest.
         :param task_ids: keep only the steps of these tasks (0 = plain callbacks).
         """
+        from asyncrepl.windows import StepColumns  # the query side: not a recording's cost
+
         oldest, last = self.oldest, self.written - 1
         if last <= oldest:
             return StepColumns()
@@ -306,6 +309,8 @@ class _Columns:
 
     def columns(self) -> StepColumns:
         """The steps added."""
+        from asyncrepl.windows import StepColumns
+
         for column in (self.whos, self.starts, self.ends):
             del column[self.filled :]
         return StepColumns(self.whos, self.starts, self.ends)
@@ -323,6 +328,8 @@ def merge_windows(windows: list[StepColumns]) -> StepColumns:
 
     :param windows: from :meth:`StepRing.window`.
     """
+    from asyncrepl.windows import StepColumns
+
     task_ids = [who for window in windows for who in window.task_ids]
     starts = [start for window in windows for start in window.starts]
     ends = [end for window in windows for end in window.ends]

@@ -18,7 +18,6 @@ from asyncrepl.instrument.ring import CALLBACK, EAGER, IDLE, resumed
 from asyncrepl.instrument.sites import Site, site_location
 from asyncrepl.instrument.tasks import Task, add_freed_note, next_task_id, task_number
 from asyncrepl.records import Location, LocationLabeler, TaskInfo, TaskState
-from asyncrepl.windows import add_by_key
 
 __all__ = [
     "Origin",
@@ -229,6 +228,8 @@ class TaskBook:
         :param stretches: ``(starts, whos, ends)`` columns, from
             :meth:`~asyncrepl.instrument.ring.StepRing.stretches`.
         """
+        from asyncrepl.windows import add_by_key  # with the first query, not at start
+
         steps: collections.Counter[int] = collections.Counter()
         run_time: dict[int, float] = {}
         last_end: dict[int, float] = {}
