@@ -59,7 +59,7 @@ STAGE_LIMIT = 4096
 WAITS_LIMIT = 4 * 1024
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)  # state, told apart by identity (see session.Session)
 class Stage:
     """One recorder's side of a watched loop: its clock, the entries staged this round, and
     where they go at the end of a round."""

@@ -35,7 +35,7 @@ def print_report(fragments: StyleAndTextTuples, *, span: tuple[float, float] | N
     print_fragments(fragments)
 
 
-@dataclass
+@dataclass(eq=False, repr=False)  # state, told apart by identity (see session.Session)
 class ExtensionState:
     """Everything ``load`` put into a shell, so that ``unload`` can take it out."""
 

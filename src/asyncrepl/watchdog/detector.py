@@ -42,7 +42,7 @@ class BlockSource(Protocol):
     def now(self) -> float: ...
 
 
-@dataclass
+@dataclass(eq=False, repr=False)  # state, told apart by identity (see session.Session)
 class _Block:
     """The step the loop is stuck in, and what the samples saw so far."""
 
