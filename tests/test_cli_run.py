@@ -105,25 +105,39 @@ def test_an_uncaught_exception_shows_the_scripts_traceback(tmp_path: Path) -> No
     assert "\nmain (" in chart and "✗" in chart
 
 
-def test_a_report_to_a_pipe_never_loads_prompt_toolkit(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("work", "says"),
+    [
+        ("await asyncio.sleep(0)", "main ("),  # the chart
+        # A block report, wrapped to the width, and a failed task's traceback.
+        ("asyncio.create_task(boom()); await asyncio.sleep(0); time.sleep(0.2)", "AR201"),
+    ],
+)
+def test_a_report_to_a_pipe_never_loads_prompt_toolkit(
+    tmp_path: Path, work: str, says: str
+) -> None:
     # Colour in a terminal needs prompt_toolkit; the plain text of a report to a file or a
-    # pipe does not, and loading it took a short script's run from 0.11 to 0.18 s.
+    # pipe does not, and loading it took a short script's run from 0.11 to 0.18 s. (A block
+    # report loaded it to wrap its lines, in the watchdog's thread while the loop was stuck.)
     script(
         tmp_path,
         "quick.py",
-        """\
-        import asyncio, atexit, sys
+        f"""\
+        import asyncio, atexit, sys, time
 
         atexit.register(lambda: print("prompt_toolkit:", "prompt_toolkit" in sys.modules))
 
+        async def boom():
+            raise ValueError("no")
+
         async def main():
-            await asyncio.sleep(0)
+            {work}
 
         asyncio.run(main())
         """,
     )
-    done = run(tmp_path, "quick.py")
-    assert done.returncode == 0 and "main" in done.stderr  # the chart was drawn
+    done = run(tmp_path, "--threshold", "0.05", "quick.py")
+    assert done.returncode == 0 and says in done.stderr
     assert done.stdout == "prompt_toolkit: False\n"
 
 

@@ -14,7 +14,7 @@ from asyncrepl.render.explanation import render_explanation
 from asyncrepl.render.findings import render_findings
 from asyncrepl.render.hints import render_leftover_tasks, render_unawaited
 from asyncrepl.render.task_errors import render_task_failure
-from asyncrepl.render.wrap import wrap_fragments
+from asyncrepl.render.wrap import text_width, wrap_fragments
 
 LONG = (
     "While one task waits at an `await`, the event loop runs another: that is how tasks take "
@@ -87,3 +87,23 @@ def test_explanations_fit_80_columns_details_too() -> None:
     assert words(out) == words("» What cell [3] did " + LONG + " • " + LONG)
     topic = fragment_list_to_text(render_explanation(explain_code("AR113"), width=76))
     check_fits(topic)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "⚠ The event loop was blocked for 0.2 s ▓▓▓ ─ ▸ ✓ ✗ … ⏳",  # asyncrepl's own symbols
+        "print('東京の天気')  # wide characters take two columns",
+        "café, naïve, e\u0301 (a combining accent takes none)",
+    ],
+)
+def test_text_width_counts_columns_as_prompt_toolkit_does(text: str) -> None:
+    from prompt_toolkit.utils import get_cwidth
+
+    assert text_width(text) == get_cwidth(text)
+
+
+def test_a_line_of_wide_characters_breaks_by_columns() -> None:
+    line = " ".join(["東京"] * 30)  # 30 words of 4 columns: 149 columns in 89 characters
+    wrapped = fragment_list_to_text(wrap_fragments([("", line)], width=80))
+    assert [text_width(row) for row in wrapped.splitlines()] == [79, 71]  # 16 words, 14 + indent
