@@ -69,13 +69,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def banner() -> str:
-    """The short banner: what asyncrepl adds, and the magics."""
+    """The short banner: what asyncrepl adds, and the magics, in lines a workshop's terminal
+    with a large font (64 columns) shows whole."""
     import IPython
 
     python = ".".join(map(str, sys.version_info[:3]))
     return (
         f"asyncrepl {__version__} (IPython {IPython.__version__}, Python {python})\n"
-        "Top-level `await` on a live event loop: tasks keep running while you type.\n"
+        "Top-level `await`; the event loop keeps running while you type.\n"
         "asyncio is imported. Magics: %tasks %timeline %explain %blocking\n"
         "Ctrl-C cancels the running cell; Ctrl-D exits.\n"
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from asyncrepl.cli import banner
 from tests.e2e.harness import Repl
 
 TICKER = (
@@ -32,6 +33,12 @@ def test_banner_names_what_asyncrepl_adds(tmp_path: Path) -> None:
         assert repl.exit() == 0
     finally:
         repl.close()
+
+
+def test_the_banner_fits_a_narrow_terminal() -> None:
+    # A projector's terminal with a large font: a longer line broke "while you t / ype".
+    lines = banner().splitlines()
+    assert len(lines) == 4 and max(map(len, lines)) <= 64, lines
 
 
 def test_no_banner_hides_it(tmp_path: Path) -> None:
