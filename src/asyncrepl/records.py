@@ -171,6 +171,9 @@ class BlockReport:
     :param still_blocked: True for the one interim note sent while a long block lasts.
     :param callee: the called function's ``module.qualname``, ``"asyncio.tasks.gather"``,
         when ``call`` could be named.
+    :param recording: seconds of ``duration`` that asyncrepl spent recording the tasks made in
+        the step (part of the block, but not the user's: without asyncrepl it is shorter).
+    :param tasks_made: how many tasks the step made (counted with ``recording``).
     """
 
     code: str
@@ -183,6 +186,8 @@ class BlockReport:
     fix: str = ""
     still_blocked: bool = False
     callee: str = ""
+    recording: float = 0.0
+    tasks_made: int = 0
 
     @property
     def in_asyncio(self) -> bool:

@@ -99,6 +99,26 @@ def test_asyncio_starting_many_tasks_is_not_called_blocking() -> None:
     )
 
 
+def test_a_step_that_started_many_tasks_says_how_many_and_what_was_asyncrepls() -> None:
+    # Recording each new task is asyncrepl's work: the report does not call it asyncio's.
+    many = replace(GATHER, duration=1.1, tasks_made=100_000, recording=0.15)
+    assert text(many) == (
+        "⚠ The event loop was blocked for 1.1 s by task 'Task-1' (AR201 loop-blocked)\n"
+        "  big.py:6 in main\n"
+        "      await asyncio.gather(*coros)\n"
+        "            ^^^^^^^^^^^^^^^^^^^^^^\n"
+        "  `asyncio.gather()` started 100,000 tasks: no other task ran for 1.1 s.\n"
+        "  Starting very many tasks or callbacks at once keeps the event loop busy.\n"
+        "  asyncrepl's own work, recording each new task, took at least 0.15 s.\n"
+        "  Fix: start them in batches of a few thousand (`await asyncio.gather(*batch)`),\n"
+        "       or accept it as a one-off start-up cost."
+    )
+    # Under a tenth of the block, asyncrepl's part goes unsaid.
+    assert "asyncrepl's own work" not in text(replace(many, recording=0.1))
+    one = replace(many, tasks_made=1, recording=0.0)
+    assert "`asyncio.gather()` started 1 task: no other task ran for 1.1 s." in text(one)
+
+
 def test_asyncios_own_call_never_gets_a_thread_fix() -> None:
     # Even a fix made for it elsewhere: asyncio's calls must stay on the loop's thread.
     with_fix = replace(GATHER, fix="await asyncio.to_thread(asyncio.gather, *coros)")

@@ -320,3 +320,36 @@ def test_code_compiled_from_a_string_that_library_code_runs_is_not_the_users() -
     assert report.location is not None
     assert report.location.function == "enters_a_generated_context"
     assert report.location.lineno == enters_a_generated_context.__code__.co_firstlineno + 1
+
+
+class RecordingClock(FakeClock):
+    """A source that also says what recording the tasks its step made took (the Recorder's
+    ``recording_in``)."""
+
+    def __init__(self, recording: float, tasks: int) -> None:
+        super().__init__()
+        self.recording = (recording, tasks)
+        self.asked: list[float] = []
+
+    def recording_in(self, start: float) -> tuple[float, int]:
+        self.asked.append(start)
+        return self.recording
+
+
+@pytest.mark.parametrize(("recording", "reported"), [(0.25, False), (0.05, True)])
+def test_asyncrepls_own_recording_is_not_held_against_the_user(
+    recording: float, reported: bool
+) -> None:
+    # A step of 0.3 s that made 5,000 tasks; a threshold of 0.1 s. Recording them took 0.25 s
+    # (the user's part, 0.05 s, is under the threshold: no report) or 0.05 s (reported).
+    clock = RecordingClock(recording, 5000)
+    with parked(waits) as park:
+        dog, reports = watchdog(clock, park.ident, threshold=0.1)
+        drive(dog, clock, 0.3)
+    assert clock.asked == [100.0]
+    if not reported:
+        assert reports == []
+        return
+    [report] = reports
+    assert (report.recording, report.tasks_made) == (0.05, 5000)
+    assert report.duration == pytest.approx(0.3, abs=0.01)

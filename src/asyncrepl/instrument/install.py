@@ -70,10 +70,12 @@ class Watcher(Protocol):
         ...
 
     def task_made(
-        self, task: Task, coro: object, parent: AnyTask | None, where: Site | None
+        self, task: Task, coro: object, parent: AnyTask | None, caller: FrameType
     ) -> None:
         """What :meth:`task_created` is told in the usual case, without a token or a name:
-        ``task`` is new, made by asyncio's own create_task, and this is the only watcher."""
+        ``task`` is new, made by asyncio's own create_task, and this is the only watcher;
+        ``caller`` is the frame that called ``create_task`` (the watcher finds the user's line
+        from it, and times what it does for the task: see ``LoopLog.recording_in``)."""
         ...
 
     def task_cancelling(
@@ -92,7 +94,7 @@ class _LoopPatch:
         self.watchers: list[Watcher] = []
         self.user_factory: TaskFactory | None = loop.get_task_factory()
         self.round: Callable[[], None] | None = None  # the recording round, while linked
-        self.made: Callable[[Task, object, AnyTask | None, Site | None], None] | None = None
+        self.made: Callable[[Task, object, AnyTask | None, FrameType], None] | None = None
         stock = loopclass.ORIGINAL["create_task"]
         own = stock if loopclass.is_stock(loop, "create_task") else type(loop).create_task
         self.create_task_code = getattr(own, "__code__", None)

@@ -10,9 +10,10 @@ import functools
 import sys
 from asyncio import base_events
 from collections.abc import Callable
+from types import FrameType
 from typing import Any, Protocol
 
-from asyncrepl.instrument.sites import Site, add_boundary, user_site
+from asyncrepl.instrument.sites import add_boundary
 from asyncrepl.instrument.tasks import Task
 
 __all__ = [
@@ -39,8 +40,9 @@ class LoopHooks(Protocol):
     #: the recording round, or None to run asyncio's own.
     round: Callable[[], None] | None
     #: in the usual case (one watcher, no task factory of the user's), told about each new
-    #: task: ``made(task, coro, parent, where)``; None otherwise.
-    made: Callable[[Task, object, AnyTask | None, Site | None], None] | None
+    #: task: ``made(task, coro, parent, caller)``, ``caller`` the frame that called
+    #: ``create_task``; None otherwise.
+    made: Callable[[Task, object, AnyTask | None, FrameType], None] | None
 
     def made_failed(self) -> None:
         """``made`` raised: switch its watcher off."""
@@ -80,7 +82,7 @@ def _create_task(self: Any, coro: Any, **kwargs: Any) -> Any:
     if task._source_traceback:  # debug mode: where create_task was called from
         del task._source_traceback[-1]
     try:
-        made(task, coro, asyncio.current_task(self), user_site(_caller()))
+        made(task, coro, asyncio.current_task(self), _caller())
     except Exception:
         hooks.made_failed()  # type: ignore[union-attr]
     return task

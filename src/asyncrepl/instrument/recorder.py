@@ -446,7 +446,7 @@ class Recorder:
         log = self._logs.get(loop) if loop is not None else None
         if loop is None or log is None or log.stage is None:
             return None
-        entry = log.newest()
+        entry = log.holding()
         if entry is None:
             return None
         start, who = entry
@@ -456,6 +456,18 @@ class Recorder:
             return start, asyncio.current_task(loop)
         record = self.book.by_id.get(task_of(who) or 0)
         return start, record.ref() if record is not None and record.ref is not None else None
+
+    def recording_in(self, start: float) -> tuple[float, int]:
+        """How long the recorder took to record the tasks made in the step of its loop that
+        began at ``start``, and how many there were (``(0.0, 0)`` unless it is the last step
+        that made tasks): the watchdog tells that part of a block apart. Safe from another
+        thread.
+
+        :param start: the step's start, as :meth:`current_step` gave it.
+        """
+        loop = self._loop
+        log = self._logs.get(loop) if loop is not None else None
+        return log.recording_in(start) if log is not None else (0.0, 0)
 
     # -- inside ------------------------------------------------------------------------
 

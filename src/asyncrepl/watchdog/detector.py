@@ -34,7 +34,9 @@ class BlockSource(Protocol):
     """What the watchdog needs from the recorder (``asyncrepl.instrument.recorder.Recorder``).
 
     ``current_step`` must be readable from another thread without locks: the start time of
-    the step running on the loop now and its task, or None between steps.
+    the step running on the loop now and its task, or None between steps. A source may also
+    have ``steps(start, end)`` (the exact end of a step) and ``recording_in(start)`` (what
+    recording the tasks a step made took, in seconds, and how many: not the user's time).
     """
 
     def current_step(self) -> tuple[float, asyncio.Task[Any] | None] | None: ...
@@ -394,9 +396,23 @@ class Watchdog:
         if end is None:
             end = (block.last_seen + now) / 2  # it ended between the last two looks
         duration = max(end - block.begins, block.last_seen - block.begins)
-        if duration < self.threshold:
+        recording, made = self._recording(block)
+        if duration - recording < self.threshold:  # asyncrepl's own share is not the user's
             return
-        self._keep_and_deliver(self._summary(block, duration, still=False))
+        report = self._summary(block, duration, still=False)
+        if made:
+            report = replace(report, recording=min(recording, duration), tasks_made=made)
+        self._keep_and_deliver(report)
+
+    def _recording(self, block: _Block) -> tuple[float, int]:
+        """What recording the tasks made in the block's step took, and how many (when the
+        source records tasks, as the Recorder does); nothing for a block reported in parts."""
+        recording_in: Callable[[float], tuple[float, int]] | None = getattr(
+            self.source, "recording_in", None
+        )
+        if recording_in is None or block.begins != block.start:
+            return 0.0, 0
+        return recording_in(block.start)
 
     def _keep_and_deliver(self, report: BlockReport) -> None:
         with self._lock:
