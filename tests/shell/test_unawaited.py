@@ -93,3 +93,34 @@ def test_a_bare_call_in_a_longer_cell_names_its_line(
     out = capsys.readouterr().out
     assert "⚠ `main()` made a coroutine object" in out
     assert f"⚠ `main()` at <cell {cell}>:3 made a coroutine object" in out
+
+
+@pytest.mark.parametrize("call", ["breakpoint()", "pdb.set_trace()"])
+def test_the_debugger_stops_in_the_cell_not_in_asyncrepl(
+    arip: Any, monkeypatch: pytest.MonkeyPatch, call: str
+) -> None:
+    # pdb stops at the first event after its call returns, as this hook does. The check for
+    # an un-awaited coroutine wrapped every call statement: that first event was the call of
+    # asyncrepl's check_unawaited, and a learner's `n` walked through asyncrepl's code.
+    import pdb
+    import sys
+
+    events: list[tuple[str, str]] = []
+
+    def set_trace(*_: Any, **__: Any) -> None:
+        caller = sys._getframe(1)
+
+        def trace(frame: Any, event: str, arg: Any) -> None:
+            events.append((frame.f_code.co_filename, event))
+            sys.settrace(None)
+            caller.f_trace = None
+
+        caller.f_trace = trace
+        sys.settrace(trace)
+
+    monkeypatch.setattr(sys, "breakpointhook", set_trace)
+    monkeypatch.setattr(pdb, "set_trace", set_trace)
+    arip.user_ns["pdb"] = pdb
+    run(arip, f"x = 1; {call}; y = 2")
+    assert events and "asyncrepl" not in events[0][0], events
+    assert arip.user_ns["y"] == 2

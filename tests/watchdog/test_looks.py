@@ -6,7 +6,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import io
 import logging
+import pdb
+import pydoc
 import sys
 import threading
 from pathlib import Path
@@ -353,3 +356,41 @@ def test_asyncrepls_own_recording_is_not_held_against_the_user(
     [report] = reports
     assert (report.recording, report.tasks_made) == (0.05, 5000)
     assert report.duration == pytest.approx(0.3, abs=0.01)
+
+
+class _PersonAtPdb(pdb.Pdb):
+    """pdb as ``breakpoint()`` starts it, with the person at its prompt until the gate opens."""
+
+    gate: threading.Event
+
+    def _cmdloop(self) -> None:
+        self.gate.wait()
+
+
+async def debugs(gate: threading.Event) -> None:
+    debugger = _PersonAtPdb(stdout=io.StringIO())
+    debugger.gate = gate
+    debugger.reset()
+    debugger.interaction(sys._getframe(), None)
+
+
+async def reads_help(gate: threading.Event) -> None:
+    global PAGER_GATE
+    PAGER_GATE = gate
+    help(len)  # pydoc shows it in a pager, which waits on the gate (see the test)
+
+
+#: The gate the pager of :func:`reads_help` waits on.
+PAGER_GATE = threading.Event()
+
+
+def test_the_person_at_a_debugger_prompt_or_reading_help_is_not_a_block(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The loop waits for them on purpose: "blocked for 3.0 s by breakpoint()" with the fix
+    # `await asyncio.to_thread(breakpoint)` was a false alarm with a fix that cannot work.
+    dog, reports = one_block(debugs, 2.0, at=_PersonAtPdb._cmdloop)
+    assert reports == [] and dog.reports() == []
+    monkeypatch.setattr(pydoc, "pager", lambda text, title="": PAGER_GATE.wait())
+    dog, reports = one_block(reads_help, 2.0, at=threading.Event.wait)
+    assert reports == [] and dog.reports() == []

@@ -33,6 +33,10 @@ _NESTED = (
 )
 
 
+#: Calls that start the debugger: never wrapped to look for an un-awaited coroutine (pdb would
+#: stop first in the wrapper, asyncrepl's code, instead of at the user's next line).
+_DEBUGGER_CALLS = frozenset({"breakpoint", "set_trace"})
+
 #: The magics that run code the user gave them and, when it awaits, are awaited on the loop.
 _AWAITING_MAGICS = ("time", "timeit", "capture")
 
@@ -199,7 +203,7 @@ class CellTransformer(ast.NodeTransformer):
     # -- main() at the top level: a coroutine nobody awaits ----------------------------
 
     def _check_value(self, stmt: ast.Expr) -> ast.Expr:
-        if not isinstance(stmt.value, ast.Call):
+        if not isinstance(stmt.value, ast.Call) or _starts_debugger(stmt.value):
             return stmt
         wrapped = ast.Call(
             func=self.helper_attr("check_unawaited"),
@@ -250,6 +254,13 @@ class _RunRewriter(ast.NodeTransformer):
             )
         self.rewrote = True
         return ast.copy_location(ast.Await(ast.copy_location(call, node)), node)
+
+
+def _starts_debugger(call: ast.Call) -> bool:
+    """``breakpoint()``, ``pdb.set_trace()``, ``ipdb.set_trace()``, ``set_trace()``."""
+    func = call.func
+    name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+    return name in _DEBUGGER_CALLS
 
 
 def _source_of(node: ast.expr) -> str:

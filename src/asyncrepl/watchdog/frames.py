@@ -147,6 +147,10 @@ def repl_work(states: list[FrameState], entries: Collection[types.CodeType]) -> 
     - A call of ``entries`` anywhere on the stack: IPython's magics and shell escapes
       (``%timeit`` runs the user's line thousands of times on purpose; ``%debug`` and the
       ``%reset`` prompt wait for the person; ``!cmd`` runs a command).
+    - The person at the keyboard: pdb's prompt (``breakpoint()``, ``pdb.set_trace()``,
+      IPython's debugger) and ``help()`` with its pager (see :func:`person_waits`). The loop
+      waits while they debug or read, and there is nothing to fix (a thread for ``help`` or
+      ``breakpoint`` would fight the prompt for the terminal).
     - The import machinery anywhere on the stack. An ``import`` is the user's line, but the
       time is the module's one-time start-up: it happens once a session, the next import
       of it is free, and the only "fix" is the import the learner just typed, done earlier.
@@ -160,9 +164,28 @@ def repl_work(states: list[FrameState], entries: Collection[types.CodeType]) -> 
     :param states: from :func:`snapshot`.
     :param entries: the REPL's code objects.
     """
+    person = person_waits()
     return any(
-        state.code in entries or state.code.co_filename.startswith(_IMPORTING) for state in states
+        state.code in entries
+        or state.code in person
+        or state.code.co_filename.startswith(_IMPORTING)
+        for state in states
     )
+
+
+def person_waits() -> frozenset[types.CodeType]:
+    """The code that waits for the person at the keyboard: ``help()`` (which shows its text
+    in a pager), and pdb's prompt once pdb is loaded (IPython's debugger and ipdb call it too).
+    Asked at each sample rather than at start: pdb is loaded by the first ``breakpoint()``."""
+    codes: list[types.CodeType] = []
+    helper = vars(type(getattr(builtins, "help", None))).get("__call__")  # site.py's _Helper
+    pdb = sys.modules.get("pdb")
+    interaction = getattr(getattr(pdb, "Pdb", None), "interaction", None)
+    for function in (helper, interaction):
+        code = getattr(function, "__code__", None)
+        if isinstance(code, types.CodeType):
+            codes.append(code)
+    return frozenset(codes)
 
 
 def frame_facts(states: list[FrameState], index: int, user: UserFiles) -> FrameFacts:
