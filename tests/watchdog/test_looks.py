@@ -394,3 +394,32 @@ def test_the_person_at_a_debugger_prompt_or_reading_help_is_not_a_block(
     monkeypatch.setattr(pydoc, "pager", lambda text, title="": PAGER_GATE.wait())
     dog, reports = one_block(reads_help, 2.0, at=threading.Event.wait)
     assert reports == [] and dog.reports() == []
+
+
+#: ``input()`` as the watchdog sees it (the builtin reads the terminal, which a test cannot
+#: park): library code, not the user's, named ``builtins.input``.
+_INPUT: dict[str, Any] = {"__name__": "builtins", "TYPING_GATE": threading.Event()}
+exec(
+    compile(
+        "def input(prompt):\n    TYPING_GATE.wait()\n    return 'Ada'\n", "<frozen input>", "exec"
+    ),
+    _INPUT,
+)
+_typed_line = _INPUT["input"]
+
+
+async def asks_a_name(gate: threading.Event) -> None:
+    _INPUT["TYPING_GATE"] = gate  # the person types until the gate opens
+    name = input("name? ")  # noqa: F841
+
+
+def test_input_gets_its_report_but_no_note_in_the_middle_of_the_typed_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # "name? ⏳ Event loop blocked for 1.0 s so far ... Ctrl-C stops it." broke into the line
+    # the person was typing; the block is still reported once they are done.
+    monkeypatch.setitem(asks_a_name.__globals__, "input", _typed_line)
+    _, reports = one_block(asks_a_name, 3.0, at=_typed_line, still_blocked_after=1.0)
+    [report] = reports
+    assert not report.still_blocked and report.call == 'input("name? ")'
+    assert report.callee == "builtins.input"

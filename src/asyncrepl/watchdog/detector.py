@@ -29,6 +29,9 @@ __all__ = ["BlockSource", "Watchdog"]
 
 log = logging.getLogger("asyncrepl")
 
+#: Calls that wait for the person to type a line after their prompt.
+_READS_THE_KEYBOARD = frozenset({"builtins.input", "getpass.getpass"})
+
 
 class BlockSource(Protocol):
     """What the watchdog needs from the recorder (``asyncrepl.instrument.recorder.Recorder``).
@@ -343,7 +346,13 @@ class Watchdog:
     def _due_for_note(self, block: _Block, now: float) -> bool:
         after = self.still_blocked_after
         return (
-            not block.noted and after is not None and now - block.start >= after and block.users()
+            not block.noted
+            and after is not None
+            and now - block.start >= after
+            and block.users()
+            # ``input()`` waits for the person, who is typing after its prompt: a note there
+            # would break into the line they type (the report comes when they are done).
+            and (block.last is None or block.last.callee not in _READS_THE_KEYBOARD)
         )
 
     def _sample(self, block: _Block) -> None:
