@@ -26,6 +26,9 @@ __all__ = ["WAITS_SHARE", "LoopLog", "RecorderSide", "unrecordable_reason"]
 
 log = logging.getLogger("asyncrepl")
 
+#: How many staged entries :meth:`LoopLog.holding` looks back over (it runs for each task made).
+_HOLDING_SEARCH = 16
+
 AnyTask = asyncio.Task[Any]
 #: The ring of waits holds this many times fewer than the ring of entries (a wait takes at
 #: least the callback that wakes the task and the step it wakes, and a round's end).
@@ -232,14 +235,16 @@ class LoopLog:
         when the task does not start eagerly), that step, and the entry that resumes the
         step which called ``create_task`` are all part of that step. Read from another
         thread, the staged entry looked like a new step: a block of 1.6 s that started
-        100,000 tasks through a task factory was reported as several short ones."""
+        100,000 tasks through a task factory was reported as several short ones. The search
+        goes back a few entries only (each task a step starts eagerly adds two): past that,
+        the newest entry answers, as it did before."""
         stage = self.stage
         if stage is not None:
             whos, starts = stage.whos, stage.starts
             try:
                 at = len(whos) - 1
                 wanted: int | None = None  # the step that a resumed entry goes on with
-                while at >= 0:
+                while at >= 0 and len(whos) - at <= _HOLDING_SEARCH:
                     who = whos[at]
                     if who == EAGER or who < IDLE or (wanted is not None and who != wanted):
                         if who != EAGER and who < IDLE and wanted is None:
@@ -340,9 +345,12 @@ class LoopLog:
         self._count_own(began)
 
     def _count_own(self, began: float) -> None:
-        """Add the time since ``began`` to what recording the tasks of this step took."""
-        holding = self.holding()
-        step = holding[0] if holding is not None else None
+        """Add the time since ``began`` to what recording the tasks of this step took. The
+        newest entry is the step's own here (the entry staged for an eager first step is
+        taken back by now), except after a task that started eagerly: that time is then kept
+        apart from the step, and not subtracted from its block."""
+        newest = self.newest()
+        step = newest[0] if newest is not None else None
         took = self.side.now() - began
         own_step, seconds, tasks = self.own
         self.own = (step, seconds + took, tasks + 1) if step == own_step else (step, took, 1)
