@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 from prompt_toolkit.formatted_text import fragment_list_to_text
 
 from asyncrepl.records import BlockReport, Location
@@ -36,8 +37,8 @@ GATHER = BlockReport(
 )
 
 
-def text(report: BlockReport, **options: bool) -> str:
-    return fragment_list_to_text(render_block(report, **options))
+def text(report: BlockReport, *, explain_hint: bool = False, width: int = 80) -> str:
+    return fragment_list_to_text(render_block(report, explain_hint=explain_hint, width=width))
 
 
 def test_a_blocking_call_report_reads_as_in_the_brief() -> None:
@@ -92,7 +93,8 @@ def test_asyncio_starting_many_tasks_is_not_called_blocking() -> None:
         "  big.py:6 in main\n"
         "      await asyncio.gather(*coros)\n"
         "            ^^^^^^^^^^^^^^^^^^^^^^\n"
-        "  `asyncio.gather()` spent 0.21 s in asyncio itself: no other task ran meanwhile.\n"
+        "  `asyncio.gather()` spent 0.21 s in asyncio itself: no other task ran\n"
+        "    meanwhile.\n"
         "  Starting very many tasks or callbacks at once keeps the event loop busy.\n"
         "  Fix: start them in batches of a few thousand (`await asyncio.gather(*batch)`),\n"
         "       or accept it as a one-off start-up cost."
@@ -117,6 +119,17 @@ def test_a_step_that_started_many_tasks_says_how_many_and_what_was_asyncrepls() 
     assert "asyncrepl's own work" not in text(replace(many, recording=0.1))
     one = replace(many, tasks_made=1, recording=0.0)
     assert "`asyncio.gather()` started 1 task: no other task ran for 1.1 s." in text(one)
+
+
+def test_a_report_fits_a_narrow_terminal_code_and_places_whole() -> None:
+    # A projector's terminal with a large font: the terminal broke lines mid-word, and a
+    # place such as "<cell 3>:4" could be cut at its space.
+    narrow = text(SLEEP, width=40)
+    assert all(len(line) <= 40 for line in narrow.splitlines() if "time.sleep(1)" not in line)
+    assert "\n      time.sleep(1)\n" in narrow and "<cell 3>:4" in narrow
+    assert [line for line in narrow.splitlines() if line.startswith("⚠")] == [
+        "⚠ The event loop was blocked for 1.0 s"
+    ]
 
 
 def test_asyncios_own_call_never_gets_a_thread_fix() -> None:
@@ -154,7 +167,10 @@ def test_the_explain_hint_is_optional() -> None:
     assert "%explain" not in text(SLEEP)
 
 
-def test_the_still_blocked_note_is_one_line_and_how_to_stop_it() -> None:
+def test_the_still_blocked_note_is_one_line_and_how_to_stop_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COLUMNS", "100")
     note = replace(SLEEP, duration=1.02, still_blocked=True)
     expected = "⏳ Event loop blocked for 1.0 s so far: task 'Task-3', <cell 3>:4 `time.sleep(1)`"
     expected += "\n  Ctrl-C stops it."
@@ -164,6 +180,12 @@ def test_the_still_blocked_note_is_one_line_and_how_to_stop_it() -> None:
     assert fragment_list_to_text(render_block(gather_note)) == (
         "⏳ Event loop blocked for 1.5 s so far: task 'Task-1', big.py:6 `asyncio.gather(*coros)`"
         "\n  Ctrl-C stops it."
+    )
+    # In a terminal narrower than the note, it breaks between words, the call kept whole.
+    assert fragment_list_to_text(render_still_blocked(gather_note, width=80)) == (
+        "⏳ Event loop blocked for 1.5 s so far: task 'Task-1', big.py:6\n"
+        "  `asyncio.gather(*coros)`\n"
+        "  Ctrl-C stops it."
     )
     cpu_note = replace(CPU, still_blocked=True, task_name=None)
     assert fragment_list_to_text(render_still_blocked(cpu_note)) == (

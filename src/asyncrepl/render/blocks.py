@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from asyncrepl.durations import format_duration
 from asyncrepl.records import BlockReport
 from asyncrepl.render.hints import EXPLAIN_HINT
+from asyncrepl.render.wrap import wrap_fragments
 
 if TYPE_CHECKING:
     from prompt_toolkit.formatted_text import StyleAndTextTuples
@@ -27,14 +28,18 @@ _ASYNCIO_FIX = (
 )
 
 
-def render_block(report: BlockReport, *, explain_hint: bool = False) -> StyleAndTextTuples:
-    """The report of one block, after it ended (``report.still_blocked`` is False).
+def render_block(
+    report: BlockReport, *, explain_hint: bool = False, width: int | None = None
+) -> StyleAndTextTuples:
+    """The report of one block, after it ended (``report.still_blocked`` is False), its lines
+    broken between words when they are wider than the terminal (code is never cut).
 
     :param report: from the watchdog.
     :param explain_hint: end with ``(%explain for more)``.
+    :param width: the columns to fit; None means the terminal's width.
     """
     if report.still_blocked:
-        return render_still_blocked(report)
+        return render_still_blocked(report, width)
     took = format_duration(report.duration)
     fragments: StyleAndTextTuples = [
         ("class:ar.warn", "⚠ "),
@@ -50,13 +55,15 @@ def render_block(report: BlockReport, *, explain_hint: bool = False) -> StyleAnd
         fragments += [("", "\n  Fix: "), *fix]
     if explain_hint:
         fragments += [("", "\n  "), ("class:ar.hint", EXPLAIN_HINT)]
-    return fragments
+    return wrap_fragments(fragments, width)
 
 
-def render_still_blocked(report: BlockReport) -> StyleAndTextTuples:
-    """The one interim line sent while a long block goes on.
+def render_still_blocked(report: BlockReport, width: int | None = None) -> StyleAndTextTuples:
+    """The one interim line sent while a long block goes on, broken between words when it is
+    wider than the terminal (a call as written is never cut).
 
     :param report: an interim report (``still_blocked`` True).
+    :param width: the columns to fit; None means the terminal's width.
     """
     so_far = format_duration(report.duration)
     fragments: StyleAndTextTuples = [
@@ -70,7 +77,7 @@ def render_still_blocked(report: BlockReport) -> StyleAndTextTuples:
         if shown:
             fragments += [("", " "), ("class:ar.code", f"`{shown}`")]
     fragments += [("", "\n  "), ("class:ar.hint", "Ctrl-C stops it.")]
-    return fragments
+    return wrap_fragments(fragments, width)
 
 
 def render_flagged_block(report: BlockReport) -> StyleAndTextTuples:

@@ -17,6 +17,10 @@ if TYPE_CHECKING:
 
 __all__ = ["terminal_width", "text_width", "wrap_fragments"]
 
+#: Styles of text that is never broken, spaces and all: code as written, a location such as
+#: ``<cell 3>:4``, the caret line under a call.
+_WHOLE = ("class:ar.code", "class:ar.location", "class:ar.caret", "class:ar.fix")
+
 #: Characters that take no column: combining marks, and format characters (a soft hyphen,
 #: a zero-width joiner).
 _NO_WIDTH = frozenset({"Mn", "Me", "Cf"})
@@ -80,6 +84,13 @@ def _lines(fragments: StyleAndTextTuples) -> Iterator[StyleAndTextTuples]:
     yield line
 
 
+def _spaced(chunk: str) -> list[str]:
+    """A chunk kept whole, with the spaces around it apart (where a line may break)."""
+    inner = chunk.strip(" ")
+    before, after = chunk[: len(chunk) - len(chunk.lstrip(" "))], chunk[len(chunk.rstrip(" ")) :]
+    return [before, inner, after]
+
+
 def _wrap_line(line: StyleAndTextTuples, width: int, hang: int) -> StyleAndTextTuples:
     text = fragments_text(line)
     if text_width(text) <= width:
@@ -90,7 +101,8 @@ def _wrap_line(line: StyleAndTextTuples, width: int, hang: int) -> StyleAndTextT
     column = 0
     start = True  # nothing but indentation on this output line yet
     for style, chunk, *_ in line:
-        for part in re.split(r"( +)", chunk):
+        whole = bool(chunk.strip(" ")) and any(kind in style for kind in _WHOLE)
+        for part in _spaced(chunk) if whole else re.split(r"( +)", chunk):
             if not part:
                 continue
             if part.isspace():
