@@ -58,6 +58,13 @@ CASES = [
         True,
     ),
     (
+        # In a plain def, `return await main()` alone would not compile: the def turns async.
+        "def go():\n    return asyncio.run(main())\n\ngo()",
+        "asyncio-run-in-loop",
+        "async def go():\n    return await main()",
+        True,
+    ),
+    (
         "done, pending = await asyncio.wait([main(), main()])",
         "wait-coroutines",
         "done, pending = await asyncio.wait([asyncio.create_task(main()), "

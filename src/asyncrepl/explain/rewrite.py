@@ -211,7 +211,9 @@ plain_with = _keyword(r"\basync\s+with\b", "with")
 
 
 def run_to_await(lines: Sequence[str], index: int, names: dict[str, object]) -> str | None:
-    """``asyncio.run(main())`` and ``loop.run_until_complete(main())`` -> ``await main()``."""
+    """``asyncio.run(main())`` and ``loop.run_until_complete(main())`` -> ``await main()``,
+    in a function made ``async def`` when the line is in a plain one (``await`` is allowed
+    only in a coroutine: ``return await main()`` alone would be a SyntaxError)."""
 
     def pick(call: ast.Call, parent: ast.AST | None, segment: Segment) -> str | None:
         name = _dotted(call.func)
@@ -221,7 +223,8 @@ def run_to_await(lines: Sequence[str], index: int, names: dict[str, object]) -> 
             return None
         return _wrap_await(segment(call.args[0]), parent, call)
 
-    return _edit_calls(lines, index, pick)
+    fixed = _edit_calls(lines, index, pick)
+    return fixed if fixed is None else _in_a_coroutine(lines, index, fixed)
 
 
 def await_coroutine_calls(lines: Sequence[str], index: int, names: dict[str, object]) -> str | None:
@@ -359,6 +362,14 @@ def wrap_try(exception: str, handler: str) -> RewriteFn:
 def enclosing_def_async(lines: Sequence[str], index: int, names: dict[str, object]) -> str | None:
     """``def f():`` above an ``await`` -> ``async def f():``, shown with the failing line."""
     line = lines[index].rstrip()
+    fixed = _in_a_coroutine(lines, index, line)
+    return None if fixed == line else fixed
+
+
+def _in_a_coroutine(lines: Sequence[str], index: int, fixed: str) -> str:
+    """``fixed`` (line ``index`` rewritten to use ``await``), shown under its enclosing
+    ``def`` made ``async def`` when it is a plain function; as it is otherwise."""
+    line = lines[index].rstrip()
     depth = len(line) - len(line.lstrip())
     for above in range(index - 1, -1, -1):
         text = lines[above].rstrip()
@@ -366,9 +377,9 @@ def enclosing_def_async(lines: Sequence[str], index: int, names: dict[str, objec
         if not stripped or len(text) - len(stripped) >= depth:
             continue
         if stripped.startswith("async def "):
-            return None
+            return fixed
         if stripped.startswith("def "):
             gap = [] if above == index - 1 else [" " * depth + "..."]
-            return "\n".join([text.replace("def ", "async def ", 1), *gap, line])
+            return "\n".join([text.replace("def ", "async def ", 1), *gap, fixed])
         depth = len(text) - len(stripped)
-    return None
+    return fixed
