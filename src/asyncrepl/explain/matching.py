@@ -49,10 +49,6 @@ class UserFrame:
     lines: tuple[str, ...]
 
 
-def _is_user_file(filename: str, labeler: LocationLabeler) -> bool:
-    return labeler(filename) is not None or is_user_file(filename)
-
-
 def _location(
     filename: str, lineno: int, function: str, labeler: LocationLabeler, lines: Sequence[str]
 ) -> Location:
@@ -81,7 +77,7 @@ def user_frames(
     while tb is not None:
         frame: FrameType = tb.tb_frame
         filename = frame.f_code.co_filename
-        if _is_user_file(filename, labeler):
+        if is_user_file(filename, labeler):
             lines = _lines_of(filename, source)
             where = _location(filename, tb.tb_lineno, frame.f_code.co_qualname, labeler, lines)
             names = {**frame.f_globals, **frame.f_locals}

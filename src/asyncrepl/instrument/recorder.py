@@ -442,9 +442,8 @@ class Recorder:
     def current_step(self) -> tuple[float, AnyTask | None] | None:
         """The step running on the loop now: its start and its task (None for a plain
         callback), or None between steps. Safe to call from another thread."""
-        loop = self._loop
-        log = self._logs.get(loop) if loop is not None else None
-        if loop is None or log is None or log.stage is None:
+        log = self._own_log()
+        if log is None or log.stage is None:
             return None
         entry = log.holding()
         if entry is None:
@@ -453,7 +452,7 @@ class Recorder:
         if who == IDLE:
             return None
         if who == EAGER:  # an eager first step: its task is the loop's current task
-            return start, asyncio.current_task(loop)
+            return start, asyncio.current_task(log.loop)
         record = self.book.by_id.get(task_of(who) or 0)
         return start, record.ref() if record is not None and record.ref is not None else None
 
@@ -465,9 +464,13 @@ class Recorder:
 
         :param start: the step's start, as :meth:`current_step` gave it.
         """
-        loop = self._loop
-        log = self._logs.get(loop) if loop is not None else None
+        log = self._own_log()
         return log.recording_in(start) if log is not None else (0.0, 0)
+
+    def _own_log(self) -> LoopLog | None:
+        """The log of the loop given to :meth:`attach` (the one the watchdog watches)."""
+        loop = self._loop
+        return self._logs.get(loop) if loop is not None else None
 
     # -- inside ------------------------------------------------------------------------
 

@@ -83,13 +83,17 @@ def is_boundary(code: CodeType) -> bool:
 add_boundary(asyncio.events.Handle._run.__code__)
 
 
-def is_user_file(filename: str) -> bool:
+def is_user_file(filename: str, labeler: LocationLabeler | None = None) -> bool:
     """True for the user's code: a script, a module of their project, a REPL cell; False for
     the standard library, installed packages (wherever they live) and asyncrepl. The one
-    answer to "is this the user's file?" for the recorder and the watchdog alike.
+    answer to "is this the user's file?" for the recorder, the watchdog and ``%explain``.
 
     :param filename: a code object's ``co_filename``.
+    :param labeler: names the REPL's cells: a file it knows is a cell, always the user's
+        (a kernel's cells are files in a temporary folder).
     """
+    if labeler is not None and labeler(filename) is not None:
+        return True
     if filename.startswith("<"):  # an IPython cell, exec'd source; frozen modules are not
         return not filename.startswith("<frozen")
     resolved, raw = _library_dirs()

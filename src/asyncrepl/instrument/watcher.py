@@ -246,12 +246,13 @@ class LoopLog:
                 wanted: int | None = None  # the step that a resumed entry goes on with
                 while at >= 0 and len(whos) - at <= _HOLDING_SEARCH:
                     who = whos[at]
-                    if who == EAGER or who < IDLE or (wanted is not None and who != wanted):
-                        if who != EAGER and who < IDLE and wanted is None:
-                            wanted = resumed(who)
-                        at -= 1
-                        continue
-                    return starts[at], who
+                    if who == EAGER:  # staged for an eager first step, or running one
+                        pass
+                    elif who < IDLE:  # resumes the step that create_task cut
+                        wanted = resumed(who) if wanted is None else wanted
+                    elif wanted is None or who == wanted:
+                        return starts[at], who
+                    at -= 1
             except IndexError:  # the loop's thread moved the entries meanwhile
                 pass
         return self.newest()

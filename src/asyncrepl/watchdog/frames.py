@@ -59,11 +59,8 @@ class UserFiles:
     def __call__(self, filename: str) -> bool:
         known = self._known.get(filename)
         if known is None:
-            known = self._known[filename] = self._decide(filename)
+            known = self._known[filename] = is_user_file(filename, self.labeler)
         return known
-
-    def _decide(self, filename: str) -> bool:
-        return self.labeler(filename) is not None or is_user_file(filename)
 
 
 @dataclass(frozen=True, slots=True)

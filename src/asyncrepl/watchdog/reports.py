@@ -34,8 +34,6 @@ def summarise(
     duration: float,
     task_name: str | None,
     still_blocked: bool = False,
-    recording: float = 0.0,
-    tasks_made: int = 0,
 ) -> BlockReport:
     """One report from the samples of a block.
 
@@ -48,8 +46,6 @@ def summarise(
     :param duration: seconds the loop was (so far) blocked.
     :param task_name: the task whose step it is, None for a plain callback.
     :param still_blocked: this is the interim note of a block that goes on.
-    :param recording: seconds of it that asyncrepl spent recording the tasks the step made.
-    :param tasks_made: how many tasks the step made.
     """
     report = BlockReport(
         *LOOP_BLOCKED,
@@ -57,8 +53,6 @@ def summarise(
         duration=duration,
         task_name=task_name,
         still_blocked=still_blocked,
-        recording=recording,
-        tasks_made=tasks_made,
     )
     total = sum(counts.values())
     calls = {facts: n for facts, n in counts.items() if facts.call}
