@@ -423,3 +423,24 @@ def test_input_gets_its_report_but_no_note_in_the_middle_of_the_typed_line(
     [report] = reports
     assert not report.still_blocked and report.call == 'input("name? ")'
     assert report.callee == "builtins.input"
+
+
+def test_a_step_reported_in_parts_gives_each_part_its_own_recording() -> None:
+    # A kernel reports a cell's part of the kernel's step when the cell ends (settle): the
+    # recording of the tasks the cell started belongs to that part, the rest to the next.
+    clock = RecordingClock(0.25, 5000)
+    with parked(waits) as park:
+        dog, reports = watchdog(clock, park.ident, threshold=0.1, quiet_repeats=0.0)
+        drive(dog, clock, 0.5, end=False)  # the cell: 0.5 s, of which 0.25 s recording
+        dog.settle(so_far=True)
+        clock.recording = (0.3, 5001)  # the rest of the step started one more task
+        until = clock.time + 0.5
+        while clock.time < until:
+            clock.time += min(dog.look(), until - clock.time) or 1e-6
+        clock.step = None
+        clock.time += 0.001
+        dog.look()
+    cell, rest = reports
+    assert (cell.recording, cell.tasks_made) == (0.25, 5000)
+    assert (rest.recording, rest.tasks_made) == (pytest.approx(0.05), 1)
+    assert cell.duration == pytest.approx(0.5, abs=0.01)

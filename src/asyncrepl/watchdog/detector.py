@@ -60,6 +60,9 @@ class _Block:
     sampled: float = 0.0
     last: FrameFacts | None = None
     noted: bool = False
+    #: What recording the tasks the step made had taken when a part of it was last reported
+    #: (seconds, tasks): the next part counts only what came after.
+    recorded: tuple[float, int] = (0.0, 0)
     #: Where what is not reported yet begins: the step's start, or the moment
     #: :meth:`Watchdog.settle` reported the block so far while its step went on.
     begins: float = -1.0
@@ -263,8 +266,8 @@ class Watchdog:
                 self._log_failure()
 
     def _report_so_far(self, block: _Block, now: float) -> None:
-        if block.users() and now - block.begins >= self.threshold:
-            self._keep_and_deliver(self._summary(block, now - block.begins, still=False))
+        if block.users():
+            self._report_part(block, now - block.begins)
         block.counts, block.sampled, block.last = {}, 0.0, None
         block.noted, block.begins = True, now
 
@@ -404,24 +407,33 @@ class Watchdog:
         end = self._step_end(block.start, now)
         if end is None:
             end = (block.last_seen + now) / 2  # it ended between the last two looks
-        duration = max(end - block.begins, block.last_seen - block.begins)
-        recording, made = self._recording(block)
-        if duration - recording < self.threshold:  # asyncrepl's own share is not the user's
+        self._report_part(block, max(end - block.begins, block.last_seen - block.begins))
+
+    def _report_part(self, block: _Block, duration: float) -> None:
+        """Report the block from ``block.begins``, ``duration`` long, unless it is under the
+        threshold once asyncrepl's own share (recording the tasks the step made) is left out.
+        """
+        recording, made = self._recording_since(block)
+        if duration - recording < self.threshold:
             return
         report = self._summary(block, duration, still=False)
         if made:
             report = replace(report, recording=min(recording, duration), tasks_made=made)
         self._keep_and_deliver(report)
 
-    def _recording(self, block: _Block) -> tuple[float, int]:
-        """What recording the tasks made in the block's step took, and how many (when the
-        source records tasks, as the Recorder does); nothing for a block reported in parts."""
+    def _recording_since(self, block: _Block) -> tuple[float, int]:
+        """What recording the tasks made in the block's step took, and how many, since the
+        part of it reported last (a kernel reports a cell's part of its step when the cell
+        ends): from the source's ``recording_in``, as the Recorder gives it."""
         recording_in: Callable[[float], tuple[float, int]] | None = getattr(
             self.source, "recording_in", None
         )
-        if recording_in is None or block.begins != block.start:
+        if recording_in is None:
             return 0.0, 0
-        return recording_in(block.start)
+        seconds, made = recording_in(block.start)
+        seconds_before, made_before = block.recorded
+        block.recorded = (seconds, made)
+        return max(0.0, seconds - seconds_before), max(0, made - made_before)
 
     def _keep_and_deliver(self, report: BlockReport) -> None:
         with self._lock:
