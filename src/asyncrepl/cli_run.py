@@ -166,8 +166,7 @@ def _print_traceback(
 
 def _show_block(report: BlockReport) -> None:
     """Each block as it ends (and one note while a long one lasts), from the watchdog's thread.
-    Its renderer wraps lines with prompt_toolkit's widths: loaded by the first block, so that
-    a run with none never loads prompt_toolkit."""
+    The renderer is loaded by the first block: a run with none never loads it."""
     from asyncrepl.render.blocks import render_block
 
     print_fragments(render_block(report), file=sys.stderr)

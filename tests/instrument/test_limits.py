@@ -110,3 +110,19 @@ def test_every_task_is_counted_and_drawn_when_most_left_the_finished_history() -
     as_objects = dataclasses.replace(timeline, tasks=tuple(timeline.tasks))
     assert summarize(as_objects) == summary
     assert fragment_list_to_text(render_timeline(as_objects, width=100)) == text
+
+
+def test_tasks_made_on_one_line_share_what_they_have_in_common() -> None:
+    # A long run's 100,000 tasks made on one line: one Site for all the live ones, one origin
+    # for all the forgotten ones (not a tuple each: 6 MB at that size), and a record is its
+    # own weak reference (no second object per live task).
+    rec = Recorder(finished_limit=10)
+    record(rec, 300, 1)
+    forgotten = list(rec.book.forgotten.values())
+    assert len(forgotten) >= 290 and len({id(origin) for origin in forgotten}) == 1
+    assert forgotten[0][0] == "spin" and forgotten[0][1] is not None
+    kept = rec.book.finished
+    spins = [record for record in kept if record.coro == "spin"]
+    assert len({id(record.site) for record in spins}) == 1
+    # Told apart by identity, with their tasks gone: a set of them works.
+    assert all(record.task() is None for record in kept) and len(set(kept)) == len(kept)

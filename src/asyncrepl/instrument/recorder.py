@@ -454,7 +454,7 @@ class Recorder:
         if who == EAGER:  # an eager first step: its task is the loop's current task
             return start, asyncio.current_task(log.loop)
         record = self.book.by_id.get(task_of(who) or 0)
-        return start, record.ref() if record is not None and record.ref is not None else None
+        return start, record.task() if record is not None else None
 
     def recording_in(self, start: float) -> tuple[float, int]:
         """How long the recorder took to record the tasks made in the step of its loop that

@@ -56,5 +56,5 @@ def _name(book: TaskBook, task_id: int) -> str | None:
     record = book.by_id.get(task_id) if task_id > 0 else None
     if record is None:
         return None
-    task = record.ref() if record.ref is not None else None
+    task = record.task()
     return task.get_name() if task is not None else record.name or None
