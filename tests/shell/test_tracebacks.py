@@ -61,3 +61,26 @@ def test_debug_still_gets_the_whole_exception(
 
     assert isinstance(sys.last_value, ValueError)
     assert sys.last_value.__traceback__ is not None
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "%time undefined_name",
+        "%timeit -n 1 -r 1 undefined_name",
+        "%%time\nundefined_name",
+        "%%timeit -n 1 -r 1\nundefined_name",
+    ],
+)
+def test_time_and_timeit_of_plain_code_show_no_frame_of_asyncrepl(
+    arip: Any, cell: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # IPython's own magics time plain code; asyncrepl only rests its watchdog around them,
+    # and that wrapper is not part of the learner's traceback (plain IPython has no such frame).
+    arip.run_cell("await asyncio.sleep(0)")  # the watchdog runs from the first cell on
+    capsys.readouterr()
+    result = arip.run_cell(cell, store_history=True)
+    assert isinstance(result.error_in_exec, NameError)
+    shown = capsys.readouterr().out
+    assert "NameError" in shown
+    assert "asyncrepl" not in shown and not MACHINERY.search(shown), shown

@@ -78,6 +78,7 @@ def _unwatched(magic: Callable[..., Any], state: ExtensionState) -> Callable[...
     # functools.wraps copies IPython's flags (needs_local_scope, output_can_be_silenced).
     @functools.wraps(magic)
     def run(*args: Any, **kwargs: Any) -> Any:
+        __tracebackhide__ = True  # not the learner's frame: see asyncrepl.shell.tracebacks
         watchdog = state.session.watchdog
         if watchdog is None or not watchdog.running:
             return magic(*args, **kwargs)
