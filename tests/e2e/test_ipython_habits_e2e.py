@@ -85,6 +85,38 @@ def test_timeit_of_plain_code_prints_what_ipython_prints(repl: Repl) -> None:
     assert repl.exit(typed=True) == 0
 
 
+def test_autoawait_switches_top_level_await_and_keeps_the_live_loop(repl: Repl) -> None:
+    # `%autoawait trio` (trio not installed) made every later cell fail with
+    # ModuleNotFoundError, `%autoawait asyncio` too: the REPL was lost until restarted.
+    repl.send_line("%autoawait")
+    repl.expect(r"autoawait is `on`, and set to use `asyncio` \(asyncrepl's event loop")
+    repl.expect_prompt()
+    repl.send_line("%autoawait trio")
+    repl.expect(r"UsageError: asyncrepl runs every cell on its asyncio event loop")
+    repl.expect_prompt()
+    repl.send_line("await asyncio.sleep(0); 1 + 1")
+    repl.expect(r"Out\[\d+\]: 2")
+    repl.expect_prompt()
+    repl.send_line("%autoawait off")
+    repl.expect_prompt()
+    repl.send_line("await asyncio.sleep(0)")
+    repl.expect("SyntaxError: 'await' outside function")
+    repl.expect_prompt()
+    repl.send_line("%explain")
+    repl.expect("Top-level await is switched off")
+    repl.expect(r"Fix: Switch it back on with `%autoawait on`")
+    repl.expect_prompt()
+    repl.send_line("%autoawait on")
+    repl.expect_prompt()
+    repl.send_line("t = asyncio.create_task(asyncio.sleep(0, 'ran'))")  # no await: live loop
+    repl.expect_prompt()
+    repl.send_line("await t")
+    repl.expect(r"Out\[\d+\]: 'ran'")
+    repl.expect_prompt()
+    assert "ModuleNotFoundError" not in repl.text and "Traceback" not in repl.text
+    assert repl.exit(typed=True) == 0
+
+
 EMBEDDING = """\
 import asyncrepl
 

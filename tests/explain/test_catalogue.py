@@ -172,6 +172,25 @@ def await_outside_async() -> Explanation | None:
     raise AssertionError("compiled")
 
 
+def await_with_autoawait_off() -> Explanation | None:
+    # A cell's top level with `%autoawait off`: IPython compiles the cell as plain code.
+    source = "x = 1\nawait asyncio.sleep(x)\n"
+    try:
+        compile(source, "<cell>", "exec")
+    except SyntaxError as exc:
+        return explain_exception(exc, source=source)
+    raise AssertionError("compiled")
+
+
+def await_in_script() -> Explanation | None:
+    source = "import asyncio\n\nasync def main():\n    pass\n\nawait main()\n"
+    try:
+        compile(source, "/project/app.py", "exec")
+    except SyntaxError as exc:
+        return explain_exception(exc, source=source)
+    raise AssertionError("compiled")
+
+
 def no_running_loop() -> Explanation | None:
     try:
         asyncio.get_running_loop()
@@ -395,6 +414,8 @@ SNIPPETS: dict[str, Snippet] = {
     "time-sleep": await_time_sleep,
     "not-awaitable": not_awaitable,
     "await-outside-async": await_outside_async,
+    "await-autoawait-off": await_with_autoawait_off,
+    "await-in-script": await_in_script,
     "no-running-loop": no_running_loop,
     "reused-coroutine": reused,
     "task-exception-never-retrieved": never_retrieved,

@@ -165,6 +165,26 @@ ENTRIES: tuple[Entry, ...] = (
         rewrite=rw.enclosing_def_async,
     ),
     Entry(
+        key="await-autoawait-off",
+        title="Top-level await is switched off",
+        what="You used `await` at the top level of a cell while top-level `await` is switched "
+        "off (`%autoawait off`).",
+        why="asyncrepl runs each cell as a coroutine, so a cell can `await`. `%autoawait off` "
+        "makes cells plain code again, as in a Python script, where `await` needs `async def`.",
+        fix="Switch it back on with `%autoawait on`, then run the cell again.",
+        example="%autoawait on\nawait asyncio.sleep(1)",
+    ),
+    Entry(
+        key="await-in-script",
+        title="await at the top level of a script",
+        what="You used `await` outside any function, at the top level of a script or module.",
+        why="Only a coroutine can pause. A REPL cell runs as a coroutine, but a script's top "
+        "level is plain code: it starts the event loop with `asyncio.run()`.",
+        fix="Put the code in an `async def main()` coroutine and run it with "
+        "`asyncio.run(main())`.",
+        example="async def main():\n    await asyncio.sleep(1)\n\nasyncio.run(main())",
+    ),
+    Entry(
         key="no-running-loop",
         title="No running event loop",
         what="You called something that needs a running event loop from plain code.",

@@ -267,6 +267,10 @@ def _syntax_error(
     if not lines and exc.text:
         lines, lineno = (exc.text.rstrip("\n"),), 1
     where = _location(filename, lineno, "", labeler, lines)
+    top_level = 0 < lineno <= len(lines) and rw.enclosing_def(lines, lineno - 1) is None
+    if item.key == "await-outside-async" and top_level:  # no function around the await
+        in_a_cell = filename.startswith("<") or labeler(filename) is not None
+        item = entry("await-autoawait-off" if in_a_cell else "await-in-script") or item
     return apply_entry(item, UserFrame(where, {}, lines))
 
 

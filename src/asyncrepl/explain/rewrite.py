@@ -21,6 +21,7 @@ __all__ = [
     "await_where_made",
     "call_named",
     "drop_await",
+    "enclosing_def",
     "enclosing_def_async",
     "parse_line",
     "plain_for",
@@ -369,6 +370,20 @@ def enclosing_def_async(lines: Sequence[str], index: int, names: dict[str, objec
 def _in_a_coroutine(lines: Sequence[str], index: int, fixed: str) -> str:
     """``fixed`` (line ``index`` rewritten to use ``await``), shown under its enclosing
     ``def`` made ``async def`` when it is a plain function; as it is otherwise."""
+    above = enclosing_def(lines, index)
+    if above is None:
+        return fixed
+    text = lines[above].rstrip()
+    if text.lstrip().startswith("async def "):
+        return fixed
+    body = next(line for line in lines[above + 1 : index + 1] if line.strip())
+    gap = [] if above == index - 1 else [" " * (len(body) - len(body.lstrip())) + "..."]
+    return "\n".join([text.replace("def ", "async def ", 1), *gap, fixed])
+
+
+def enclosing_def(lines: Sequence[str], index: int) -> int | None:
+    """The line (0-based) of the innermost ``def`` or ``async def`` around line ``index``,
+    None when the line is at the top level of its cell or file."""
     line = lines[index].rstrip()
     depth = len(line) - len(line.lstrip())
     for above in range(index - 1, -1, -1):
@@ -376,10 +391,7 @@ def _in_a_coroutine(lines: Sequence[str], index: int, fixed: str) -> str:
         stripped = text.lstrip()
         if not stripped or len(text) - len(stripped) >= depth:
             continue
-        if stripped.startswith("async def "):
-            return fixed
-        if stripped.startswith("def "):
-            gap = [] if above == index - 1 else [" " * depth + "..."]
-            return "\n".join([text.replace("def ", "async def ", 1), *gap, fixed])
+        if stripped.startswith(("async def ", "def ")):
+            return above
         depth = len(text) - len(stripped)
-    return fixed
+    return None

@@ -12,6 +12,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from IPython.core import async_helpers
+from IPython.core.error import UsageError
 from prompt_toolkit.patch_stdout import patch_stdout
 
 from asyncrepl.render.hints import (
@@ -53,6 +54,7 @@ class LiveLoop:
         self._on_cell = on_cell
         self._interrupter = CellInterrupter(self.loop, lambda: self.cell_task, self._is_cell_file)
         self._saved: dict[str, Any] = {}
+        self._runner = self.run_cell  # one object: the shell's loop_runner while installed
         self._closed = False
         self._prompt_failures = 0
 
@@ -68,7 +70,10 @@ class LiveLoop:
         self._saved = {name: shell.__dict__.get(name) for name in _REPLACED}
         self._saved["loop_runner"] = shell.loop_runner
         self._saved["custom_exc"] = (shell.custom_exceptions, shell.CustomTB)
-        shell.loop_runner = self.run_cell
+        line_magics = shell.magics_manager.magics["line"]
+        self._saved["autoawait"] = line_magics.get("autoawait")
+        line_magics["autoawait"] = self.autoawait
+        shell.loop_runner = self._runner
         shell.should_run_async = self.should_run_async
         if not shell.simple_prompt:
             shell.prompt_for_code = self.prompt_for_code
@@ -93,6 +98,9 @@ class LiveLoop:
             else:
                 setattr(shell, name, self._saved[name])
         shell.loop_runner = self._saved["loop_runner"]
+        line_magics = shell.magics_manager.magics["line"]
+        if line_magics.get("autoawait") == self.autoawait and self._saved["autoawait"]:
+            line_magics["autoawait"] = self._saved["autoawait"]
         exceptions, handler = self._saved["custom_exc"]
         shell.custom_exceptions, shell.CustomTB = exceptions, handler
 
@@ -113,10 +121,44 @@ class LiveLoop:
         """
         if preprocessing_exc_tuple is not None or not self.shell.autoawait:
             return False
+        if self.shell.loop_runner is not self._runner:  # set by %config or by hand
+            # Cells cannot run on the live loop: only those that await run async, with the
+            # runner given, as in plain IPython (a `1 + 1` still works if it fails).
+            return bool(
+                type(self.shell).should_run_async(
+                    self.shell, raw_cell, transformed_cell=transformed_cell
+                )
+            )
         if self.loop.is_running():
             return False
         cell = (transformed_cell or raw_cell).lstrip()
         return not cell.startswith("get_ipython().run_line_magic('run',")
+
+    def autoawait(self, parameter_s: str = "") -> None:
+        """``%autoawait``, as in IPython, for the live loop. ``off`` and ``on`` switch
+        top-level ``await`` as there, and ``asyncio`` is the live loop itself. Another runner
+        (trio, curio, sync, a function) would take every cell off the live loop, and with
+        trio not installed every cell failed: it is refused in one line, nothing changes.
+
+        :param parameter_s: what follows ``%autoawait``.
+        """
+        shell, word = self.shell, parameter_s.strip()
+        if not word:
+            state = "on" if shell.autoawait else "off"
+            print(
+                f"IPython autoawait is `{state}`, and set to use `asyncio` "
+                "(asyncrepl's event loop, which keeps running while you type)."
+            )
+        elif word.lower() in ("off", "false"):
+            shell.autoawait = False
+        elif word.lower() in ("on", "true", "asyncio"):
+            shell.autoawait = True
+            shell.loop_runner = self._runner
+        else:
+            raise UsageError(
+                f"asyncrepl runs every cell on its asyncio event loop, so `%autoawait {word}` "
+                f"is not available: `%autoawait on` or `off`, or plain `ipython` for {word}."
+            )
 
     def run_cell(self, coro: Coroutine[Any, Any, Any]) -> Any:
         """IPython's ``loop_runner``: run one cell's coroutine as a task on the live loop."""
