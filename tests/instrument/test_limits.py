@@ -117,9 +117,9 @@ def test_tasks_made_on_one_line_share_what_they_have_in_common() -> None:
     # for all the forgotten ones (not a tuple each: 6 MB at that size), and a record is its
     # own weak reference (no second object per live task).
     rec = Recorder(finished_limit=10)
-    record(rec, 300, 1)
+    record(rec, 40, 1)  # few: each task moves asyncio's Task-N counter (see above)
     forgotten = list(rec.book.forgotten.values())
-    assert len(forgotten) >= 290 and len({id(origin) for origin in forgotten}) == 1
+    assert len(forgotten) >= 30 and len({id(origin) for origin in forgotten}) == 1
     assert forgotten[0][0] == "spin" and forgotten[0][1] is not None
     kept = rec.book.finished
     spins = [record for record in kept if record.coro == "spin"]

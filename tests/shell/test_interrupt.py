@@ -58,3 +58,25 @@ def test_pressed_again_before_the_cell_awaits_it_interrupts() -> None:
 
     task = run_cell(press_twice, cell_files=set())
     assert isinstance(task.exception(), KeyboardInterrupt)
+
+
+def in_the_recorders_books(press: Any) -> Any:
+    """A function that calls ``press()`` from a frame of the recorder's own file, as the loop
+    runs it between steps (the watcher moving a round's entries into its rings)."""
+    from asyncrepl.instrument import watcher
+
+    namespace = {"press": press}
+    exec(compile("def keep_books():\n    press()\n", watcher.__file__, "exec"), namespace)
+    return namespace["keep_books"]
+
+
+def test_in_the_recorders_bookkeeping_it_cancels_the_cell_where_it_awaits() -> None:
+    # Raised there, the interrupt left a round's entries half moved into the ring, and the
+    # next round switched the recorder off with a traceback (seen under load, after Ctrl-C
+    # on `await asyncio.sleep(30)` with a ticker running).
+    async def await_while_the_books_are_kept(press: Any) -> None:
+        asyncio.get_running_loop().call_soon(in_the_recorders_books(press))
+        await asyncio.sleep(10)
+
+    task = run_cell(await_while_the_books_are_kept, cell_files={__file__})
+    assert task.cancelled()

@@ -26,14 +26,15 @@ def _module_file(name: str) -> str:
     return spec.origin
 
 
-#: Frames in these files are the loop's own machinery (the recorder's round among them):
-#: raising KeyboardInterrupt there would leave the loop half-way through its bookkeeping, so
-#: the cell is cancelled instead.
+#: Frames in these files are the loop's own machinery (the recorder's round and books among
+#: them): raising KeyboardInterrupt there would leave the loop or the recorder half-way
+#: through its bookkeeping (a ring half written switched the recorder off), so the cell is
+#: cancelled instead.
 _LOOP_FILES = (
     os.path.dirname(asyncio.__file__) + os.sep,
     selectors.__file__,
     # Found, not imported: the recorder is imported with the first cell, not before the prompt.
-    _module_file("asyncrepl.instrument.rounds"),
+    os.path.dirname(_module_file("asyncrepl.instrument.rounds")) + os.sep,
 )
 
 #: The shell and the loop that a KeyboardInterrupt raised in a task's step goes up through.

@@ -157,7 +157,8 @@ class LiveLoop:
         else:
             raise UsageError(
                 f"asyncrepl runs every cell on its asyncio event loop, so `%autoawait {word}` "
-                f"is not available: `%autoawait on` or `off`, or plain `ipython` for {word}."
+                "is not available: use `%autoawait on` or `off`, or IPython without asyncrepl "
+                f"for {word}."
             )
 
     def run_cell(self, coro: Coroutine[Any, Any, Any]) -> Any:
