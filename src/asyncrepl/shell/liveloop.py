@@ -135,10 +135,16 @@ class LiveLoop:
         return not cell.startswith("get_ipython().run_line_magic('run',")
 
     def autoawait(self, parameter_s: str = "") -> None:
-        """``%autoawait``, as in IPython, for the live loop. ``off`` and ``on`` switch
-        top-level ``await`` as there, and ``asyncio`` is the live loop itself. Another runner
-        (trio, curio, sync, a function) would take every cell off the live loop, and with
-        trio not installed every cell failed: it is refused in one line, nothing changes.
+        """Switch top-level ``await`` in cells off and on, as in IPython; cells stay on
+        asyncrepl's event loop::
+
+            In [1]: %autoawait        # says whether it is on
+            In [2]: %autoawait off    # cells are plain code: `await` needs an `async def`
+            In [3]: %autoawait on     # back on (or: %autoawait asyncio)
+
+        Another runner (trio, curio, sync, a function) would take every cell off the live
+        loop, and with trio not installed every later cell failed: it is refused in one
+        line, and nothing changes.
 
         :param parameter_s: what follows ``%autoawait``.
         """
