@@ -505,9 +505,13 @@ def test_what_recording_a_steps_new_tasks_took(factory: Any) -> None:
         seen["this step"] = rec.recording_in(step[0])
         seen["another step"] = rec.recording_in(step[0] + 0.5)
         await asyncio.gather(*tasks)
-        step = rec.current_step()
-        assert step is not None
-        seen["a step that made none"] = rec.recording_in(step[0])
+        later = rec.current_step()
+        assert later is not None
+        seen["a step that made none"] = rec.recording_in(later[0])
+        # The watchdog asks once the block has ended: the next steps may have made tasks
+        # by then (the REPL's prompt is a task), and the answer is still there.
+        await asyncio.gather(*(asyncio.create_task(asyncio.sleep(0)) for _ in range(2)))
+        seen["asked after a later step made tasks"] = rec.recording_in(step[0])
 
     run(rec, main())
     # Each task took two reads of the counting clock: one tick each between them.
@@ -515,6 +519,7 @@ def test_what_recording_a_steps_new_tasks_took(factory: Any) -> None:
         "this step": (300.0, 300),
         "another step": (0.0, 0),
         "a step that made none": (0.0, 0),
+        "asked after a later step made tasks": (300.0, 300),
     }
 
 
@@ -561,3 +566,66 @@ def test_an_eager_first_step_is_part_of_the_step_that_holds_the_loop() -> None:
 
     run(rec, main())
     assert seen["eager"] == seen["main"] == seen["after"]
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="eager tasks are new in Python 3.12")
+def test_a_step_that_starts_many_eager_tasks_holds_the_loop_from_its_start() -> None:
+    # A cell that started 100,000 tasks through the eager factory held the loop for 2.6 s:
+    # each eager first step, and the entry that resumes the cell's step after it, looked like
+    # a new step (past the few entries that were searched back), and the block was reported
+    # as 0.12 s. Recording the tasks is asyncrepl's work within that same step.
+    rec = Recorder(capacity=100_000)
+    seen: dict[str, Any] = {}
+
+    async def quick() -> int:
+        return 1
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        loop.set_task_factory(asyncio.eager_task_factory)  # type: ignore[attr-defined,unused-ignore]
+        seen["before"] = rec.current_step()
+        tasks = [asyncio.create_task(quick()) for _ in range(200)]
+        seen["after"] = rec.current_step()
+        seen["own"] = rec.recording_in(seen["before"][0])
+        await asyncio.gather(*tasks)
+
+    run(rec, main())
+    assert seen["before"] is not None and seen["before"][1].get_name() == "main"
+    assert seen["after"] == seen["before"]
+    seconds, tasks = seen["own"]
+    assert tasks == 200 and seconds > 0
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="eager tasks are new in Python 3.12")
+def test_the_step_that_holds_the_loop_is_the_same_at_every_moment_of_create_task() -> None:
+    # The watchdog reads from another thread at any moment. The eager step's entry was named
+    # with the task's id before the entry resuming the step after it was added: for that
+    # moment the newest entry looked like a new step, and a long block was reported in parts.
+    # The recorder's clock is read at each of those moments: the step asked for there too.
+    inside = False
+    seen: list[Any] = []
+
+    def clock() -> float:
+        if inside:
+            seen.append(rec.current_step())
+        return time.perf_counter()
+
+    rec = Recorder(capacity=10_000, clock=clock)
+
+    async def quick() -> int:
+        return 1
+
+    async def main() -> None:
+        nonlocal inside
+        asyncio.get_running_loop().set_task_factory(asyncio.eager_task_factory)  # type: ignore[attr-defined,unused-ignore]
+        step = rec.current_step()
+        inside = True
+        tasks = [asyncio.create_task(quick()) for _ in range(50)]
+        inside = False
+        seen.append(step)
+        await asyncio.gather(*tasks)
+
+    run(rec, main())
+    *during, step = seen
+    assert len(during) >= 100 and step is not None and step[1].get_name() == "main"
+    assert all(moment == step for moment in during)
