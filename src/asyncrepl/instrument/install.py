@@ -179,7 +179,7 @@ class _LoopPatch:
         parent = asyncio.current_task(loop)
         where = caller_site(1)
         name = None
-        if careful and task.done():
+        if careful and task.done() and type(task) is not Task:  # see LoopLog._task_created
             name = self._eager_name(sys._getframe(1), kwargs)
         for watcher, token in zip(watchers, tokens, strict=True):
             try:

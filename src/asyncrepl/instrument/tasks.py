@@ -75,11 +75,10 @@ def task_number(task: Task) -> int:
 
     :param task: an asyncrepl task.
     """
-    try:
-        return task._asyncrepl_id
-    except AttributeError:
+    number: int | None = getattr(task, "_asyncrepl_id", None)  # a raised error costs 1 µs more
+    if number is None:
         task._asyncrepl_id = number = next_task_id()
-        return number
+    return number
 
 
 class _BothNotes:

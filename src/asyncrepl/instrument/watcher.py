@@ -303,7 +303,10 @@ class LoopLog:
             t0 = self.stage.starts[at]
         record = self._note_created(task, coro, parent, where, t0)
         self._resume(at, running, eager_id=record.id if eager else None)
-        if eager and task.done():
+        if eager and task.done() and type(task) is not Task:
+            # Another factory's task says nothing when it is freed: its end is noted now.
+            # Ours is noted when freed (or at the next query), with the name that
+            # create_task gives it once the factory has returned.
             self.side.task_finished(task, name)
 
     def _note_created(
