@@ -163,32 +163,27 @@ def not_awaitable() -> Explanation | None:
     return explained(main)
 
 
-def await_outside_async() -> Explanation | None:
-    source = "def main():\n    x = 1\n    await asyncio.sleep(x)\n"
+def syntax_error_explained(source: str, filename: str = "<cell>") -> Explanation | None:
+    """Compile ``source`` as Python does and explain the SyntaxError it raises."""
     try:
-        compile(source, "<cell>", "exec")
+        compile(source, filename, "exec")
     except SyntaxError as exc:
         return explain_exception(exc, source=source)
     raise AssertionError("compiled")
+
+
+def await_outside_async() -> Explanation | None:
+    return syntax_error_explained("def main():\n    x = 1\n    await asyncio.sleep(x)\n")
 
 
 def await_with_autoawait_off() -> Explanation | None:
     # A cell's top level with `%autoawait off`: IPython compiles the cell as plain code.
-    source = "x = 1\nawait asyncio.sleep(x)\n"
-    try:
-        compile(source, "<cell>", "exec")
-    except SyntaxError as exc:
-        return explain_exception(exc, source=source)
-    raise AssertionError("compiled")
+    return syntax_error_explained("x = 1\nawait asyncio.sleep(x)\n")
 
 
 def await_in_script() -> Explanation | None:
     source = "import asyncio\n\nasync def main():\n    pass\n\nawait main()\n"
-    try:
-        compile(source, "/project/app.py", "exec")
-    except SyntaxError as exc:
-        return explain_exception(exc, source=source)
-    raise AssertionError("compiled")
+    return syntax_error_explained(source, "/project/app.py")
 
 
 def no_running_loop() -> Explanation | None:
