@@ -629,3 +629,26 @@ def test_the_step_that_holds_the_loop_is_the_same_at_every_moment_of_create_task
     *during, step = seen
     assert len(during) >= 100 and step is not None and step[1].get_name() == "main"
     assert all(moment == step for moment in during)
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="eager tasks are new in Python 3.12")
+def test_eager_tasks_end_in_order_and_keep_the_names_create_task_gives() -> None:
+    # An eager task ends inside create_task, which names it afterwards. Its end is noted
+    # then, in the order tasks end: noted later instead (when shown), 1,000 eager tasks still
+    # held by the cell pushed the cell's own task out of the finished history, and its
+    # chart row lost its name. The name comes when the task is shown or freed.
+    rec = Recorder(finished_limit=5)
+    kept: list[asyncio.Task[Any]] = []
+
+    async def work() -> int:
+        return 1
+
+    async def main() -> None:
+        asyncio.get_running_loop().set_task_factory(asyncio.eager_task_factory)  # type: ignore[attr-defined,unused-ignore]
+        kept.extend(asyncio.create_task(work(), name=f"w{i}") for i in range(20))
+
+    run(rec, main())
+    names = [info.name for info in rec.finished()]
+    assert names[-1] == "main" and names[:-1] == ["w16", "w17", "w18", "w19"]
+    kept.clear()  # freed now: the names stay
+    assert [info.name for info in rec.finished()] == names

@@ -20,7 +20,7 @@ from asyncrepl.instrument import install
 from asyncrepl.instrument.ring import CALLBACK, EAGER, IDLE, merge_windows, task_of
 from asyncrepl.instrument.sites import Site, site_location
 from asyncrepl.instrument.suspensions import suspensions_of
-from asyncrepl.instrument.tasklog import Origin, TaskBook, TaskRecord, live_state
+from asyncrepl.instrument.tasklog import Origin, TaskBook, TaskRecord, live_state, named
 from asyncrepl.instrument.waits import mark_cell_coroutine
 from asyncrepl.instrument.watcher import LoopLog, unrecordable_reason
 from asyncrepl.records import (
@@ -488,6 +488,9 @@ class Recorder:
         self.book.finish(record, task, end)
 
     def _finished_info(self, record: TaskRecord, places: dict[Site, Location]) -> TaskInfo:
+        task = record.task()
+        if task is not None:  # still alive: it may have been named since it ended
+            named(record, task)
         if record.info is None:
             state = record.state or TaskState.DONE
             record.info = record.task_info(self.labeler, state, record.name, places)

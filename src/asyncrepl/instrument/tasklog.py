@@ -26,6 +26,7 @@ __all__ = [
     "coro_code",
     "coro_name",
     "live_state",
+    "named",
 ]
 
 AnyTask = asyncio.Task[Any]
@@ -295,7 +296,7 @@ class TaskBook:
         record.ended = end
         if not record.name:
             record.name = task.get_name()
-        record.state, record.outcome = describe_end(task, record.cancel, self._labeler, record.id)
+        self._note_outcome(record, task)
         self._keep(record)
 
     def freed(self, task: AnyTask) -> None:
@@ -304,22 +305,33 @@ class TaskBook:
         :param task: the task, still readable.
         """
         record = self._live.pop(id(task), None)
-        if record is None or record.ended is not None:
+        if record is None:
+            return
+        if record.ended is not None:  # noted when it ended: create_task may name it after
+            named(record, task)
             return
         if not task.done():
             self._destroyed(record)
             return
         record.ended = self._clock()
         record.name = task.get_name()
-        ours: Any = task  # asyncio's C Future fields, read directly
-        result = ours._result  # None when it failed or was cancelled
-        if type(result) in _KEPT_RESULTS and ours._exception is None and not task.cancelled():
+        self._note_outcome(record, task)
+        self._keep(record)
+
+    def _note_outcome(self, record: TaskRecord, task: AnyTask) -> None:
+        """How the done ``task`` ended: a plain number or None it returned is kept as it is
+        (the words are written when shown), anything else in words now."""
+        ours: Any = task  # asyncio's Future fields, read directly
+        try:
+            result, failed = ours._result, ours._exception is not None  # None when it failed
+        except AttributeError:  # a future of another kind
+            result, failed = _NO_RESULT, True
+        if type(result) in _KEPT_RESULTS and not failed and not task.cancelled():
             record.state, record.result = TaskState.DONE, result
         else:
             record.state, record.outcome = describe_end(
                 task, record.cancel, self._labeler, record.id
             )
-        self._keep(record)
 
     @property
     def limit(self) -> int:
@@ -384,6 +396,18 @@ class TaskBook:
 
     def __len__(self) -> int:
         return len(self._live)
+
+
+def named(record: TaskRecord, task: AnyTask) -> None:
+    """A finished record takes its task's name now: an eager task finishes inside
+    ``create_task``, which names it afterwards (and anyone may rename a task later).
+
+    :param record: a finished task's record.
+    :param task: its task, still alive.
+    """
+    name = task.get_name()
+    if name != record.name:
+        record.name, record.info = name, None
 
 
 def live_state(task: AnyTask, record: TaskRecord, current: AnyTask | None) -> TaskState:

@@ -303,10 +303,10 @@ class LoopLog:
             t0 = self.stage.starts[at]
         record = self._note_created(task, coro, parent, where, t0)
         self._resume(at, running, eager_id=record.id if eager else None)
-        if eager and task.done() and type(task) is not Task:
-            # Another factory's task says nothing when it is freed: its end is noted now.
-            # Ours is noted when freed (or at the next query), with the name that
-            # create_task gives it once the factory has returned.
+        if eager and task.done():
+            # Noted now, in the order tasks end (the finished history keeps the newest). The
+            # name create_task gives it afterwards: ours takes it when freed or shown; another
+            # factory's task says nothing when freed, so its name is found now (``name``).
             self.side.task_finished(task, name)
 
     def _note_created(
