@@ -197,6 +197,12 @@ def test_detail_without_a_recorder_and_of_a_finished_task() -> None:
     assert not any(line.startswith("  time") for line in out)
 
 
+def test_a_finished_tasks_time_is_how_long_it_lived() -> None:
+    # Its age stopped when it ended: "1.5 s old" read as its age now.
+    out = text(render_task_detail(FAILED, [], now=100.0)).splitlines()
+    assert "  time         lived 1.5 s, ran 0 µs on the loop in 0 steps" in out
+
+
 def test_detail_groups_waits_at_one_place_for_one_thing() -> None:
     here = Location("f", 2, "<cell 2>:2", "await asyncio.sleep(delay)", "worker")
     there = Location("f", 5, "<cell 2>:5", "await other", "worker")

@@ -303,7 +303,9 @@ def render_task_detail(
     out += _line("parent", _refs(parent, known) if recorded else unknown)
     if recorded:
         end = info.ended if info.ended is not None else now
-        age = f"{format_duration(end - info.created)} old, " if end is not None else ""
+        lived = format_duration(end - info.created) if end is not None else ""
+        # A finished task's age stopped when it ended: "14 µs old" read as now.
+        age = "" if not lived else f"lived {lived}, " if info.state.finished else f"{lived} old, "
         steps = f"{info.steps} step{'' if info.steps == 1 else 's'}"
         ran = f"{age}ran {format_duration(info.run_time)} on the loop in {steps}"
         out += _line("time", [("", ran)])
