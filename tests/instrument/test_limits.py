@@ -126,3 +126,29 @@ def test_tasks_made_on_one_line_share_what_they_have_in_common() -> None:
     assert len({id(record.site) for record in spins}) == 1
     # Told apart by identity, with their tasks gone: a set of them works.
     assert all(record.task() is None for record in kept) and len(set(kept)) == len(kept)
+
+
+def test_tasks_made_outside_the_users_code_leave_the_users_in_the_history() -> None:
+    # The REPL's prompt makes tasks for each key pressed (prompt_toolkit's validator and
+    # suggester): in one shared history, 500 keys pushed a finished task of the user's out
+    # of %tasks and the chart. Tasks no line of the user's made are kept apart.
+    rec = Recorder(finished_limit=10)
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        await asyncio.gather(*(asyncio.create_task(spin(1), name=f"mine{i}") for i in range(5)))
+        for _ in range(50):  # made by a loop callback in asyncio's code: nobody's line
+            loop.call_soon(asyncio.ensure_future, spin(1))
+        for _ in range(4):  # made, one step, done
+            await asyncio.sleep(0)
+
+    loop = asyncio.new_event_loop()
+    try:
+        assert rec.attach(loop) is None
+        loop.run_until_complete(main())
+    finally:
+        rec.detach()
+        loop.close()
+    names = [t.name for t in rec.finished()]
+    assert {f"mine{i}" for i in range(5)} <= set(names)
+    assert len(rec.book.finished) <= 10 and len(rec.book.others) == 10

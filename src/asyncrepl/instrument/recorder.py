@@ -302,11 +302,12 @@ class Recorder:
         return dataclasses.replace(timeline, waits=tuple(waits))
 
     def finished(self) -> list[TaskInfo]:
-        """The recently finished tasks, oldest first (at most ``finished_limit``)."""
+        """The recently finished tasks, oldest first: at most ``finished_limit`` of the user's,
+        and as many made outside the user's code (see :attr:`TaskBook.finished`)."""
         self._catch_up()
         self._sweep()
         places: dict[Site, Location] = {}
-        infos = [self._finished_info(record, places) for record in self.book.finished]
+        infos = [self._finished_info(record, places) for record in self.book.all_finished()]
         return sorted(infos, key=lambda info: info.ended or 0.0)
 
     # -- steps -------------------------------------------------------------------------
@@ -525,7 +526,7 @@ class Recorder:
             if record.created <= end and (task_ids is None or record.id in task_ids):
                 state = live_state(task, record, task if task in running else None)
                 infos[record.id] = record.task_info(self.labeler, state, task.get_name(), places)
-        for record in self.book.finished:
+        for record in self.book.all_finished():
             ended = record.end_time()
             ended = end if ended is None else ended
             wanted = task_ids is None or record.id in task_ids

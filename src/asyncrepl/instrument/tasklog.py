@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import inspect
+import itertools
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import compress
@@ -184,7 +185,12 @@ class TaskBook:
         self._live: dict[int, TaskRecord] = {}
         self.lookup = self._live.get  # ``lookup(id(task))``
         self.by_id: dict[int, TaskRecord] = {}
+        #: The finished history: the user's tasks (made by their code, or running a cell)
+        #: and, apart, the others (the REPL's own, a library's made from a loop callback):
+        #: a prompt_toolkit task for each key pressed filled one shared history, so that
+        #: 500 keys later a finished task of the user's was gone from %tasks and the chart.
         self.finished: collections.deque[TaskRecord] = collections.deque()
+        self.others: collections.deque[TaskRecord] = collections.deque()
         self._limit = limit
         self._clock = clock
         self._labeler = labeler
@@ -343,17 +349,25 @@ class TaskBook:
         if limit < 0:
             raise ValueError(f"finished_limit must be 0 or more, not {limit}")
         self._limit = limit
-        while len(self.finished) > limit:  # the oldest go first
-            self._leave(self.finished.popleft())
+        for history in (self.finished, self.others):
+            while len(history) > limit:  # the oldest go first
+                self._leave(history.popleft())
+
+    def all_finished(self) -> Iterator[TaskRecord]:
+        """The finished tasks kept, the user's and the others."""
+        return itertools.chain(self.finished, self.others)
 
     def _keep(self, record: TaskRecord) -> None:
-        """Into the finished history; the oldest leaves it (and the book) once it is full."""
-        if len(self.finished) >= self._limit:
+        """Into its finished history (see :attr:`finished`); the oldest there leaves it (and
+        the book) once it is full."""
+        users = record.site is not None or record.is_cell
+        history = self.finished if users else self.others
+        if len(history) >= self._limit:
             if not self._limit:
                 self._leave(record)
                 return
-            self._leave(self.finished.popleft())
-        self.finished.append(record)
+            self._leave(history.popleft())
+        history.append(record)
 
     def _leave(self, record: TaskRecord) -> None:
         """``record`` leaves the book; a user's task leaves its :data:`Origin` behind."""

@@ -44,7 +44,9 @@ class AsyncREPL(Magics):
         "waited for goes into a second ring an eighth as long, 32 bytes a wait.",
     ).tag(config=True)
     finished_tasks = Int(
-        1000, help="How many finished tasks the recorder remembers for %tasks -a."
+        1000,
+        help="How many of your finished tasks the recorder remembers for %tasks -a and the "
+        "charts (tasks made outside your code, such as the prompt's own, are kept apart).",
     ).tag(config=True)
     exit_timeout = Float(
         1.0,
