@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import re
+from collections.abc import Coroutine
+from typing import Any
 
 import pytest
 from prompt_toolkit.formatted_text import fragment_list_to_text
@@ -26,10 +28,15 @@ def record(recorder: Recorder, tasks: int, steps: int) -> None:
     async def main() -> None:
         await asyncio.gather(*(asyncio.create_task(spin(steps)) for _ in range(tasks)))
 
+    run_recorded(recorder, main())
+
+
+def run_recorded(recorder: Recorder, main: Coroutine[Any, Any, None]) -> None:
+    """Run ``main`` on a fresh loop that ``recorder`` records."""
     loop = asyncio.new_event_loop()
     try:
         assert recorder.attach(loop) is None
-        loop.run_until_complete(main())
+        loop.run_until_complete(main)
     finally:
         recorder.detach()
         loop.close()
@@ -142,13 +149,7 @@ def test_tasks_made_outside_the_users_code_leave_the_users_in_the_history() -> N
         for _ in range(4):  # made, one step, done
             await asyncio.sleep(0)
 
-    loop = asyncio.new_event_loop()
-    try:
-        assert rec.attach(loop) is None
-        loop.run_until_complete(main())
-    finally:
-        rec.detach()
-        loop.close()
+    run_recorded(rec, main())
     names = [t.name for t in rec.finished()]
     assert {f"mine{i}" for i in range(5)} <= set(names)
     assert len(rec.book.finished) <= 10 and len(rec.book.others) == 10
