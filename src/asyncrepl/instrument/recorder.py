@@ -459,9 +459,9 @@ class Recorder:
 
     def recording_in(self, start: float) -> tuple[float, int]:
         """How long the recorder took to record the tasks made in the step of its loop that
-        began at ``start``, and how many there were (``(0.0, 0)`` unless it is the last step
-        that made tasks): the watchdog tells that part of a block apart. Safe from another
-        thread.
+        began at ``start``, and how many there were (``(0.0, 0)`` for a step that made none,
+        or one older than the last few that did): the watchdog tells that part of a block
+        apart. Safe from another thread.
 
         :param start: the step's start, as :meth:`current_step` gave it.
         """

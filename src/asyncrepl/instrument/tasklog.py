@@ -88,6 +88,12 @@ class TaskRecord(weakref.ref):  # type: ignore[type-arg]
     #: The task, None once it is gone.
     task: Callable[[], AnyTask | None] = weakref.ref.__call__  # type: ignore[assignment]
 
+    @property
+    def by_user(self) -> bool:
+        """Whether the user's code made the task (a line of theirs, a site) or it runs a cell:
+        the record's side of :attr:`TaskInfo.by_user`."""
+        return self.site is not None or self.is_cell
+
     def created_at(
         self, labeler: LocationLabeler, known: dict[Site, Location] | None = None
     ) -> Location | None:
@@ -360,8 +366,7 @@ class TaskBook:
     def _keep(self, record: TaskRecord) -> None:
         """Into its finished history (see :attr:`finished`); the oldest there leaves it (and
         the book) once it is full."""
-        users = record.site is not None or record.is_cell
-        history = self.finished if users else self.others
+        history = self.finished if record.by_user else self.others
         if len(history) >= self._limit:
             if not self._limit:
                 self._leave(record)
@@ -373,7 +378,7 @@ class TaskBook:
         """``record`` leaves the book; a user's task leaves its :data:`Origin` behind."""
         if self.by_id.get(record.id) is record:
             del self.by_id[record.id]
-        if record.site is None and not record.is_cell:
+        if not record.by_user:
             return
         origin = (record.coro, record.site, record.is_cell, record.state or TaskState.DONE)
         if origin != self._last_origin:  # the tasks of one line end alike: one object
