@@ -64,3 +64,29 @@ def test_adding_up_by_task_lists_the_keys_a_slice_at_a_time() -> None:
     columns.durations()
     totals, peak = peak_of(columns.time_by_task)
     assert totals == {300: count / 2, 301: count / 2} and peak < 8_000_000
+
+
+# A cell's step [0, 10) with two eager first steps inside it, then task 3's step.
+NESTED = StepColumns(
+    [1, 2, 4, 3], [0.0, 2.0, 5.0, 10.0], [10.0, 3.0, 6.0, 11.0], nested=b"\0\1\1\0"
+)
+
+
+def test_steps_inside_another_count_once_in_the_loops_busy_time() -> None:
+    assert NESTED.busy(0.0, 11.0) == 11.0
+    assert NESTED.busy(2.5, 10.5) == 8.0
+    assert list(NESTED.durations()) == [10.0, 1.0, 1.0, 1.0]
+
+
+def test_a_step_is_nested_only_while_the_step_around_it_is_kept() -> None:
+    assert NESTED.only({1, 2}).nested == b"\0\1"
+    alone = NESTED.only({2, 4})  # the eager tasks without the cell: their own time counts
+    assert alone.nested is None and alone.busy(0.0, 11.0) == 2.0
+    assert NESTED[1:].nested is None and NESTED[:3].nested == b"\0\1\1"
+
+
+def test_flags_of_no_nested_step_are_dropped() -> None:
+    assert StepColumns.of(STEPS[:2]).nested is None
+    assert StepColumns([1], [0.0], [1.0], nested=b"\0").nested is None
+    with pytest.raises(ValueError, match="a flag for each step"):
+        StepColumns([1], [0.0], [1.0], nested=b"")

@@ -54,19 +54,27 @@ class StepColumns(Sequence[Step]):
     :param task_ids: each step's task id (0 for a plain callback).
     :param starts: when each step started.
     :param ends: when each step ended.
+    :param nested: for each step, 1 when it ran inside the step that encloses it (a task's
+        eager first step runs inside the ``create_task`` of the step that made it), else 0;
+        None when no step did. Such steps overlap: they count once in :meth:`busy`.
     """
 
-    __slots__ = ("_durations", "ends", "starts", "task_ids")
+    __slots__ = ("_durations", "ends", "nested", "starts", "task_ids")
 
     def __init__(
         self,
         task_ids: Sequence[int] = (),
         starts: Sequence[float] = (),
         ends: Sequence[float] = (),
+        *,
+        nested: bytes | None = None,
     ) -> None:
         if not len(task_ids) == len(starts) == len(ends):
             raise ValueError("the three columns must have the same length")
+        if nested is not None and len(nested) != len(task_ids):
+            raise ValueError("nested must have a flag for each step")
         self.task_ids, self.starts, self.ends = task_ids, starts, ends
+        self.nested = nested if nested is not None and 1 in nested else None
         self._durations: array[float] | None = None
 
     @classmethod
@@ -123,6 +131,13 @@ class StepColumns(Sequence[Step]):
         :param low: the window's start.
         :param high: the window's end.
         """
+        if self.nested is not None:  # the loop was busy with the enclosing steps: those
+            outer = bytes(map((1).__xor__, self.nested))
+            return StepColumns(
+                list(compress(self.task_ids, outer)),
+                list(compress(self.starts, outer)),
+                list(compress(self.ends, outer)),
+            ).busy(low, high)
         durations = self.durations()
         inside_from = bisect.bisect_left(self.starts, low)
         inside_to = max(bisect.bisect_right(self.ends, high), inside_from)
@@ -139,11 +154,29 @@ class StepColumns(Sequence[Step]):
         """
         wanted = set(task_ids)
         keep = bytes(map(wanted.__contains__, self.task_ids))  # no Python loop per step
-        return StepColumns(
+        return self._kept(
             list(compress(self.task_ids, keep)),
             list(compress(self.starts, keep)),
             list(compress(self.ends, keep)),
+            None if self.nested is None else bytes(compress(self.nested, keep)),
         )
+
+    @staticmethod
+    def _kept(
+        task_ids: list[int], starts: list[float], ends: list[float], nested: bytes | None
+    ) -> StepColumns:
+        """Steps kept from these, a step left nested only if its enclosing step was kept
+        (``%timeline TASK`` of an eager task alone: its steps count)."""
+        if nested is not None:
+            flags = bytearray(nested)
+            reach = float("-inf")  # the latest end of a step kept whole before this one
+            for at, flag in enumerate(flags):
+                if flag and ends[at] <= reach:
+                    continue
+                flags[at] = 0
+                reach = max(reach, ends[at])
+            nested = bytes(flags)
+        return StepColumns(task_ids, starts, ends, nested=nested)
 
     def __len__(self) -> int:
         return len(self.task_ids)
@@ -156,8 +189,11 @@ class StepColumns(Sequence[Step]):
 
     def __getitem__(self, index: int | slice) -> Step | StepColumns:
         if isinstance(index, slice):
-            return StepColumns(
-                list(self.task_ids[index]), list(self.starts[index]), list(self.ends[index])
+            return self._kept(
+                list(self.task_ids[index]),
+                list(self.starts[index]),
+                list(self.ends[index]),
+                None if self.nested is None else self.nested[index],
             )
         return Step(self.task_ids[index], self.starts[index], self.ends[index])
 

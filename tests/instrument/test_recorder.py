@@ -21,6 +21,7 @@ import pytest
 from asyncrepl.instrument.loopclass import ORIGINAL
 from asyncrepl.instrument.recorder import Recorder
 from asyncrepl.records import FORGOTTEN, TaskState
+from asyncrepl.render.timeline_summary import summarize
 
 HERE = os.path.relpath(__file__)  # labels name a file by its path below the current folder
 
@@ -159,10 +160,15 @@ def test_eager_tasks_first_step_inside_create_task() -> None:
     assert finished["slow"].steps == 3
     order = task_steps(rec, ids["main"], ids["quick"], ids["slow"])
     m, q, s = ids["main"], ids["quick"], ids["slow"]
-    # main's step is cut around each eager first step: main, quick, main, slow, main ...
-    assert order[:5] == [m, q, m, s, m]
+    # Each eager first step runs inside main's step, which is one step around them.
+    assert order[:3] == [m, q, s]
     steps = rec.steps()
-    assert all(x.end <= y.start for x, y in itertools.pairwise(steps))
+    first = next(x for x in steps if x.task_id == m)
+    inside = [x for x in steps if first.start < x.start < first.end]
+    assert [x.task_id for x in inside] == [q, s] and all(x.end < first.end for x in inside)
+    assert steps.nested is not None
+    outer = [x for x, flag in zip(steps, steps.nested, strict=True) if not flag]
+    assert all(x.end <= y.start for x, y in itertools.pairwise(outer))
 
 
 def test_task_created_before_attach_gets_an_id_when_first_seen() -> None:
@@ -629,6 +635,35 @@ def test_the_step_that_holds_the_loop_is_the_same_at_every_moment_of_create_task
     *during, step = seen
     assert len(during) >= 100 and step is not None and step[1].get_name() == "main"
     assert all(moment == step for moment in during)
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="eager tasks are new in Python 3.12")
+def test_a_step_that_ran_eager_first_steps_is_one_step_in_the_timeline() -> None:
+    # A cell that started 100,000 eager tasks held the loop for 2.5 s: %timeline drew its
+    # row with "waited" gaps where the eager steps ran, and its summary said "longest step
+    # 93 ms (work (Task #...))" and no step over the threshold.
+    rec = Recorder(capacity=10_000)
+
+    async def quick() -> int:
+        time.sleep(0.002)  # each eager step takes a little; the whole takes more
+        return 1
+
+    async def main() -> None:
+        asyncio.get_running_loop().set_task_factory(asyncio.eager_task_factory)  # type: ignore[attr-defined,unused-ignore]
+        tasks = [asyncio.create_task(quick()) for _ in range(50)]
+        await asyncio.gather(*tasks)
+
+    run(rec, main())
+    timeline = rec.timeline()
+    summary = summarize(timeline)
+    assert summary.longest_task == "main" and summary.longest is not None
+    assert summary.longest.duration >= 50 * 0.002
+    assert summary.blocking_steps == 1 and summary.busy <= summary.wall
+    (main_id,) = [t.id for t in timeline.tasks if t.name == "main"]
+    first, *_ = [s for s in timeline.steps if s.task_id == main_id]
+    eager = [s for s in timeline.steps if s.task_id not in (main_id, 0)]
+    assert len(eager) == 50  # each eager step once, inside main's first step
+    assert all(first.start < s.start and s.end < first.end for s in eager)
 
 
 @pytest.mark.skipif(sys.version_info < (3, 12), reason="eager tasks are new in Python 3.12")
