@@ -72,7 +72,7 @@ def test_a_task_that_made_the_others_is_not_counted_twice() -> None:
     """``asyncio.run(main())``: ``main`` lives as long as its children; it is not extra work."""
     base = tutorial_timeline()
     main = TaskInfo(4, "Task-1", "main", TaskState.DONE, created=0.0, ended=0.6)
-    children = tuple(replace(t, parent_id=4) for t in base.tasks if not t.is_cell)
+    children = tuple(t._replace(parent_id=4) for t in base.tasks if not t.is_cell)
     found = explain_cell(replace(base, tasks=(CELL, main, *children)), 3)
     assert found.what.startswith("It created 3 tasks and ran for 0.61 s.")
     assert found.what.endswith("0.61 s instead of 1.2 s one after another.")

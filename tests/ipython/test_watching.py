@@ -4,7 +4,6 @@ already flagged (said in one short line)."""
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from asyncrepl.ipython.blocking_check import install
@@ -50,17 +49,15 @@ def test_a_block_at_a_flagged_line_of_the_same_cell_is_flagged(ip: Any) -> None:
     report = BlockReport("AR201", "loop-blocked", 1.0, 1.0, "Task-1", at, "time.sleep(1)")
     assert flagged(session, report)
     # Another line of the cell, the same line of another cell, a file: not flagged.
-    assert not flagged(
-        session, dataclasses.replace(report, location=make_location(code, 2, session.labeler))
-    )
+    assert not flagged(session, report._replace(location=make_location(code, 2, session.labeler)))
     other_code = ip.user_ns["nap2"].__code__
     other_line_3 = make_location(other_code, 3, session.labeler)
-    assert not flagged(session, dataclasses.replace(report, location=other_line_3))
+    assert not flagged(session, report._replace(location=other_line_3))
     assert not flagged(
         session,
-        dataclasses.replace(report, location=make_location(stack_of.__code__, 3, session.labeler)),
+        report._replace(location=make_location(stack_of.__code__, 3, session.labeler)),
     )
-    assert not flagged(session, dataclasses.replace(report, location=None))
+    assert not flagged(session, report._replace(location=None))
 
 
 def test_a_cells_top_level_is_where_an_await_can_go(ip: Any) -> None:

@@ -3,8 +3,6 @@ and the short still-blocked note."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 from prompt_toolkit.formatted_text import fragment_list_to_text
 
@@ -54,7 +52,7 @@ def test_a_blocking_call_report_reads_as_in_the_brief() -> None:
 
 def test_the_caret_is_under_the_call_and_styled() -> None:
     line = Location("app.py", 3, "app.py:3", "data = json.dumps(big)", "save")
-    report = replace(SLEEP, location=line, call="json.dumps(big)", fix="")
+    report = SLEEP._replace(location=line, call="json.dumps(big)", fix="")
     fragments = render_block(report)
     assert ("class:ar.caret", " " * 7 + "^" * 15) in fragments
     assert ("class:ar.code", "data = json.dumps(big)") in fragments
@@ -64,8 +62,8 @@ def test_the_caret_is_under_the_call_and_styled() -> None:
 
 def test_a_call_through_getattr_is_shown_as_written() -> None:
     call = 'getattr(time, "sle" + "ep")(0.5)'
-    line = replace(CELL, source=call)
-    report = replace(SLEEP, location=line, call=call, fix="await asyncio.sleep(0.5)")
+    line = CELL._replace(source=call)
+    report = SLEEP._replace(location=line, call=call, fix="await asyncio.sleep(0.5)")
     assert "\n  This call blocks the entire event loop: no other task" in text(report)
     assert "^" * len(call) in text(report)
 
@@ -82,7 +80,7 @@ def test_cpu_bound_work_without_a_fix_gets_the_fix_in_words() -> None:
 
 
 def test_cpu_bound_work_in_a_helper_gets_the_callers_fix() -> None:
-    report = replace(CPU, fix="await asyncio.to_thread(crunch, 10)")
+    report = CPU._replace(fix="await asyncio.to_thread(crunch, 10)")
     assert text(report).endswith("\n  Fix: await asyncio.to_thread(crunch, 10)")
     assert "^" not in text(report)
 
@@ -103,7 +101,7 @@ def test_asyncio_starting_many_tasks_is_not_called_blocking() -> None:
 
 def test_a_step_that_started_many_tasks_says_how_many_and_what_was_asyncrepls() -> None:
     # Recording each new task is asyncrepl's work: the report does not call it asyncio's.
-    many = replace(GATHER, duration=1.1, tasks_made=100_000, recording=0.15)
+    many = GATHER._replace(duration=1.1, tasks_made=100_000, recording=0.15)
     assert text(many) == (
         "⚠ The event loop was blocked for 1.1 s by task 'Task-1' (AR201 loop-blocked)\n"
         "  big.py:6 in main\n"
@@ -116,8 +114,8 @@ def test_a_step_that_started_many_tasks_says_how_many_and_what_was_asyncrepls() 
         "       or accept it as a one-off start-up cost."
     )
     # Under a tenth of the block, asyncrepl's part goes unsaid.
-    assert "asyncrepl's own work" not in text(replace(many, recording=0.1))
-    one = replace(many, tasks_made=1, recording=0.0)
+    assert "asyncrepl's own work" not in text(many._replace(recording=0.1))
+    one = many._replace(tasks_made=1, recording=0.0)
     assert "`asyncio.gather()` started 1 task: no other task ran for 1.1 s." in text(one)
 
 
@@ -134,21 +132,21 @@ def test_a_report_fits_a_narrow_terminal_code_and_places_whole() -> None:
 
 def test_asyncios_own_call_never_gets_a_thread_fix() -> None:
     # Even a fix made for it elsewhere: asyncio's calls must stay on the loop's thread.
-    with_fix = replace(GATHER, fix="await asyncio.to_thread(asyncio.gather, *coros)")
-    for report in (GATHER, with_fix, replace(GATHER, still_blocked=True)):
+    with_fix = GATHER._replace(fix="await asyncio.to_thread(asyncio.gather, *coros)")
+    for report in (GATHER, with_fix, GATHER._replace(still_blocked=True)):
         assert "to_thread" not in text(report, explain_hint=True)
         assert "blocks the entire event loop" not in text(report)
 
 
 def test_asyncios_own_call_is_named_as_written() -> None:
-    written = replace(GATHER, call="tg.create_task(fetch(url))")
+    written = GATHER._replace(call="tg.create_task(fetch(url))")
     assert "\n  `tg.create_task()` spent 0.21 s in asyncio itself" in text(written)
-    unnamed = replace(GATHER, call='getattr(asyncio, "gather")(*coros)')
+    unnamed = GATHER._replace(call='getattr(asyncio, "gather")(*coros)')
     assert "\n  This call spent 0.21 s in asyncio itself" in text(unnamed)
 
 
 def test_a_call_into_another_library_still_blocks() -> None:
-    report = replace(GATHER, call="requests.get(url)", callee="requests.api.get", fix="")
+    report = GATHER._replace(call="requests.get(url)", callee="requests.api.get", fix="")
     assert "`requests.get()` blocks the entire event loop" in text(report)
     assert "asyncio itself" not in text(report)
 
@@ -171,12 +169,12 @@ def test_the_still_blocked_note_is_one_line_and_how_to_stop_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("COLUMNS", "100")
-    note = replace(SLEEP, duration=1.02, still_blocked=True)
+    note = SLEEP._replace(duration=1.02, still_blocked=True)
     expected = "⏳ Event loop blocked for 1.0 s so far: task 'Task-3', <cell 3>:4 `time.sleep(1)`"
     expected += "\n  Ctrl-C stops it."
     assert fragment_list_to_text(render_still_blocked(note)) == expected
     assert fragment_list_to_text(render_block(note)) == expected
-    gather_note = replace(GATHER, duration=1.5, still_blocked=True)
+    gather_note = GATHER._replace(duration=1.5, still_blocked=True)
     assert fragment_list_to_text(render_block(gather_note)) == (
         "⏳ Event loop blocked for 1.5 s so far: task 'Task-1', big.py:6 `asyncio.gather(*coros)`"
         "\n  Ctrl-C stops it."
@@ -187,7 +185,7 @@ def test_the_still_blocked_note_is_one_line_and_how_to_stop_it(
         "  `asyncio.gather(*coros)`\n"
         "  Ctrl-C stops it."
     )
-    cpu_note = replace(CPU, still_blocked=True, task_name=None)
+    cpu_note = CPU._replace(still_blocked=True, task_name=None)
     assert fragment_list_to_text(render_still_blocked(cpu_note)) == (
         "⏳ Event loop blocked for 0.4 s so far: a callback, app.py:9 `total += math.sqrt(i)`"
         "\n  Ctrl-C stops it."

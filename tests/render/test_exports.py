@@ -30,8 +30,8 @@ def test_every_time_is_inside_the_window() -> None:
 
 def test_a_cells_outcome_is_not_the_shells_record_of_it() -> None:
     cell = task(1, "cell [3]", "InteractiveShell.run_cell_async", ended=0.5, is_cell=True)
-    cell = dataclasses.replace(cell, outcome="returned <ExecutionResult object at 7...>")
-    worker = dataclasses.replace(task(2, "worker", ended=0.5), outcome="returned 42")
+    cell = cell._replace(outcome="returned <ExecutionResult object at 7...>")
+    worker = task(2, "worker", ended=0.5)._replace(outcome="returned 42")
     tl = timeline({cell: [(0.0, 0.1)], worker: [(0.1, 0.1)]}, end=1.0)
     lives = [e["args"] for e in trace_events(tl)["traceEvents"] if e.get("cat") == "task"]
     assert "ExecutionResult" not in json.dumps(lives)

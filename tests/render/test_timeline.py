@@ -169,15 +169,13 @@ def test_blocks_of_asyncio_starting_many_tasks_get_their_own_fix() -> None:
     main = task(1, "main", created=0.0, ended=0.5)
     tl = timeline({main: [(0.0, 0.3)]}, end=0.5, blocks=[(0.0, 0.3)])
     gather = BlockReport("AR201", "loop-blocked", T0, 0.3, "main", call="asyncio.gather(*c)")
-    busy = dataclasses.replace(
-        tl, blocks=(dataclasses.replace(gather, callee="asyncio.tasks.gather"),)
-    )
+    busy = dataclasses.replace(tl, blocks=(gather._replace(callee="asyncio.tasks.gather"),))
     words = " ".join(fragment_list_to_text(render_timeline(busy, width=80)).split())
     assert (
         "Fix: start very many tasks in batches, or accept it as a one-off start-up cost." in words
     )
     assert "to_thread" not in words
-    other = dataclasses.replace(tl, blocks=(dataclasses.replace(gather, callee="time.sleep"),))
+    other = dataclasses.replace(tl, blocks=(gather._replace(callee="time.sleep"),))
     assert "to_thread" in fragment_list_to_text(render_timeline(other, width=200))
 
 

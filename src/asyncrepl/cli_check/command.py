@@ -6,7 +6,6 @@ a configuration mistake, or any file that could not be checked to its end: never
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import re
 import sys
 from pathlib import Path
@@ -188,7 +187,7 @@ def _moved(finding: Finding, line: int, notebook: NotebookSource) -> Finding:
         return f"` (cell {cell}, line {inner}), which"
 
     message = _HELPER_LINE.sub(in_cell, finding.message, count=1)
-    return dataclasses.replace(finding, line=line, message=message)
+    return finding._replace(line=line, message=message)
 
 
 def _error(text: str) -> None:

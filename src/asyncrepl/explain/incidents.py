@@ -115,7 +115,7 @@ def explain_block(report: BlockReport) -> Explanation:
     where = report.location
     frame = UserFrame(where, {}, (where.source,)) if where is not None else None
     if frame is not None and where is not None:
-        frame = UserFrame(replace(where, lineno=1), {}, (where.source,))
+        frame = UserFrame(where._replace(lineno=1), {}, (where.source,))
     base = apply_entry(item, frame)
     if where is not None:
         base = replace(base, where=where)
@@ -166,7 +166,7 @@ def explain_incident(
         if found is not None and found.where is not None and incident.cell:
             where = found.where
             label = f"<cell {incident.cell}>:{where.lineno}"
-            return replace(found, where=replace(where, label=label))
+            return replace(found, where=where._replace(label=label))
         return found
     return None
 
@@ -210,7 +210,7 @@ def _hint(incident: Incident) -> Explanation:
     if isinstance(payload, Location):
         lines = tuple(line.rstrip("\n") for line in linecache.getlines(payload.filename))
         if not 0 < payload.lineno <= len(lines):
-            payload, lines = replace(payload, lineno=1), (payload.source,)
+            payload, lines = payload._replace(lineno=1), (payload.source,)
         made = UserFrame(payload, {}, lines)
         found = apply_entry(item, made, rewrite=_await_calls_of(payload.function))
         return replace(found, where=made.location)

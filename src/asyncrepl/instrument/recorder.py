@@ -11,9 +11,8 @@ import re
 import threading
 import time
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
 from itertools import repeat
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from asyncrepl.durations import format_duration
 from asyncrepl.instrument import install
@@ -46,8 +45,7 @@ AnyTask = asyncio.Task[Any]
 _UNKNOWN_ORIGIN: Origin = ("?", None, False, TaskState.DONE)
 
 
-@dataclass(frozen=True, slots=True)
-class TaskStats:
+class TaskStats(NamedTuple):
     """What the recorder knows about one task (``snapshot.py`` adds the await chain).
 
     :param id: the recorder's small number for the task.

@@ -4,7 +4,6 @@ chain, and what it waits for, in the words of the asyncio tutorial. No IPython h
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import functools
 import gc
 import inspect
@@ -380,5 +379,5 @@ def snapshot_tasks(
                 extra.setdefault(waiter, []).append(info.id)
     for waiter, more in extra.items():
         old = infos[waiter]
-        infos[waiter] = dataclasses.replace(old, awaiting_ids=old.awaiting_ids + tuple(more))
+        infos[waiter] = old._replace(awaiting_ids=old.awaiting_ids + tuple(more))
     return sorted(infos.values(), key=lambda info: info.id)

@@ -139,7 +139,7 @@ def _evaluate(text: str, namespace: dict[str, Any]) -> Any:
 
 
 def _latest_problem(session: Session) -> Incident | None:
-    for incident in reversed(list(session.journal)):
+    for incident in list(session.journal)[::-1]:  # newest first
         if incident.code not in _NOT_WRONG and session.counts(incident):
             return incident
     return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from prompt_toolkit.formatted_text import StyleAndTextTuples
@@ -73,7 +73,7 @@ def settings_of(shell: Any) -> AsyncREPL:
 
 def note(session: Session, incident: Incident) -> None:
     """Journal ``incident`` under the cell that runs now."""
-    session.journal.add(replace(incident, cell=session.cell))
+    session.journal.add(incident._replace(cell=session.cell))
 
 
 def explainable(exc: BaseException) -> bool:

@@ -10,7 +10,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from types import CodeType
 from typing import Any, Protocol
 
@@ -376,7 +376,7 @@ class Watchdog:
         del states, state  # never keep the user's frames (and their variables) alive
         if facts.innermost and facts.call and not self._starved and self._gil_busy():
             # Python code between short calls (a CPU-bound loop), not one long call.
-            facts = replace(facts, call="", callee="")
+            facts = facts._replace(call="", callee="")
         block.counts[facts] = block.counts.get(facts, 0.0) + self._waited
         block.last = facts
 
@@ -418,7 +418,7 @@ class Watchdog:
             return
         report = self._summary(block, duration, still=False)
         if made:
-            report = replace(report, recording=min(recording, duration), tasks_made=made)
+            report = report._replace(recording=min(recording, duration), tasks_made=made)
         self._keep_and_deliver(report)
 
     def _recording_since(self, block: _Block) -> tuple[float, int]:

@@ -12,7 +12,6 @@ import linecache
 import sys
 import types
 from collections.abc import Collection
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from asyncrepl.instrument import loopclass
@@ -63,8 +62,7 @@ class UserFiles:
         return known
 
 
-@dataclass(frozen=True, slots=True)
-class FrameFacts:
+class FrameFacts(NamedTuple):
     """What one sample found in the innermost user frame, as plain values.
 
     :param location: the user's line.

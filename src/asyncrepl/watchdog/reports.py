@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import TypeVar
 
 from asyncrepl.records import BlockReport, Location
@@ -68,7 +67,7 @@ def summarise(
     line = _most_common(by_line, last.location if last is not None else None)
     facts = next(f for f in counts if f.location == line)
     fix = "" if facts.is_async else fix_call("", facts.caller_call)
-    return replace(report, code=CPU_BOUND[0], slug=CPU_BOUND[1], location=line, fix=fix)
+    return report._replace(code=CPU_BOUND[0], slug=CPU_BOUND[1], location=line, fix=fix)
 
 
 def _most_common(counts: Mapping[T, float], prefer: T | None) -> T:
@@ -80,8 +79,8 @@ def _most_common(counts: Mapping[T, float], prefer: T | None) -> T:
 
 def _blame_call(report: BlockReport, facts: FrameFacts) -> BlockReport:
     """``report`` blaming the call in ``facts``, with its fix unless the call is asyncio's own."""
-    blamed = replace(report, location=facts.location, call=facts.call, callee=facts.callee)
-    return blamed if blamed.in_asyncio else replace(blamed, fix=_call_fix(facts))
+    blamed = report._replace(location=facts.location, call=facts.call, callee=facts.callee)
+    return blamed if blamed.in_asyncio else blamed._replace(fix=_call_fix(facts))
 
 
 def _call_fix(facts: FrameFacts) -> str:
