@@ -5,43 +5,48 @@ here. Start-up time is the sum of them, so a change that imports another module 
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
+import pexpect
 import pytest
 
-#: The modules the extension needs before the first prompt: the live loop, the settings, the
-#: cell rewrites and the static check's gate.
+#: The modules the ``asyncrepl`` command needs before its first prompt: the live loop (the
+#: prompt runs on it) and the settings. What cells and magics need is wired once the prompt
+#: is drawn (``ipython/wiring.py``), or before any code runs.
 START = {
     "asyncrepl",
-    "asyncrepl.analysis",
-    "asyncrepl.analysis.gate",
     "asyncrepl.cli",
     "asyncrepl.instrument",  # its empty package, to find the round's file without importing it
     "asyncrepl.ipython",
-    "asyncrepl.ipython.blocking_check",
-    "asyncrepl.ipython.cellkinds",  # which cells are the user's: the last cell is one of them
     "asyncrepl.ipython.extension",
-    "asyncrepl.ipython.live_settings",  # %config takes effect at once
     "asyncrepl.ipython.output",
-    "asyncrepl.ipython.quiet_timing",  # IPython's %time/%timeit are not reported as blocks
     "asyncrepl.ipython.settings",
     "asyncrepl.ipython.state",
     "asyncrepl.labels",
+    "asyncrepl.session",
+    "asyncrepl.shell",
+    "asyncrepl.shell.cellfiles",
+    "asyncrepl.shell.interrupt",
+    "asyncrepl.shell.liveloop",
+    "asyncrepl.shell.sigint_relay",  # a Ctrl-C another thread took reaches the cell
+}
+
+#: What cells and magics need: the cell rewrites, the static check's gate, the hints.
+WIRING = {
+    "asyncrepl.analysis",
+    "asyncrepl.analysis.gate",
+    "asyncrepl.ipython.blocking_check",
+    "asyncrepl.ipython.cellkinds",  # which cells are the user's: the last cell is one of them
+    "asyncrepl.ipython.live_settings",  # %config takes effect at once
+    "asyncrepl.ipython.wiring",
     "asyncrepl.render",
     "asyncrepl.render.fragments",  # plain text of formatted text, for the printer
     "asyncrepl.render.hints",
     "asyncrepl.render.printer",
     "asyncrepl.render.style",
     "asyncrepl.render.wrap",
-    "asyncrepl.session",
-    "asyncrepl.shell",
     "asyncrepl.shell.cellhooks",
-    "asyncrepl.shell.cellfiles",
-    "asyncrepl.shell.interrupt",
-    "asyncrepl.shell.liveloop",
-    "asyncrepl.shell.sigint_relay",  # a Ctrl-C another thread took reaches the cell
     "asyncrepl.shell.tracebacks",  # tracebacks without asyncrepl's frames, from the first cell
     "asyncrepl.shell.transforms",
     "asyncrepl.shell.unawaited",  # Python's "never awaited" warning becomes the hint
@@ -50,57 +55,63 @@ START = {
 #: What the first cell adds: watching starts (the failure reporter, the recorder, the
 #: watchdog), without the checker (``1 + 1`` cannot block the loop), the explanations, the
 #: magics' snapshots or any renderer but those of reports.
-FIRST_CELL = START | {
-    "asyncrepl.durations",
-    "asyncrepl.instrument.endings",  # a task's end in words (the records' half of tasklog)
-    "asyncrepl.instrument.corosteps",  # loops that are not asyncio's, recorded by their tasks
-    "asyncrepl.instrument.handlerun",  # the fallback when asyncio's round is not as expected
-    "asyncrepl.instrument.install",
-    "asyncrepl.instrument.loopclass",
-    "asyncrepl.instrument.recorder",
-    "asyncrepl.instrument.ring",
-    "asyncrepl.instrument.rounds",
-    "asyncrepl.instrument.seams",
-    "asyncrepl.instrument.sites",
-    "asyncrepl.instrument.suspensions",
-    "asyncrepl.instrument.tasklog",
-    "asyncrepl.instrument.tasks",
-    "asyncrepl.instrument.waits",
-    "asyncrepl.instrument.watcher",
-    "asyncrepl.ipython.watching",
-    "asyncrepl.records",
-    "asyncrepl.render.blocks",
-    "asyncrepl.render.task_errors",
-    "asyncrepl.shell.task_failures",
-    "asyncrepl.watchdog",
-    "asyncrepl.watchdog.detector",
-    "asyncrepl.watchdog.frames",
-    "asyncrepl.watchdog.reports",
-}
+FIRST_CELL = (
+    START
+    | WIRING
+    | {
+        "asyncrepl.durations",
+        "asyncrepl.instrument.endings",  # a task's end in words (the records' half of tasklog)
+        "asyncrepl.instrument.corosteps",  # loops that are not asyncio's, recorded by their tasks
+        "asyncrepl.instrument.handlerun",  # the fallback when asyncio's round is not as expected
+        "asyncrepl.instrument.install",
+        "asyncrepl.instrument.loopclass",
+        "asyncrepl.instrument.recorder",
+        "asyncrepl.instrument.ring",
+        "asyncrepl.instrument.rounds",
+        "asyncrepl.instrument.seams",
+        "asyncrepl.instrument.sites",
+        "asyncrepl.instrument.suspensions",
+        "asyncrepl.instrument.tasklog",
+        "asyncrepl.instrument.tasks",
+        "asyncrepl.instrument.waits",
+        "asyncrepl.instrument.watcher",
+        "asyncrepl.ipython.quiet_timing",  # IPython's %time/%timeit are not reported as blocks
+        "asyncrepl.ipython.watching",
+        "asyncrepl.records",
+        "asyncrepl.render.blocks",
+        "asyncrepl.render.task_errors",
+        "asyncrepl.shell.task_failures",
+        "asyncrepl.watchdog",
+        "asyncrepl.watchdog.detector",
+        "asyncrepl.watchdog.frames",
+        "asyncrepl.watchdog.reports",
+    }
+)
 
 LISTING = 'print("modules:", *sorted(m for m in sys.modules if m.startswith("{}")))'
 PRINT_MODULES = LISTING.format("asyncrepl")
 PRINT_IPYTHON_MODULES = LISTING.format("IPython")
 PROGRAMS = {
-    # The app as the `asyncrepl` command makes it, initialized (the extension loaded, the
-    # prompt not yet drawn).
+    # The app as the `asyncrepl` command makes it in a terminal, initialized (the extension
+    # loaded, the prompt not yet drawn).
     "start": "from asyncrepl.cli import _make_app\n_make_app().initialize(['--no-banner'])",
+    # Code before any prompt: wired first.
     "first cell": "from asyncrepl.cli import main\nmain(['--no-banner', '-c', '1 + 1'])",
 }
 
 
 def imported(program: str, home: Path, listing: str = PRINT_MODULES) -> set[str]:
-    env = {**os.environ, "IPYTHONDIR": str(home), "PROMPT_TOOLKIT_NO_CPR": "1"}
-    result = subprocess.run(
-        [sys.executable, "-c", f"import sys\n{program}\n{listing}"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
+    """The modules ``program`` imported, run in a pseudo-terminal (a terminal's prompt is
+    prompt_toolkit's, and the command wires the cells after it is drawn)."""
+    env = {**os.environ, "IPYTHONDIR": str(home), "PROMPT_TOOLKIT_NO_CPR": "1", "TERM": "xterm"}
+    child = pexpect.spawn(
+        sys.executable, ["-c", f"import sys\n{program}\n{listing}"], env=env, encoding="utf-8"
     )
-    [line] = [line for line in result.stdout.splitlines() if line.startswith("modules:")]
-    return set(line.split()[1:])
+    child.expect(pexpect.EOF, timeout=60)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    [line] = [line for line in child.before.splitlines() if "modules:" in line]
+    return set(line.split("modules:")[1].split())
 
 
 def difference(found: set[str], allowed: set[str]) -> str:

@@ -124,8 +124,15 @@ def _make_app() -> Any:
 
         def init_extensions(self) -> None:
             super().init_extensions()  # type: ignore[no-untyped-call]
-            assert self.shell is not None and self.shell.extension_manager is not None
-            self.shell.extension_manager.load_extension("asyncrepl")
+            assert self.shell is not None
+            from asyncrepl.ipython.extension import load
+
+            # As load_extension("asyncrepl") does, but what cells need is wired once the
+            # first prompt is drawn (or before code runs): the prompt does not wait for it.
+            with self.shell.builtin_trap:
+                load(self.shell, wire_after_first_prompt=True)
+            assert self.shell.extension_manager is not None
+            self.shell.extension_manager.loaded.add("asyncrepl")
 
     config = Config()
     config.TerminalInteractiveShell.banner1 = banner()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import collections
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from asyncrepl.labels import LocationLabeler, default_labeler
@@ -16,14 +15,19 @@ if TYPE_CHECKING:  # the records are imported when something goes wrong, not at 
 __all__ = ["Journal", "Session"]
 
 
-# State, not records: one object each, told apart by identity. Without the generated ``__eq__``
-# and ``__repr__`` the classes take 0.4 ms less to define, at every start.
-@dataclass(eq=False, repr=False)
+# State, not records: one object each, told apart by identity. Plain classes: a dataclass's
+# generated __init__ is compiled as the module is imported, at every start (0.6 ms for two).
 class Journal:
-    """The last things that went wrong, newest last, bounded."""
+    """The last things that went wrong, newest last, bounded.
 
-    limit: int = 50
-    _items: collections.deque[Incident] = field(default_factory=collections.deque)
+    :param limit: how many to keep.
+    """
+
+    __slots__ = ("_items", "limit")
+
+    def __init__(self, limit: int = 50) -> None:
+        self.limit = limit
+        self._items: collections.deque[Incident] = collections.deque()
 
     def add(self, incident: Incident) -> None:
         """Remember ``incident``; forget the oldest past :attr:`limit`."""
@@ -51,7 +55,6 @@ class Journal:
         return len(self._items)
 
 
-@dataclass(eq=False, repr=False)
 class Session:
     """What asyncrepl knows about one session. The IPython layer creates it and fills it in.
 
@@ -60,22 +63,25 @@ class Session:
     :param watchdog: the run-time blocking detector or None.
     """
 
-    labeler: LocationLabeler = default_labeler
-    recorder: Any = None
-    watchdog: Any = None
-    journal: Journal = field(default_factory=Journal)
-    #: The execution count of the cell that runs now (or ran last).
-    cell: int = 0
-    #: Monotonic start and end of each cell that ran on the loop: ``{cell: (start, end)}``.
-    cell_windows: dict[int, tuple[float, float | None]] = field(default_factory=dict)
-    #: The cells whose source runs the user's code, not only magics, shell commands or
-    #: ``clear`` (the shell marks each as it starts: :meth:`mark_user_cell`).
-    user_cells: set[int] = field(default_factory=set)
-    #: The last of :attr:`user_cells` that has ended: "the last cell" of ``%timeline``,
-    #: ``%timeline --export`` and ``%explain``. None until one has ended.
-    last_user_cell: int | None = None
-    #: Called after each cell ends (a failure held back while it ran is shown then).
-    at_cell_end: list[Callable[[], None]] = field(default_factory=list)
+    def __init__(
+        self, labeler: LocationLabeler = default_labeler, recorder: Any = None, watchdog: Any = None
+    ) -> None:
+        self.labeler = labeler
+        self.recorder = recorder
+        self.watchdog = watchdog
+        self.journal = Journal()
+        #: The execution count of the cell that runs now (or ran last).
+        self.cell = 0
+        #: Monotonic start and end of each cell that ran on the loop: ``{cell: (start, end)}``.
+        self.cell_windows: dict[int, tuple[float, float | None]] = {}
+        #: The cells whose source runs the user's code, not only magics, shell commands or
+        #: ``clear`` (the shell marks each as it starts: :meth:`mark_user_cell`).
+        self.user_cells: set[int] = set()
+        #: The last of :attr:`user_cells` that has ended: "the last cell" of ``%timeline``,
+        #: ``%timeline --export`` and ``%explain``. None until one has ended.
+        self.last_user_cell: int | None = None
+        #: Called after each cell ends (a failure held back while it ran is shown then).
+        self.at_cell_end: list[Callable[[], None]] = []
 
     @property
     def cell_running(self) -> bool:

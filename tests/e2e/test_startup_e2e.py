@@ -58,3 +58,35 @@ def test_the_first_key_presses_are_not_reported_as_blocking(tmp_path: Path) -> N
         assert "The event loop was blocked" not in repl.text
     finally:
         repl.close()
+
+
+def test_code_that_runs_before_the_first_prompt_finds_asyncrepl_whole(tmp_path: Path) -> None:
+    # The command wires the cells once its first prompt is drawn; startup files and
+    # exec_lines run before it: the first of them wires the cells first.
+    startup = tmp_path / "ipython" / "profile_default" / "startup"
+    startup.mkdir(parents=True)
+    (startup / "00-check.py").write_text(
+        "print('magic at startup:', get_ipython().find_line_magic('blocking') is not None)\n",
+        encoding="utf-8",
+    )
+    lines = "['async def seven(): return 7', 'print(\"ran\", asyncio.run(seven()))']"
+    repl = Repl(tmp_path, "--no-banner", f"--InteractiveShellApp.exec_lines={lines}")
+    try:
+        repl.expect("magic at startup: True")
+        repl.expect("ran 7")  # asyncio imported for the user, asyncio.run rewritten
+        assert repl.expect_prompt() == 1
+    finally:
+        repl.close()
+
+
+def test_a_cell_typed_before_the_first_prompt_is_drawn_finds_asyncrepl_whole(
+    tmp_path: Path,
+) -> None:
+    repl = Repl(tmp_path, "--no-banner")
+    try:
+        repl.send_line("print('typed ahead', asyncio.run(asyncio.sleep(0, 'and ran')))")
+        repl.expect("typed ahead and ran")
+        repl.send_line("%tasks")
+        repl.expect("No tasks|task")
+    finally:
+        repl.close()

@@ -9,8 +9,6 @@ from typing import Any
 
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 
-from asyncrepl.render.printer import print_fragments
-
 __all__ = ["is_terminal", "show"]
 
 
@@ -32,6 +30,8 @@ def show(shell: Any, view: object, text: Callable[[], StyleAndTextTuples]) -> No
     :param text: makes the formatted text a terminal prints.
     """
     if is_terminal(shell):
+        from asyncrepl.render.printer import print_fragments  # loaded since the cells' wiring
+
         print_fragments(text())
         return
     from IPython.display import display

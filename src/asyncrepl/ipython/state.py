@@ -5,13 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 
 from asyncrepl.ipython.settings import AsyncREPL
-from asyncrepl.render.printer import print_fragments
 from asyncrepl.session import Session
 
 if TYPE_CHECKING:
@@ -32,25 +30,44 @@ def print_report(fragments: StyleAndTextTuples, *, span: tuple[float, float] | N
     :param fragments: the rendered report.
     :param span: when what it reports began and ended, on the recorder's clock.
     """
+    from asyncrepl.render.printer import print_fragments  # with the first report
+
     print_fragments(fragments)
 
 
-@dataclass(eq=False, repr=False)  # state, told apart by identity (see session.Session)
 class ExtensionState:
-    """Everything ``load`` put into a shell, so that ``unload`` can take it out."""
+    """Everything ``load`` put into a shell, so that ``unload`` can take it out. State, told
+    apart by identity (see :class:`~asyncrepl.session.Session`).
 
-    session: Session
-    settings: AsyncREPL
-    loop: asyncio.AbstractEventLoop
-    live_loop: Any = None
-    #: False until the reporter, the recorder and the watchdog are installed.
-    watching: bool = True
-    undo: list[Callable[[], None]] = field(default_factory=list)
-    #: Writes a report that comes from the loop, not from a magic (a background failure, a
-    #: block): in a kernel, to the cell it belongs to (``kernel.KernelCells.show``). A block
-    #: report comes with the time it took on the recorder's clock (``start, end``): it
-    #: belongs to the cell that ran then, whenever it is delivered.
-    show_report: Callable[..., None] = print_report
+    :param session: the session's state without IPython.
+    :param settings: the ``%config AsyncREPL`` settings.
+    :param loop: the loop cells run on.
+    :param live_loop: the terminal's :class:`~asyncrepl.shell.liveloop.LiveLoop`, None in a
+        kernel.
+    :param watching: False until the reporter, the recorder and the watchdog are installed.
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        settings: AsyncREPL,
+        loop: asyncio.AbstractEventLoop,
+        live_loop: Any = None,
+        *,
+        watching: bool = True,
+    ) -> None:
+        self.session, self.settings, self.loop = session, settings, loop
+        self.live_loop = live_loop
+        self.watching = watching
+        #: Installs what cells and magics need (:mod:`~asyncrepl.ipython.wiring`) while the
+        #: ``asyncrepl`` command puts that off until its first prompt is drawn; None once done.
+        self.wire_pending: Callable[[], None] | None = None
+        self.undo: list[Callable[[], None]] = []
+        #: Writes a report that comes from the loop, not from a magic (a background failure,
+        #: a block): in a kernel, to the cell it belongs to (``kernel.KernelCells.show``). A
+        #: block report comes with the time it took on the recorder's clock (``start, end``):
+        #: it belongs to the cell that ran then, whenever it is delivered.
+        self.show_report: Callable[..., None] = print_report
 
 
 def session_of(shell: Any) -> Session:

@@ -15,13 +15,6 @@ from IPython.core import async_helpers
 from IPython.core.error import UsageError
 from prompt_toolkit.patch_stdout import patch_stdout
 
-from asyncrepl.render.hints import (
-    describe_task,
-    render_exit_report,
-    render_exit_stuck,
-    render_interrupted,
-)
-from asyncrepl.render.printer import print_fragments
 from asyncrepl.shell.cellfiles import cell_numbers
 from asyncrepl.shell.interrupt import CellInterrupter
 
@@ -261,6 +254,10 @@ class LiveLoop:
     ) -> None:
         """The cell raised KeyboardInterrupt or CancelledError."""
         if self._interrupter.interrupted or etype is KeyboardInterrupt:
+            # Loaded since the first prompt (with the cells' wiring), not before it.
+            from asyncrepl.render.hints import render_interrupted
+            from asyncrepl.render.printer import print_fragments
+
             self._interrupter.interrupted = False
             others = [t for t in asyncio.all_tasks(self.loop) if t is not self.cell_task]
             print_fragments(render_interrupted(shell.execution_count - 1, len(others)))
@@ -277,6 +274,9 @@ class LiveLoop:
         its ``except`` clauses use still exist, so nothing is printed at interpreter exit."""
         if self._closed or self.loop.is_closed():
             return
+        from asyncrepl.render.hints import describe_task, render_exit_report, render_exit_stuck
+        from asyncrepl.render.printer import print_fragments
+
         self._closed = True
         for listener in self.before_shutdown:
             listener()
