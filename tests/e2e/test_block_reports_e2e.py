@@ -98,6 +98,26 @@ def test_the_same_session_with_a_cell_that_blocks_gives_one_report(tmp_path: Pat
         repl.close()
 
 
+def test_a_calculation_is_reported_only_when_a_task_waited_for_it(repl: Repl) -> None:
+    # Computing in a cell with nothing else on the loop held up nobody: a report ending in
+    # "Fix: await asyncio.to_thread(sorted, ...)" under it was noise. With a task that
+    # waits (a ticker), the same calculation is a block.
+    crunch = "x = sorted(range(3_000_000), key=lambda v: -v)"
+    run(repl, crunch)
+    run(repl, "'after'")
+    assert REPORT not in repl.text
+    run(repl, "async def tick():\n    while True:\n        await asyncio.sleep(0.2)\n", paste=True)
+    run(repl, "t = asyncio.create_task(tick())")
+    repl.send_line(crunch)
+    repl.expect(rf"{REPORT} for 0\.\d+ s by task 'cell \[\d+\]' \(AR202 cpu-bound\)")
+    repl.expect(r"Fix: await asyncio\.to_thread\(sorted, range\(3_000_000\), key=lambda v: -v\)")
+    repl.expect_prompt()
+    run(repl, "t.cancel()")
+    run(repl, crunch)  # the ticker is done (held by `t`): nobody waits again
+    run(repl, "'after'")
+    assert repl.text.count(REPORT) == 1, repl.text
+
+
 def test_a_block_the_static_check_flagged_is_said_once(repl: Repl) -> None:
     run(repl, "import time\nasync def nap():\n    time.sleep(0.3)\n", paste=True)
     assert "AR101 blocking-sleep" in repl.text

@@ -687,3 +687,32 @@ def test_eager_tasks_end_in_order_and_keep_the_names_create_task_gives() -> None
     assert names[-1] == "main" and names[:-1] == ["w16", "w17", "w18", "w19"]
     kept.clear()  # freed now: the names stay
     assert [info.name for info in rec.finished()] == names
+
+
+def test_a_long_step_kept_tasks_waiting_only_while_another_task_was_alive() -> None:
+    # A cell that computes with nothing else on the loop held up nobody: the REPL says
+    # nothing about it (a CPU-bound report is for a loop with someone waiting).
+    rec = Recorder()
+    spans: dict[str, tuple[float, float]] = {}
+    kept: dict[str, bool] = {}
+
+    def hold(label: str) -> None:
+        step = rec.current_step()
+        assert step is not None
+        time.sleep(0.01)
+        spans[label] = step[0], rec.now()
+
+    async def main() -> None:
+        hold("alone")
+        await asyncio.sleep(0)
+        other = asyncio.create_task(asyncio.sleep(10))
+        hold("beside a task")
+        await asyncio.sleep(0)
+        other.cancel()
+        await asyncio.gather(other, return_exceptions=True)
+        hold("after it ended")  # still held by `other`: done all the same
+        await asyncio.sleep(0)
+        kept.update((label, rec.kept_waiting(*span)) for label, span in spans.items())
+
+    run(rec, main())
+    assert kept == {"alone": False, "beside a task": True, "after it ended": False}

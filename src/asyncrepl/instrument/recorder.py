@@ -466,6 +466,31 @@ class Recorder:
         log = self._own_log()
         return log.recording_in(start) if log is not None else (0.0, 0)
 
+    def kept_waiting(self, start: float, end: float) -> bool:
+        """Whether the step of the watched loop that ran from ``start`` to ``end`` kept a task
+        of the user's waiting: another one alive when it ended (made before it or by it, and
+        not finished). A long step that kept none held up nobody: a cell that computes with
+        nothing else on the loop. From the loop's thread.
+
+        :param start: the step's start (a block report's ``started``).
+        :param end: its end.
+        """
+        step = next((s for s in self.steps(start, end) if s.start == start), None)  # catches up
+        blocking = step.task_id if step is not None else None
+        for record in list(self.book.by_id.values()):
+            if record.id == blocking or not record.by_user or record.created > end:
+                continue
+            ended = record.ended
+            if ended is None:  # alive, or done since and not yet noted (a task still held)
+                task = record.task()
+                if task is None:
+                    continue
+                if task.done():  # it ended with its last step (or before it ever ran)
+                    ended = record.created if record.last_end is None else record.last_end
+            if ended is None or ended > end:
+                return True
+        return False
+
     def _own_log(self) -> LoopLog | None:
         """The log of the loop given to :meth:`attach` (the one the watchdog watches)."""
         loop = self._loop
