@@ -28,6 +28,7 @@ __all__ = [
     "TaskInfo",
     "TaskState",
     "default_labeler",
+    "is_asyncios",
 ]
 
 
@@ -192,7 +193,16 @@ class BlockReport(NamedTuple):
         """The call is asyncio's own (``gather``, ``create_task``, ``loop.call_soon`` ...): it
         does not block, asyncio itself was busy (starting very many tasks, say), and running
         it in a thread would break it."""
-        return self.callee.partition(".")[0] in ("asyncio", "_asyncio")
+        return is_asyncios(self.callee)
+
+
+def is_asyncios(qualname: str) -> bool:
+    """Whether ``module.qualname`` names asyncio's own function (``asyncio.tasks.gather``,
+    ``_asyncio.Task``): asyncio itself, which must run on its loop, never in a thread.
+
+    :param qualname: as :attr:`BlockReport.callee` gives it.
+    """
+    return qualname.partition(".")[0] in ("asyncio", "_asyncio")
 
 
 class Suspension(NamedTuple):

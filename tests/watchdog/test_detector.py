@@ -74,6 +74,30 @@ def test_a_cpu_loop_is_reported_at_the_users_line(source: Any) -> None:
     assert report.fix == "await asyncio.to_thread(crunch, 0.25)"
 
 
+def slow_factory(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Task[Any]:
+    crunch(0.25)
+    return asyncio.Task(coro, loop=loop, **kwargs)
+
+
+async def gathers_through_a_slow_factory() -> None:
+    asyncio.get_running_loop().set_task_factory(slow_factory)
+    try:
+        await asyncio.gather(asyncio.sleep(0))
+    finally:
+        asyncio.get_running_loop().set_task_factory(None)
+
+
+def test_a_function_that_asyncio_called_gets_no_fix_that_moves_asyncio_to_a_thread(
+    source: Any,
+) -> None:
+    # The plain function ran inside gather (a task factory; a done callback, a collector's
+    # callback would too): running gather in a thread would break it, so the fix is not
+    # "await asyncio.to_thread(asyncio.gather, ...)".
+    [report] = watch(source, gathers_through_a_slow_factory).reports
+    assert report.location is not None and report.location.function == "crunch"
+    assert "gather" not in report.fix
+
+
 async def computes_inline() -> None:
     total, deadline = 0, time.perf_counter() + 0.25
     while total >= 0:

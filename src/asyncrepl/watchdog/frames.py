@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from asyncrepl.instrument import loopclass
 from asyncrepl.instrument.sites import is_boundary, is_user_file, site_location
-from asyncrepl.records import Location, LocationLabeler
+from asyncrepl.records import Location, LocationLabeler, is_asyncios
 
 __all__ = [
     "FrameFacts",
@@ -260,10 +260,14 @@ def _awaits(code: types.CodeType, user: UserFiles) -> bool:
 
 
 def _caller_call(outer: list[FrameState], user: UserFiles) -> str:
-    """The call in the nearest frame of ``outer`` where the user can ``await``."""
+    """The call in the nearest frame of ``outer`` where the user can ``await``; ``""`` when
+    that call is asyncio's own: the function ran inside it (a task factory, a done callback),
+    and asyncio's calls cannot move to a thread (``to_thread(asyncio.gather, ...)`` breaks)."""
     for state in outer:
         if user(state.code.co_filename) and _awaits(state.code, user):
-            return call_span(state.code, state.lasti)
+            call = call_span(state.code, state.lasti)
+            callee = callee_name(call, state.frame) if call else ""
+            return "" if is_asyncios(callee) else call
     return ""
 
 
