@@ -5,10 +5,10 @@ here. Start-up time is the sum of them, so a change that imports another module 
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
-import pexpect
 import pytest
 
 #: The modules the ``asyncrepl`` command needs before its first prompt: the live loop (the
@@ -102,15 +102,31 @@ PROGRAMS = {
 
 def imported(program: str, home: Path, listing: str = PRINT_MODULES) -> set[str]:
     """The modules ``program`` imported, run in a pseudo-terminal (a terminal's prompt is
-    prompt_toolkit's, and the command wires the cells after it is drawn)."""
+    prompt_toolkit's, and the command wires the cells after it is drawn). Started by
+    subprocess, not by a fork of this process: the suite has threads by then."""
     env = {**os.environ, "IPYTHONDIR": str(home), "PROMPT_TOOLKIT_NO_CPR": "1", "TERM": "xterm"}
-    child = pexpect.spawn(
-        sys.executable, ["-c", f"import sys\n{program}\n{listing}"], env=env, encoding="utf-8"
-    )
-    child.expect(pexpect.EOF, timeout=60)
-    child.close()
-    assert child.exitstatus == 0, child.before
-    [line] = [line for line in child.before.splitlines() if "modules:" in line]
+    terminal, child_end = os.openpty()
+    with subprocess.Popen(
+        [sys.executable, "-c", f"import sys\n{program}\n{listing}"],
+        env=env,
+        stdin=child_end,
+        stdout=child_end,
+        stderr=child_end,
+        start_new_session=True,
+    ) as child:
+        os.close(child_end)
+        output = b""
+        while True:  # read all it writes, or it stops once the terminal's buffer is full
+            try:
+                chunk = os.read(terminal, 65536)
+            except OSError:  # the child closed its end
+                break
+            if not chunk:
+                break
+            output += chunk
+        os.close(terminal)
+        assert child.wait(timeout=60) == 0, output[-2000:]
+    [line] = [line for line in output.decode().splitlines() if "modules:" in line]
     return set(line.split("modules:")[1].split())
 
 
