@@ -173,6 +173,8 @@ class BlockReport(NamedTuple):
     :param recording: seconds of ``duration`` that asyncrepl spent recording the tasks made in
         the step (part of the block, but not the user's: without asyncrepl it is shorter).
     :param tasks_made: how many tasks the step made (counted with ``recording``).
+    :param in_coroutine: the line is in a coroutine of the user's (or a function one
+        called), not at a cell's top level: async code that blocks wherever it runs.
     """
 
     code: str
@@ -187,6 +189,7 @@ class BlockReport(NamedTuple):
     callee: str = ""
     recording: float = 0.0
     tasks_made: int = 0
+    in_coroutine: bool = False
 
     @property
     def in_asyncio(self) -> bool:

@@ -86,6 +86,8 @@ def test_the_same_session_with_a_cell_that_blocks_gives_one_report(tmp_path: Pat
     try:
         repl.expect_prompt()
         learner_session(repl)
+        # A task that waits meanwhile: a block that holds nobody up is not reported.
+        run(repl, "ticker = asyncio.create_task(asyncio.sleep(60))")
         repl.send_line("total = sum(range(10)); time.sleep(0.4)")
         cell = repl.expect(rf"{REPORT} for 0\.\d+ s by task 'cell \[(\d+)\]'").group(1)
         repl.expect(rf"<cell {cell}>:1")
@@ -98,10 +100,10 @@ def test_the_same_session_with_a_cell_that_blocks_gives_one_report(tmp_path: Pat
         repl.close()
 
 
-def test_a_calculation_is_reported_only_when_a_task_waited_for_it(repl: Repl) -> None:
+def test_a_cells_own_line_is_reported_only_when_a_task_waited_for_it(repl: Repl) -> None:
     # Computing in a cell with nothing else on the loop held up nobody: a report ending in
-    # "Fix: await asyncio.to_thread(sorted, ...)" under it was noise. With a task that
-    # waits (a ticker), the same calculation is a block.
+    # "Fix: await asyncio.to_thread(sorted, ...)" under it was noise (so was one under each
+    # json.dumps of a notebook). With a task that waits (a ticker), it is a block.
     crunch = "x = sorted(range(3_000_000), key=lambda v: -v)"
     run(repl, crunch)
     run(repl, "'after'")

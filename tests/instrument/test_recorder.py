@@ -689,9 +689,9 @@ def test_eager_tasks_end_in_order_and_keep_the_names_create_task_gives() -> None
     assert [info.name for info in rec.finished()] == names
 
 
-def test_a_long_step_kept_tasks_waiting_only_while_another_task_was_alive() -> None:
+def test_a_cells_long_step_kept_someone_waiting_only_while_another_task_was_alive() -> None:
     # A cell that computes with nothing else on the loop held up nobody: the REPL says
-    # nothing about it (a CPU-bound report is for a loop with someone waiting).
+    # nothing about it. Any other task's long step held up the prompt besides.
     rec = Recorder()
     spans: dict[str, tuple[float, float]] = {}
     kept: dict[str, bool] = {}
@@ -702,7 +702,14 @@ def test_a_long_step_kept_tasks_waiting_only_while_another_task_was_alive() -> N
         time.sleep(0.01)
         spans[label] = step[0], rec.now()
 
+    async def background() -> None:
+        hold("a task that runs no cell")
+
     async def main() -> None:
+        me = asyncio.current_task()
+        assert me is not None
+        rec.mark_cell_task(me, 1)
+        await asyncio.create_task(background())
         hold("alone")
         await asyncio.sleep(0)
         other = asyncio.create_task(asyncio.sleep(10))
@@ -715,4 +722,9 @@ def test_a_long_step_kept_tasks_waiting_only_while_another_task_was_alive() -> N
         kept.update((label, rec.kept_waiting(*span)) for label, span in spans.items())
 
     run(rec, main())
-    assert kept == {"alone": False, "beside a task": True, "after it ended": False}
+    assert kept == {
+        "a task that runs no cell": True,
+        "alone": False,
+        "beside a task": True,
+        "after it ended": False,
+    }

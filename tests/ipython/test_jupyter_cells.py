@@ -252,7 +252,8 @@ def test_an_executed_notebook_puts_each_report_in_its_cell(tmp_path: Path) -> No
         blocking_task(0.2, "blocker-over-end"),  # 10
         "await asyncio.sleep(0.3)",  # 11: the block outlasts this cell's sleep
         "await asyncio.sleep(0.1)",  # 12
-        "6 * 7",  # 13
+        # 13: a task that waits: a cell's own line that holds the loop is reported only then
+        "waiting = asyncio.create_task(asyncio.sleep(30))",
         "time.sleep(0.3)",  # 14: the cell blocks the loop itself
         "z = 3",  # 15
         "time.sleep(0.3)",  # 16: the last cell blocks: the kernel stops after it
@@ -286,3 +287,19 @@ def test_an_executed_notebook_puts_each_report_in_its_cell(tmp_path: Path) -> No
         ), texts[n]
     assert "<cell 6>:3" in texts[7] and "<cell 8>:3" in texts[9] and "<cell 10>:3" in texts[11]
     assert "by task 'cell [14]'" in texts[14] and "by task 'cell [16]'" in texts[16]
+
+
+def test_a_cells_own_work_is_reported_only_when_a_task_waited_for_it(kernel: Any) -> None:
+    # A notebook's data work with nothing else on the loop held up nobody: each json.dumps
+    # was reported with "Fix: await asyncio.to_thread(json.dumps, data)". With a task that
+    # waits, the same line is a block.
+    made = execute(
+        kernel, "import json\ndata = [{'a': i, 'b': str(i) * 20} for i in range(400_000)]"
+    )
+    alone = execute(kernel, "text = json.dumps(data)")
+    execute(kernel, "waiting = asyncio.create_task(asyncio.sleep(30))")
+    beside = execute(kernel, "text = json.dumps(data)")
+    later = execute(kernel, "await asyncio.sleep(0.2)\nwaiting.cancel()")  # the report's time
+    assert "blocked" not in made.text + alone.text, made.text + alone.text
+    report = beside.text + later.text
+    assert re.search(rf"blocked for [\d.]+ s by task 'cell \[{beside.count}\]'", report), report

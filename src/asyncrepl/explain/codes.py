@@ -28,7 +28,7 @@ RUNTIME_CODES: dict[str, tuple[str, str, str, str]] = {
         "cpu-bound",
         "Your own code computed without an await (seen at run time)",
         "Your own Python code computed for longer than `AsyncREPL.blocking_threshold` without "
-        "reaching an `await`, while another task of yours waited: it could not run meanwhile.",
+        "reaching an `await`, so no other task could run.",
         "result = await asyncio.to_thread(work, data)",
     ),
 }

@@ -467,20 +467,35 @@ class Recorder:
         return log.recording_in(start) if log is not None else (0.0, 0)
 
     def kept_waiting(self, start: float, end: float) -> bool:
-        """Whether the step of the watched loop that ran from ``start`` to ``end`` kept a task
-        of the user's waiting: another one alive when it ended (made before it or by it, and
-        not finished). A long step that kept none held up nobody: a cell that computes with
-        nothing else on the loop. From the loop's thread.
+        """Whether the step of the watched loop that ran from ``start`` to ``end`` kept anyone
+        waiting. A step that runs a cell (its task, or the kernel's own task that runs a cell
+        without an ``await``): another task of the user's alive when it ended (made before
+        it or by it, and not finished); a cell that computes, or writes a file, with nothing
+        else on the loop held up nobody. A step of a task of the user's in the background,
+        or of a callback, held up the prompt, or the kernel between cells, besides. From the
+        loop's thread.
 
         :param start: the step's start (a block report's ``started``).
         :param end: its end.
         """
-        step = next((s for s in self.steps(start, end) if s.start == start), None)  # catches up
+        # The step running at ``start``: ended, or going on (a kernel reports a cell's part
+        # of its step when the cell ends, and the step runs on).
+        steps = self.steps(start, end)
+        step = next((s for s in steps if s.start == start), None) or next(
+            (s for s in steps if s.start < start < s.end), None
+        )
         blocking = step.task_id if step is not None else None
+        running = self.book.by_id.get(blocking) if blocking else None
+        now = self.current_step() if step is None else None
+        if now is not None and now[0] <= start and now[1] is not None:
+            running = self.book.lookup(id(now[1]))
+            blocking = running.id if running is not None else None
+        if running is None or (running.by_user and not running.is_cell):
+            return True  # a callback, or a task of the user's in the background
         for record in list(self.book.by_id.values()):
             if record.id == blocking or not record.by_user or record.created > end:
                 continue
-            ended = record.ended
+            ended = record.end_time()
             if ended is None:  # alive, or done since and not yet noted (a task still held)
                 task = record.task()
                 if task is None:

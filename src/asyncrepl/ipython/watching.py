@@ -82,16 +82,17 @@ def _install_watchdog(state: ExtensionState) -> None:
         return
     from asyncrepl.render.blocks import render_block, render_flagged_block, render_still_blocked
     from asyncrepl.watchdog import Watchdog
-    from asyncrepl.watchdog.reports import CPU_BOUND
 
     loop, session, live_loop = state.loop, state.session, state.live_loop
 
     def show(report: BlockReport) -> None:
-        if report.code == CPU_BOUND[0] and not recorder.kept_waiting(
+        if not report.in_coroutine and not recorder.kept_waiting(
             report.started, report.started + report.duration
         ):
-            # Computing with nothing else on the loop: true, but it held up nobody, and a
-            # "Fix: to_thread" under every long calculation in a cell taught noise.
+            # A cell's own line that computed, or wrote a file, with nothing else on the
+            # loop: true that it held the loop, but it held up nobody, and a "Fix: to_thread"
+            # under each json.dumps of a notebook taught noise. A coroutine that blocks is
+            # reported whoever waited: it blocks wherever it runs.
             return
         note(session, Incident(IncidentKind.BLOCK, report))
         span = report.started, report.started + report.duration

@@ -73,6 +73,8 @@ class FrameFacts(NamedTuple):
     :param is_async: an ``await`` is possible there: a coroutine's frame, or the top level
         of a REPL cell (asyncrepl runs every cell on the loop, top-level ``await`` included).
     :param caller_call: for a plain function, the call of it in the nearest user coroutine.
+    :param in_coroutine: a coroutine of the user's is on the way (this frame, or one that
+        called it): the line is in async code, not at a cell's top level.
     """
 
     location: Location
@@ -81,6 +83,7 @@ class FrameFacts(NamedTuple):
     innermost: bool
     is_async: bool
     caller_call: str = ""
+    in_coroutine: bool = False
 
 
 class FrameState(NamedTuple):
@@ -208,6 +211,7 @@ def frame_facts(states: list[FrameState], index: int, user: UserFiles) -> FrameF
         innermost=innermost,
         is_async=is_async,
         caller_call="" if is_async else _caller_call(states[index + 1 :], user),
+        in_coroutine=any(_user_coroutine(state.code, user) for state in states[index:]),
     )
 
 
@@ -250,6 +254,14 @@ def _frame_name(state: FrameState) -> str:
     """``module.qualname`` of the function a frame runs: ``"json.dumps"``."""
     module = state.frame.f_globals.get("__name__", "")
     return f"{module}.{state.code.co_qualname}" if module else state.code.co_qualname
+
+
+def _user_coroutine(code: types.CodeType, user: UserFiles) -> bool:
+    """Whether ``code`` is a coroutine function of the user's (a cell's top level with an
+    ``await`` is compiled as a coroutine too, and is not one)."""
+    return (
+        bool(code.co_flags & _ASYNC_FLAGS) and code.co_name != "<module>" and user(code.co_filename)
+    )
 
 
 def _awaits(code: types.CodeType, user: UserFiles) -> bool:

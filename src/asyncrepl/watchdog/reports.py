@@ -67,7 +67,13 @@ def summarise(
     line = _most_common(by_line, last.location if last is not None else None)
     facts = next(f for f in counts if f.location == line)
     fix = "" if facts.is_async else fix_call("", facts.caller_call)
-    return report._replace(code=CPU_BOUND[0], slug=CPU_BOUND[1], location=line, fix=fix)
+    return report._replace(
+        code=CPU_BOUND[0],
+        slug=CPU_BOUND[1],
+        location=line,
+        fix=fix,
+        in_coroutine=facts.in_coroutine,
+    )
 
 
 def _most_common(counts: Mapping[T, float], prefer: T | None) -> T:
@@ -79,7 +85,12 @@ def _most_common(counts: Mapping[T, float], prefer: T | None) -> T:
 
 def _blame_call(report: BlockReport, facts: FrameFacts) -> BlockReport:
     """``report`` blaming the call in ``facts``, with its fix unless the call is asyncio's own."""
-    blamed = report._replace(location=facts.location, call=facts.call, callee=facts.callee)
+    blamed = report._replace(
+        location=facts.location,
+        call=facts.call,
+        callee=facts.callee,
+        in_coroutine=facts.in_coroutine,
+    )
     return blamed if blamed.in_asyncio else blamed._replace(fix=_call_fix(facts))
 
 
