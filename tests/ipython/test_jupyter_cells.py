@@ -167,6 +167,19 @@ def test_an_interrupted_await_ends_with_one_line(kernel: Any) -> None:
     assert cell.text == expected
 
 
+def test_the_note_of_a_long_block_says_how_a_notebook_stops_it(kernel: Any) -> None:
+    # It said "Ctrl-C stops it.", which a notebook has no use for. The interrupt stops a
+    # cell's own code; a task that holds the loop it does not reach (tried: the kernel stays
+    # stuck), so the note says what does.
+    cell = interrupted(kernel, "while True: pass")
+    assert "Interrupt the kernel (■) to stop it." in cell.text, cell.text
+    assert "KeyboardInterrupt" in cell.text and "Ctrl-C" not in cell.text
+    execute(kernel, "async def spin():\n    while True: pass\nt = asyncio.create_task(spin())")
+    seen = wait_for_output(kernel, "stops it")  # the kernel is stuck from here on
+    note = "".join(m["content"]["text"] for m in seen)
+    assert "Only restarting the kernel stops it" in note and "Ctrl-C" not in note, note
+
+
 def test_a_cancelled_await_of_the_users_own_is_a_traceback(kernel: Any) -> None:
     cell = execute(
         kernel,

@@ -80,7 +80,13 @@ def _install_watchdog(state: ExtensionState) -> None:
     recorder = state.session.recorder
     if recorder is None or not state.settings.watchdog:
         return
-    from asyncrepl.render.blocks import render_block, render_flagged_block, render_still_blocked
+    from asyncrepl.render.blocks import (
+        STOP_CELL_IN_KERNEL,
+        STOP_TASK_IN_KERNEL,
+        render_block,
+        render_flagged_block,
+        render_still_blocked,
+    )
     from asyncrepl.watchdog import Watchdog
 
     loop, session, live_loop = state.loop, state.session, state.live_loop
@@ -105,9 +111,13 @@ def _install_watchdog(state: ExtensionState) -> None:
         # Called from the watchdog's thread. While the loop is stuck only that thread can
         # speak; once it is free, the report goes through the loop to print above the prompt.
         if report.still_blocked:
+            if live_loop is None:  # a kernel: its interrupt stops only a cell's own code
+                in_cell = session.cell_running and report.task_name == f"cell [{session.cell}]"
+                stop = STOP_CELL_IN_KERNEL if in_cell else STOP_TASK_IN_KERNEL
+                print_fragments(render_still_blocked(report, stop=stop))
             # While the prompt waits, standard output goes through the prompt's loop, which
             # is stuck: write to the terminal itself.
-            if live_loop is not None and live_loop.cell_task is None:
+            elif live_loop.cell_task is None:
                 note_line = [("", "\n"), *render_still_blocked(report)]  # off the prompt's line
                 print_fragments(note_line, file=sys.__stdout__, now=True)
             else:

@@ -58,12 +58,25 @@ def render_block(
     return wrap_fragments(fragments, width)
 
 
-def render_still_blocked(report: BlockReport, width: int | None = None) -> StyleAndTextTuples:
+#: How a long block is stopped in the terminal (asyncrepl routes Ctrl-C to what blocks).
+STOP_IN_TERMINAL = "Ctrl-C stops it."
+#: In a kernel, when the running cell's own code blocks: the notebook's interrupt stops it.
+STOP_CELL_IN_KERNEL = "Interrupt the kernel (■) to stop it."
+#: In a kernel, when a task blocks: the interrupt reaches a running cell's own code only.
+STOP_TASK_IN_KERNEL = (
+    "Only restarting the kernel stops it: an interrupt stops a cell's own code, not a task."
+)
+
+
+def render_still_blocked(
+    report: BlockReport, width: int | None = None, stop: str = STOP_IN_TERMINAL
+) -> StyleAndTextTuples:
     """The one interim line sent while a long block goes on, broken between words when it is
     wider than the terminal (a call as written is never cut).
 
     :param report: an interim report (``still_blocked`` True).
     :param width: the columns to fit; None means the terminal's width.
+    :param stop: how to stop it, where the note is shown.
     """
     so_far = format_duration(report.duration)
     fragments: StyleAndTextTuples = [
@@ -76,7 +89,7 @@ def render_still_blocked(report: BlockReport, width: int | None = None) -> Style
         shown = report.call or report.location.source
         if shown:
             fragments += [("", " "), ("class:ar.code", f"`{shown}`")]
-    fragments += [("", "\n  "), ("class:ar.hint", "Ctrl-C stops it.")]
+    fragments += [("", "\n  "), ("class:ar.hint", stop)]
     return wrap_fragments(fragments, width)
 
 
