@@ -132,12 +132,7 @@ class StepColumns(Sequence[Step]):
         :param high: the window's end.
         """
         if self.nested is not None:  # the loop was busy with the enclosing steps: those
-            outer = bytes(map((1).__xor__, self.nested))
-            return StepColumns(
-                list(compress(self.task_ids, outer)),
-                list(compress(self.starts, outer)),
-                list(compress(self.ends, outer)),
-            ).busy(low, high)
+            return self._select(bytes(map((1).__xor__, self.nested))).busy(low, high)
         durations = self.durations()
         inside_from = bisect.bisect_left(self.starts, low)
         inside_to = max(bisect.bisect_right(self.ends, high), inside_from)
@@ -153,7 +148,10 @@ class StepColumns(Sequence[Step]):
         :param task_ids: the tasks kept (0: plain callbacks).
         """
         wanted = set(task_ids)
-        keep = bytes(map(wanted.__contains__, self.task_ids))  # no Python loop per step
+        return self._select(bytes(map(wanted.__contains__, self.task_ids)))  # no Python loop
+
+    def _select(self, keep: bytes) -> StepColumns:
+        """The steps whose flag in ``keep`` is 1, in the same order."""
         return self._kept(
             list(compress(self.task_ids, keep)),
             list(compress(self.starts, keep)),

@@ -484,16 +484,15 @@ class Recorder:
         step = next((s for s in steps if s.start == start), None) or next(
             (s for s in steps if s.start < start < s.end), None
         )
-        blocking = step.task_id if step is not None else None
-        running = self.book.by_id.get(blocking) if blocking else None
-        now = self.current_step() if step is None else None
-        if now is not None and now[0] <= start and now[1] is not None:
+        running: TaskRecord | None = None
+        if step is not None:
+            running = self.book.by_id.get(step.task_id) if step.task_id else None
+        elif (now := self.current_step()) is not None and now[0] <= start and now[1] is not None:
             running = self.book.lookup(id(now[1]))
-            blocking = running.id if running is not None else None
         if running is None or (running.by_user and not running.is_cell):
             return True  # a callback, or a task of the user's in the background
         for record in list(self.book.by_id.values()):
-            if record.id == blocking or not record.by_user or record.created > end:
+            if record is running or not record.by_user or record.created > end:
                 continue
             ended = record.end_time()
             if ended is None:  # alive, or done since and not yet noted (a task still held)
