@@ -43,6 +43,16 @@ def kernel(request: pytest.FixtureRequest) -> Iterator[Any]:
         yield client
 
 
+#: A cell's code that waits, at most 5 s, until the session has noted a block report.
+_UNTIL_A_BLOCK_IS_NOTED = """\
+from asyncrepl.ipython.state import session_of
+for _ in range(100):
+    if any(i.kind.name == "BLOCK" for i in session_of(get_ipython()).journal):
+        break
+    await asyncio.sleep(0.05)
+"""
+
+
 def window(client: Any, cell: int) -> float:
     """How long the session says cell ``cell`` ran."""
     code = (
@@ -312,7 +322,9 @@ def test_a_cells_own_work_is_reported_only_when_a_task_waited_for_it(kernel: Any
     alone = execute(kernel, "text = json.dumps(data)")
     execute(kernel, "waiting = asyncio.create_task(asyncio.sleep(30))")
     beside = execute(kernel, "text = json.dumps(data)")
-    later = execute(kernel, "await asyncio.sleep(0.2)\nwaiting.cancel()")  # the report's time
+    # The report comes through the loop once the block has ended: wait for it (a deadline,
+    # not a fixed time: a busy machine delivered it after a 0.2 s wait had ended).
+    later = execute(kernel, _UNTIL_A_BLOCK_IS_NOTED + "waiting.cancel()")
     assert "blocked" not in made.text + alone.text, made.text + alone.text
     report = beside.text + later.text
     assert re.search(rf"blocked for [\d.]+ s by task 'cell \[{beside.count}\]'", report), report

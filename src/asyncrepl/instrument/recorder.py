@@ -452,8 +452,13 @@ class Recorder:
             return None
         if who == EAGER:  # an eager first step: its task is the loop's current task
             return start, asyncio.current_task(log.loop)
-        record = self.book.by_id.get(task_of(who) or 0)
-        return start, record.task() if record is not None else None
+        task_id = task_of(who) or 0
+        record = self.book.by_id.get(task_id)
+        if record is not None:
+            return start, record.task()
+        # A task the book has not looked at yet (see TaskBook.record): the loop's own.
+        current = asyncio.current_task(log.loop)
+        return start, current if getattr(current, "_asyncrepl_id", None) == task_id else None
 
     def recording_in(self, start: float) -> tuple[float, int]:
         """How long the recorder took to record the tasks made in the step of its loop that
@@ -480,6 +485,7 @@ class Recorder:
         """
         # The step running at ``start``: ended, or going on (a kernel reports a cell's part
         # of its step when the cell ends, and the step runs on).
+        self.book.see_all()
         steps = self.steps(start, end)
         step = next((s for s in steps if s.start == start), None) or next(
             (s for s in steps if s.start < start < s.end), None
@@ -488,7 +494,7 @@ class Recorder:
         if step is not None:
             running = self.book.by_id.get(step.task_id) if step.task_id else None
         elif (now := self.current_step()) is not None and now[0] <= start and now[1] is not None:
-            running = self.book.lookup(id(now[1]))
+            running = self.book.record(now[1])
         if running is None or (running.by_user and not running.is_cell):
             return True  # a callback, or a task of the user's in the background
         for record in list(self.book.by_id.values()):
@@ -513,7 +519,7 @@ class Recorder:
     # -- inside ------------------------------------------------------------------------
 
     def _ensure(self, task: AnyTask) -> TaskRecord:
-        return self.book.lookup(id(task)) or self._first_seen(task)
+        return self.book.record(task) or self._first_seen(task)
 
     def _first_seen(self, task: AnyTask) -> TaskRecord:
         return self.book.register(task, self._clock())

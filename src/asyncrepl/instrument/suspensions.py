@@ -24,6 +24,7 @@ def suspensions_of(
     :param labeler: turns a cell's filename into ``<cell 3>``.
     :param waits: from :class:`~asyncrepl.instrument.waits.WaitLog`.
     """
+    book.see_all()  # the tasks waited on, and those that waited, by name and code
     places: dict[tuple[int, int], Location | None] = {}  # a few places, many waits
     found: list[Suspension] = []
     for start, task_id, where, what in waits:

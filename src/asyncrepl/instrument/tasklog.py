@@ -1,5 +1,7 @@
 """What the recorder keeps about each task: a small id, where and by whom it was created, its
-run time, and how it ended. Live tasks are held weakly; finished ones become copies."""
+run time, and how it ended. Live tasks are held weakly; finished ones become copies. A task
+made the usual way is kept as a plain tuple until someone asks about it or it is freed: a
+run of 100,000 tasks has no object of ours for each."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from types import CodeType
 from typing import Any
 
 from asyncrepl.instrument.endings import CancelNote, describe_end, returned
-from asyncrepl.instrument.ring import CALLBACK, EAGER, IDLE, resumed
+from asyncrepl.instrument.ring import EAGER, IDLE, resumed
 from asyncrepl.instrument.sites import Site, site_location
 from asyncrepl.instrument.tasks import Task, add_freed_note, next_task_id, task_number
 from asyncrepl.records import Location, LocationLabeler, TaskInfo, TaskState
@@ -44,6 +46,35 @@ _NO_RESULT = object()
 #: Results a finished record keeps as they are: immutable, and holding nothing else alive.
 _KEPT_RESULTS = frozenset({type(None), int, float, bool})
 _DESTROYED = "destroyed while still pending: nothing kept a reference to it"
+
+#: What the book keeps of a task made the usual way until someone asks about it: when it was
+#: created, where (a Site), the id of the task that made it, its coroutine's code and name,
+#: and the run time, step count and last step's end added up so far. A plain tuple of
+#: numbers, strings and code, which the garbage collector stops tracking: 100,000 live tasks
+#: with a record each (an object of 19 fields) made every full collection 24 ms longer.
+Unseen = tuple[
+    float, "Site | None", "int | None", "CodeType | None", str, float, int, "float | None"
+]
+#: What :meth:`TaskBook.freed` notes of a task freed unseen, to be settled later in a batch:
+#: its id, its Unseen, when it was freed, its name, how it ended, and what it returned (a
+#: plain number or None, else _NO_RESULT and the words, as a record keeps them). Nothing
+#: the task held is kept alive: not a large result, not an exception and its frames.
+_Gone = tuple[int, Unseen, float, str, TaskState, object, str]
+#: Freed unseen tasks noted beyond what the histories keep before the oldest are forgotten
+#: (those the histories would drop anyway: a burst of 100,000 makes records for the last few).
+_GONE_BATCH = 4096
+#: The weak set in which asyncio keeps every task the Task constructor made, done or not,
+#: until it is freed (3.11: ``_all_tasks``; 3.12, 3.13: ``_scheduled_tasks``): how the book
+#: finds the tasks it has not looked at. 3.14 keeps C tasks elsewhere; where a task is not
+#: found in it, every task gets its record at once, as before.
+_REGISTRY: Any = getattr(asyncio.tasks, "_all_tasks", None)  # an empty set is false: no `or`
+if _REGISTRY is None:
+    _REGISTRY = getattr(asyncio.tasks, "_scheduled_tasks", None)
+
+
+class _Vanished:
+    """What the record of a task freed unseen refers to: nothing, once made (a record is a
+    weak reference, and the task is gone)."""
 
 
 class TaskRecord(weakref.ref):  # type: ignore[type-arg]
@@ -178,7 +209,11 @@ def coro_code(coro: object) -> CodeType | None:
 class TaskBook:
     """Every task the recorder knows: live ones by ``id()`` (a weak reference drops the entry
     when the task dies, so an ``id()`` is never reused while it is in here), and the last
-    ``limit`` finished ones; all of those also by task id, for adding up their steps.
+    ``limit`` finished ones; all of those also by task id, for adding up their steps. Tasks
+    no one has asked about are kept apart, unseen (:data:`Unseen`): :meth:`record` gives one
+    its record, :meth:`see_all` all of them (every query starts so), and one freed unseen
+    is noted in a few field reads and settled later, straight to the forgotten when the
+    history would not keep it.
 
     :param limit: how many finished tasks to keep.
     :param clock: the recorder's clock, for when a task ended.
@@ -189,7 +224,6 @@ class TaskBook:
         if limit < 0:
             raise ValueError(f"finished_limit must be 0 or more, not {limit}")
         self._live: dict[int, TaskRecord] = {}
-        self.lookup = self._live.get  # ``lookup(id(task))``
         self.by_id: dict[int, TaskRecord] = {}
         #: The finished history: the user's tasks (made by their code, or running a cell)
         #: and, apart, the others (the REPL's own, a library's made from a loop callback):
@@ -205,6 +239,48 @@ class TaskBook:
         self._origins: dict[Origin, Origin] = {}
         self._last_origin: Origin = _NO_ORIGIN  # the one that left last
         self._freed_note = self.freed  # one bound method, so a task is told about it once
+        #: Tasks made the usual way that no one has asked about yet, by task id (see
+        #: :data:`Unseen`); :meth:`record` and :meth:`see_all` give them records.
+        self._unseen: dict[int, Unseen] = {}
+        self._gone: list[_Gone] = []  # freed unseen, not yet settled
+        #: Whether asyncio's registry holds our tasks (checked with the first one).
+        self._registry_works: bool | None = None if _REGISTRY is not None else False
+
+    def record(self, task: AnyTask) -> TaskRecord | None:
+        """The task's record, None if the book does not know the task; a task not looked at
+        yet gets its record now.
+
+        :param task: any task.
+        """
+        record = self._live.get(id(task))
+        if record is None and self._unseen:
+            unseen = self._unseen.pop(getattr(task, "_asyncrepl_id", 0), None)
+            if unseen is not None:
+                record = self._seen(task, unseen)
+        return record
+
+    def see_all(self) -> None:
+        """Give every task not looked at yet its record (before a query reads the records):
+        those freed since, and those alive, found in asyncio's registry of tasks."""
+        self._settle()
+        if not self._unseen:
+            return
+        for task in _registry_tasks():
+            unseen = self._unseen.pop(getattr(task, "_asyncrepl_id", 0), None)
+            if unseen is not None:
+                self._seen(task, unseen)
+                if not self._unseen:
+                    return
+
+    def _seen(self, task: AnyTask, unseen: Unseen) -> TaskRecord:
+        """The record of ``task``, so far kept as ``unseen``."""
+        created, site, parent_id, code, coro, run_time, steps, last_end = unseen
+        task_id: int = task._asyncrepl_id  # type: ignore[attr-defined]
+        record = new_record(task, task_id, coro, created, site, parent_id)
+        record.code, record.run_time = code, run_time
+        record.steps, record.last_end = steps, last_end
+        self._live[id(task)] = self.by_id[task_id] = record
+        return record
 
     def register(
         self,
@@ -214,7 +290,7 @@ class TaskBook:
         site: Site | None = None,
         parent_id: int | None = None,
     ) -> TaskRecord:
-        """A new record (call :attr:`lookup` first), with the task's asyncrepl id or a new one.
+        """A new record (call :meth:`record` first), with the task's asyncrepl id or a new one.
 
         :param task: the task, seen for the first time.
         :param created: when it was created (or first seen).
@@ -254,12 +330,25 @@ class TaskBook:
             name = coro.__qualname__  # type: ignore[attr-defined]
         except AttributeError:
             name = coro_name(coro)
-        record = new_record(task, task_id, name, created, site, parent_id)
         try:
-            record.code = coro.cr_code  # type: ignore[attr-defined]
+            code = coro.cr_code  # type: ignore[attr-defined]
         except AttributeError:
-            record.code = coro_code(coro)
+            code = coro_code(coro)
+        if self._registry_works or (self._registry_works is None and self._check_registry(task)):
+            self._unseen[task_id] = (created, site, parent_id, code, name, 0.0, 0, None)
+            return
+        record = new_record(task, task_id, name, created, site, parent_id)
+        record.code = code
         self._live[id(task)] = self.by_id[task_id] = record
+
+    def _check_registry(self, task: Task) -> bool:
+        """Whether asyncio's registry of tasks holds ``task`` (a new task): the book keeps
+        tasks unseen only where it can find them there."""
+        try:
+            self._registry_works = task in _REGISTRY
+        except Exception:
+            self._registry_works = False
+        return self._registry_works
 
     def add_steps(
         self, stretches: Iterable[tuple[Sequence[float], Sequence[int], Sequence[float]]]
@@ -272,11 +361,14 @@ class TaskBook:
         """
         from asyncrepl.windows import add_by_key  # with the first query, not at start
 
+        self._settle()  # a task freed unseen: its steps go to its record
+        # Only the tasks still known: at the end of a run of 100,000 tasks, most are gone.
+        known = self.by_id.keys() | self._unseen.keys()
         steps: collections.Counter[int] = collections.Counter()
         run_time: dict[int, float] = {}
         last_end: dict[int, float] = {}
         for starts, whos, ends in stretches:
-            is_step = list(map(CALLBACK.__lt__, whos))  # a step of task ``who`` starts
+            is_step = list(map(known.__contains__, whos))  # a step of task ``who`` starts
             owners = list(compress(whos, is_step))
             took = list(map(sub, compress(ends, is_step), compress(starts, is_step)))
             add_by_key(run_time, owners, took)
@@ -286,15 +378,21 @@ class TaskBook:
             goes_on = [IDLE > who != EAGER for who in whos] if min(whos, default=0) < IDLE else ()
             for start, who, end in compress(zip(starts, whos, ends, strict=True), goes_on):
                 task_id = resumed(who)  # resumed() is its own inverse
+                if task_id not in known:
+                    continue
                 run_time[task_id] = run_time.get(task_id, 0.0) + end - start
                 last_end[task_id] = max(last_end.get(task_id, end), end)
         get = self.by_id.get
+        unseen = self._unseen
         for task_id, seconds in run_time.items():
             record = get(task_id)
             if record is not None:
                 record.steps += steps[task_id]
                 record.run_time += seconds
                 record.last_end = last_end[task_id]
+            elif (was := unseen.get(task_id)) is not None:
+                totals = (was[5] + seconds, was[6] + steps[task_id], last_end[task_id])
+                unseen[task_id] = was[:5] + totals
 
     def finish(self, record: TaskRecord, task: AnyTask, end: float) -> None:
         """Note how ``task`` ended and keep a copy in the finished history.
@@ -312,23 +410,83 @@ class TaskBook:
         self._keep(record)
 
     def freed(self, task: AnyTask) -> None:
-        """An asyncrepl task is being freed: note how it ended, and drop its live entry.
+        """An asyncrepl task is being freed: note how it ended, and drop its live entry. A
+        task no one looked at is noted as it is and settled later (a burst of 100,000 tasks
+        is freed at once, and few are ever shown): a few field reads and an append.
 
         :param task: the task, still readable.
         """
+        ours: Any = task  # asyncio's Future fields, read directly
+        task_id: int = ours._asyncrepl_id
+        unseen = self._unseen.pop(task_id, None)
+        if unseen is None:
+            self._freed_record(task)
+            return
+        result = ours._result
+        if ours._state == "FINISHED" and ours._exception is None and type(result) in _KEPT_RESULTS:
+            state, words = TaskState.DONE, ""
+        elif not task.done():
+            state, words, result = TaskState.CANCELLED, _DESTROYED, _NO_RESULT
+        else:
+            state, words = describe_end(task, None, self._labeler, task_id)
+            result = _NO_RESULT
+        gone = self._gone
+        gone.append((task_id, unseen, self._clock(), task.get_name(), state, result, words))
+        if len(gone) > _GONE_BATCH + 2 * self._limit:
+            self._settle(only_forget=True)
+
+    def _freed_record(self, task: AnyTask) -> None:
+        """:meth:`freed` for a task that has its record."""
         record = self._live.pop(id(task), None)
         if record is None:
             return
         if record.ended is not None:  # noted when it ended: create_task may name it after
             named(record, task)
             return
+        record.name = task.get_name()  # a task destroyed while pending is named too
         if not task.done():
             self._destroyed(record)
             return
         record.ended = self._clock()
-        record.name = task.get_name()
         self._note_outcome(record, task)
         self._keep(record)
+
+    def _settle(self, *, only_forget: bool = False) -> None:
+        """The tasks freed unseen since the last time: those the finished histories would
+        drop at once go straight to the origins of forgotten tasks, with no record made for
+        them; the newest go into the histories (``only_forget``: stay noted).
+
+        :param only_forget: only forget what is beyond the histories' reach.
+        """
+        gone, self._gone = self._gone, []
+        if not gone:
+            return
+        users = [entry for entry in gone if entry[1][1] is not None]  # made at a user's line
+        others = [entry for entry in gone if entry[1][1] is None]
+        newest: list[_Gone] = []
+        for batch in (users, others):
+            cut = max(0, len(batch) - self._limit)
+            if batch is users:
+                for task_id, unseen, _, _, state, _, _ in batch[:cut]:
+                    self._remember(task_id, (unseen[4], unseen[1], False, state))
+            newest += batch[cut:]
+        if only_forget:
+            self._gone[0:0] = newest  # before any noted meanwhile (freed in another thread)
+            return
+        for entry in newest:
+            self._keep(self._gone_record(entry))
+
+    def _gone_record(self, gone: _Gone) -> TaskRecord:
+        """The record of a task freed unseen (its weak reference refers to nothing)."""
+        task_id, unseen, ended, name, state, result, words = gone
+        created, site, parent_id, code, coro, run_time, steps, last_end = unseen
+        record = new_record(_Vanished(), task_id, coro, created, site, parent_id)  # type: ignore[arg-type]
+        record.code, record.run_time = code, run_time
+        record.steps, record.last_end = steps, last_end
+        record.ended, record.name = ended, name
+        record.state, record.result, record.outcome = state, result, words
+        self.by_id[task_id] = record
+        return record
 
     def _note_outcome(self, record: TaskRecord, task: AnyTask) -> None:
         """How the done ``task`` ended: a plain number or None it returned is kept as it is
@@ -361,11 +519,14 @@ class TaskBook:
 
     def all_finished(self) -> Iterator[TaskRecord]:
         """The finished tasks kept, the user's and the others."""
+        self._settle()
         return itertools.chain(self.finished, self.others)
 
     def _keep(self, record: TaskRecord) -> None:
         """Into its finished history (see :attr:`finished`); the oldest there leaves it (and
-        the book) once it is full."""
+        the book) once it is full. Tasks freed unseen before it go in first, in order."""
+        if self._gone:
+            self._settle()
         history = self.finished if record.by_user else self.others
         if len(history) >= self._limit:
             if not self._limit:
@@ -378,12 +539,15 @@ class TaskBook:
         """``record`` leaves the book; a user's task leaves its :data:`Origin` behind."""
         if self.by_id.get(record.id) is record:
             del self.by_id[record.id]
-        if not record.by_user:
-            return
-        origin = (record.coro, record.site, record.is_cell, record.state or TaskState.DONE)
+        if record.by_user:
+            origin = (record.coro, record.site, record.is_cell, record.state or TaskState.DONE)
+            self._remember(record.id, origin)
+
+    def _remember(self, task_id: int, origin: Origin) -> None:
+        """A user's task leaves its origin behind as it leaves the book."""
         if origin != self._last_origin:  # the tasks of one line end alike: one object
             self._last_origin = self._origins.setdefault(origin, origin)
-        self.forgotten[record.id] = self._last_origin
+        self.forgotten[task_id] = self._last_origin
         if len(self.forgotten) > _ORIGINS_KEPT + _ORIGINS_KEPT // 4:  # now and then: the newest
             newest = list(self.forgotten.items())[-_ORIGINS_KEPT:]
             self.forgotten = dict(newest)
@@ -407,14 +571,27 @@ class TaskBook:
         self._keep(record)
 
     def live(self) -> Iterator[tuple[TaskRecord, AnyTask]]:
-        """Records of tasks that are alive and not finished, with their tasks."""
+        """Records of tasks that are alive and not finished, with their tasks (from the
+        loop's thread: those not looked at yet get their records)."""
+        self.see_all()
         for record in list(self._live.values()):
             task = record.task()
             if task is not None and record.ended is None:
                 yield record, task
 
     def __len__(self) -> int:
-        return len(self._live)
+        return len(self._live) + len(self._unseen)
+
+
+def _registry_tasks() -> list[AnyTask]:
+    """A copy of asyncio's registry of tasks, taken as ``asyncio.all_tasks`` takes it
+    (another thread may change the weak set while it is copied)."""
+    for _ in range(1000):
+        try:
+            return list(_REGISTRY)
+        except RuntimeError:
+            continue
+    return []
 
 
 def named(record: TaskRecord, task: AnyTask) -> None:

@@ -259,6 +259,9 @@ class LoopLog:
         running = newest[1] if newest is not None else IDLE
         if running >= CALLBACK:  # a step of its own (not one that an eager step cut)
             self.cut = newest
+            current = asyncio.current_task(self.loop)
+            if current is not None:  # its record, for current_step() from another thread
+                self.side.task_record(current)
         if running == EAGER:  # inside another eager first step: that task runs
             current = asyncio.current_task(self.loop)
             running = self.side.task_id(current) if current is not None else CALLBACK
@@ -316,8 +319,8 @@ class LoopLog:
         book = side.book
         parent_id = None
         if parent is not None:
-            parent_id = (book.lookup(id(parent)) or side.task_record(parent)).id
-        record = book.lookup(id(task))
+            parent_id = (book.record(parent) or side.task_record(parent)).id
+        record = book.record(task)
         if record is None:
             record = book.register(task, t0, coro_name(coro), where, parent_id)
         else:  # already seen (asked about during its eager first step)
@@ -368,14 +371,14 @@ class LoopLog:
         book = side.book
         parent_id = None
         if parent is not None:
-            parent_id = (book.lookup(id(parent)) or side.task_record(parent)).id
+            parent_id = (book.record(parent) or side.task_record(parent)).id
         book.add_new(task, coro, at, where, parent_id)
 
     def _made_here(
         self, task: AnyTask, coro: object, parent: AnyTask | None, where: Site | None
     ) -> int:
         """A task made by the loop's task factory (:mod:`corosteps`): its id."""
-        if type(task) is Task and self.side.book.lookup(id(task)) is None:
+        if type(task) is Task and self.side.book.record(task) is None:
             self._add_new(task, coro, parent, where, self.side.now())
             return task._asyncrepl_id
         record = self._note_created(task, coro, parent, where, self.side.now())
