@@ -466,9 +466,11 @@ class TaskBook:
         newest: list[_Gone] = []
         for batch in (users, others):
             cut = max(0, len(batch) - self._limit)
-            if batch is users:
-                for task_id, unseen, _, _, state, _, _ in batch[:cut]:
-                    self._remember(task_id, (unseen[4], unseen[1], False, state))
+            if batch is users:  # straight to their origins
+                self._remember(
+                    (task_id, (unseen[4], unseen[1], False, state))
+                    for task_id, unseen, _, _, state, _, _ in batch[:cut]
+                )
             newest += batch[cut:]
         if only_forget:
             self._gone[0:0] = newest  # before any noted meanwhile (freed in another thread)
@@ -541,14 +543,24 @@ class TaskBook:
             del self.by_id[record.id]
         if record.by_user:
             origin = (record.coro, record.site, record.is_cell, record.state or TaskState.DONE)
-            self._remember(record.id, origin)
+            self._remember(((record.id, origin),))
 
-    def _remember(self, task_id: int, origin: Origin) -> None:
-        """A user's task leaves its origin behind as it leaves the book."""
-        if origin != self._last_origin:  # the tasks of one line end alike: one object
-            self._last_origin = self._origins.setdefault(origin, origin)
-        self.forgotten[task_id] = self._last_origin
-        if len(self.forgotten) > _ORIGINS_KEPT + _ORIGINS_KEPT // 4:  # now and then: the newest
+    def _remember(self, left: Iterable[tuple[int, Origin]]) -> None:
+        """User's tasks leave their origins behind as they leave the book.
+
+        :param left: ``(task id, origin)`` of each, in the order they left.
+        """
+        last, forgotten, origins = self._last_origin, self.forgotten, self._origins
+        for task_id, origin in left:
+            if origin != last:  # the tasks of one line end alike: one object
+                last = origins.setdefault(origin, origin)
+            forgotten[task_id] = last
+        self._last_origin = last
+        self._trim_forgotten()
+
+    def _trim_forgotten(self) -> None:
+        """Keep the newest origins of forgotten tasks (now and then, as they pile up)."""
+        if len(self.forgotten) > _ORIGINS_KEPT + _ORIGINS_KEPT // 4:
             newest = list(self.forgotten.items())[-_ORIGINS_KEPT:]
             self.forgotten = dict(newest)
             self._origins = {origin: origin for _, origin in newest}

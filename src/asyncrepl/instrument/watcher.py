@@ -105,6 +105,10 @@ class LoopLog:
         #: eagerly: its own first step and the entry that resumes the step after it belong
         #: to that step (see :meth:`holding`).
         self.cut: tuple[float, int] | None = None
+        #: The entries staged and in the ring when the holding step was last looked up,
+        #: and its start (see :meth:`_holding_start`).
+        self._held: tuple[int, int, float | None] = (-2, -1, None)
+        self._now = side.clock  # the clock itself: each task made reads it twice
 
     # -- watching ----------------------------------------------------------------------
 
@@ -338,21 +342,34 @@ class LoopLog:
         asyncio's own create_task while this is the loop's only watcher. Timed: a step that
         starts 100,000 tasks spends half its time here (and in the collector walking the
         records), which a block report must not put down to the user's code."""
-        began = self.side.now()
+        now = self._now
+        began = now()
         self._add_new(task, coro, parent, user_site(caller), began)
-        self._count_own(began)
+        self._count_own(began, now() - began)
 
-    def _count_own(self, began: float) -> None:
-        """Add the time since ``began`` to what recording the tasks of this step took, the
-        step that holds the loop (one that started tasks eagerly included)."""
-        holding = self.holding()
-        step = holding[0] if holding is not None else None
-        took = self.side.now() - began
+    def _count_own(self, began: float, took: float | None = None) -> None:
+        """Add the time since ``began`` (``took``, when measured) to what recording the
+        tasks of this step took, the step that holds the loop (one that started tasks
+        eagerly included)."""
+        if took is None:
+            took = self.side.now() - began
+        step = self._holding_start()
         own = self.own
         seconds, tasks = own.get(step, _NO_OWN)
         own[step] = (seconds + took, tasks + 1)
         if not tasks and len(own) > _OWN_STEPS:  # a step's first task: forget the oldest
             del own[next(iter(own))]
+
+    def _holding_start(self) -> float | None:
+        """The start of the step that holds the loop (see :meth:`holding`), looked up again
+        only when an entry has been staged or moved since: a step that makes 100,000 tasks
+        asks once for each."""
+        stage = self.stage
+        staged = len(stage.whos) if stage is not None else -1
+        if staged != self._held[0] or self.ring.written != self._held[1] or self.cut is not None:
+            holding = self.holding()
+            self._held = staged, self.ring.written, holding[0] if holding is not None else None
+        return self._held[2]
 
     def recording_in(self, start: float) -> tuple[float, int]:
         """How long recording the tasks made in the step that began at ``start`` took, and
