@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from asyncrepl.api import recording
+from asyncrepl.instrument import rounds
 from asyncrepl.instrument.recorder import Recorder
 from asyncrepl.instrument.waits import FIRST_SIZE, FUTURE, GATHER, WaitLog
 from asyncrepl.records import Suspension
@@ -83,7 +84,16 @@ def test_each_wait_names_the_await_line_and_what_it_waited_for(debug: bool) -> N
     assert [w.step_start for w in waits] == sorted(w.step_start for w in waits)
 
 
-def test_waits_for_a_task_a_gather_a_queue_a_future_and_a_helper() -> None:
+@pytest.mark.parametrize("read", ["task._coro", "task.get_coro()"])
+def test_waits_for_a_task_a_gather_a_queue_a_future_and_a_helper(
+    read: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The round reads the coroutine through the C Task's _coro field where it has one, else
+    # by asking the task: both note the same waits.
+    if read == "task.get_coro()":
+        monkeypatch.setattr(rounds, "_WAIT_FIELDS", rounds._coro_wait_fields)
+    else:
+        assert rounds._WAIT_FIELDS is not rounds._coro_wait_fields  # 3.11 to 3.13 have it
     rec = run(waits_for_others())
     waits = rec.suspensions(next(t for t in rec.finished() if t.name == "main").id)
     assert described(waits) == [
