@@ -60,6 +60,7 @@ FIRST_CELL = (
     | WIRING
     | {
         "asyncrepl.durations",
+        "asyncrepl.instrument.collector",  # the garbage collector's long pauses inside steps
         "asyncrepl.instrument.endings",  # a task's end in words (the records' half of tasklog)
         "asyncrepl.instrument.corosteps",  # loops that are not asyncio's, recorded by their tasks
         "asyncrepl.instrument.handlerun",  # the fallback when asyncio's round is not as expected

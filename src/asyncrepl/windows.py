@@ -384,6 +384,8 @@ class Timeline:
         not recorded in full): true of any part of it.
     :param waits: what each task waited for before the steps that woke it (filled in for
         exports: see ``Recorder.with_waits``).
+    :param collector: when the garbage collector paused everything for a millisecond or
+        more in the window: ``(start, end)`` each, oldest first (it runs inside steps).
     """
 
     start: float
@@ -394,6 +396,7 @@ class Timeline:
     threshold: float = 0.1
     notes: tuple[str, ...] = field(default=())
     waits: tuple[Suspension, ...] = ()
+    collector: tuple[tuple[float, float], ...] = ()
 
     def only(self, task_ids: Collection[int]) -> Timeline:
         """The same window with only the tasks in ``task_ids`` and their steps and waits.

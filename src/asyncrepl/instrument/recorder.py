@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from asyncrepl.durations import format_duration
 from asyncrepl.instrument import install
+from asyncrepl.instrument.collector import CollectorPauses
 from asyncrepl.instrument.ring import CALLBACK, EAGER, IDLE, merge_windows, task_of
 from asyncrepl.instrument.sites import Site, site_location
 from asyncrepl.instrument.suspensions import suspensions_of
@@ -106,6 +107,8 @@ class Recorder:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._logs: dict[asyncio.AbstractEventLoop, LoopLog] = {}  # every loop recorded
         self._lock = threading.Lock()  # loops start in several threads at once
+        #: the garbage collector's long pauses while recording (they run inside steps).
+        self.collector = CollectorPauses(clock)
 
     # -- watching ----------------------------------------------------------------------
 
@@ -144,6 +147,8 @@ class Recorder:
             if log is None:
                 log = self._logs[loop] = LoopLog(loop, self, self._capacity)
             reason = log.start(by_tasks=install.unwatchable_reason(loop) is not None)
+        if reason is None:
+            self.collector.listen()
         if reason is None and not loop.is_closed():
             for task in sorted(asyncio.all_tasks(loop), key=_creation_order):
                 self._ensure(task)
@@ -164,6 +169,7 @@ class Recorder:
         for loop in list(self._logs):
             self._leave(loop)
         self._loop = None
+        self.collector.stop()
 
     def _leave(self, loop: asyncio.AbstractEventLoop) -> None:
         log = self._logs.get(loop)
@@ -358,7 +364,10 @@ class Recorder:
         notes = self._log_notes(start)
         from asyncrepl.windows import Timeline
 
-        return Timeline(start=start, end=end, tasks=tasks, steps=steps, notes=notes)
+        pauses = self.collector.between(start, end)
+        return Timeline(
+            start=start, end=end, tasks=tasks, steps=steps, notes=notes, collector=pauses
+        )
 
     def _tasks_of(
         self, known: dict[int, TaskInfo], steps: StepColumns, places: dict[Site, Location]

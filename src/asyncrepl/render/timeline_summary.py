@@ -25,6 +25,9 @@ _BLOCKING_FIX = "`await` the slow call, or run it in `await asyncio.to_thread(..
 #: When every block in the window was asyncio itself starting very many tasks at once.
 _ASYNCIO_BUSY_FIX = "start very many tasks in batches, or accept it as a one-off start-up cost."
 
+#: When every long step was the garbage collector walking very many live objects.
+_COLLECTOR_FIX = "keep fewer objects alive at once (start very many tasks in batches)."
+
 
 @dataclass(frozen=True)
 class TimelineSummary:
@@ -39,6 +42,10 @@ class TimelineSummary:
     :param serial: the sum of the lifetimes of the tasks that did the work.
     :param concurrent: the span those same tasks took together.
     :param workers: how many tasks that is.
+    :param collector_steps: of the ``blocking_steps``, those that were over the threshold
+        only for the garbage collector's pauses inside them.
+    :param collector_time: the collector's seconds inside those steps.
+    :param collections: how many of its pauses that was.
     """
 
     wall: float
@@ -50,6 +57,9 @@ class TimelineSummary:
     serial: float
     concurrent: float
     workers: int
+    collector_steps: int = 0
+    collector_time: float = 0.0
+    collections: int = 0
 
     @property
     def busy_fraction(self) -> float:
@@ -81,6 +91,8 @@ def summarize(timeline: Timeline) -> TimelineSummary:
     starts, ends = lifetimes(list(created), list(ended), timeline)
     serial = sum(map(operator.sub, ends, starts))
     span = max(ends) - min(starts) if starts else 0.0
+    blocking = _count_over(durations, timeline.threshold, most)
+    collector = _collector_share(durations, steps, timeline) if blocking else (0, 0.0, 0)
     who = ""
     if longest is not None:
         task = tasks.find(longest.task_id)
@@ -91,11 +103,36 @@ def summarize(timeline: Timeline) -> TimelineSummary:
         steps=len(steps),
         longest=longest,
         longest_task=who if longest is None or longest.task_id else "a callback",
-        blocking_steps=_count_over(durations, timeline.threshold, most),
+        blocking_steps=blocking,
         serial=serial,
         concurrent=span,
         workers=len(starts),
+        collector_steps=collector[0],
+        collector_time=collector[1],
+        collections=collector[2],
     )
+
+
+def _collector_share(
+    durations: Sequence[float], steps: StepColumns, timeline: Timeline
+) -> tuple[int, float, int]:
+    """Of the steps over the threshold, how many were over it only for the garbage
+    collector's pauses inside them, the collector's seconds in those, and its pauses."""
+    pauses, limit = timeline.collector, timeline.threshold
+    if not pauses:
+        return 0, 0.0, 0
+    over = compress(range(len(durations)), map(operator.lt, repeat(limit), durations))
+    count, seconds = 0, 0.0
+    used: set[tuple[float, float]] = set()
+    for at in over:  # a few steps, a few pauses
+        start, end = steps.starts[at], steps.ends[at]
+        inside = [(p, min(end, p[1]) - max(start, p[0])) for p in pauses]
+        inside = [(p, took) for p, took in inside if took > 0]
+        took = sum(part for _, part in inside)
+        if durations[at] - took <= limit:
+            count, seconds = count + 1, seconds + took
+            used.update(p for p, _ in inside)
+    return count, seconds, len(used)
 
 
 def _workers(tasks: TaskColumns, timeline: Timeline) -> bytes:
@@ -152,19 +189,46 @@ def render_summary(
     if summary.workers > 1 and summary.serial > summary.concurrent * 1.1:
         out += _concurrency(summary)
     if summary.blocking_steps:
-        count = summary.blocking_steps
-        busy_asyncio = bool(blocks) and all(block.in_asyncio for block in blocks)
-        fix = _ASYNCIO_BUSY_FIX if busy_asyncio else _BLOCKING_FIX
-        out.append(
-            (
-                "class:ar.warn",
-                f"⚠ {count} step{'s' * (count != 1)} held the loop longer than "
-                f"{format_duration(threshold)} (▓): nothing else ran meanwhile. Fix: {fix}\n",
-            )
-        )
+        out += _blocking(summary, threshold, blocks)
     if width is not None:
         out = [(fragment[0], wrap_line(fragment[1], width)) for fragment in out]
     out[-1] = (out[-1][0], out[-1][1].removesuffix("\n"))
+    return out
+
+
+def _blocking(
+    summary: TimelineSummary, threshold: float, blocks: Sequence[BlockReport]
+) -> StyleAndTextTuples:
+    """The warning about steps that held the loop too long, and the collector's part in it."""
+    count, collected = summary.blocking_steps, summary.collector_steps
+    steps = (
+        f"{count} step{'s' * (count != 1)} held the loop longer than {format_duration(threshold)}"
+    )
+    collector = (
+        f"Python's garbage collector ({format_duration(summary.collector_time)} in "
+        f"{summary.collections} collection{'s' * (summary.collections != 1)})"
+    )
+    if collected == count:  # none of it was the tasks' own code
+        return [
+            (
+                "class:ar.warn",
+                f"⚠ {steps} (▓), running {collector}, not their own code: a collection walks "
+                f"every live object. Fix: {_COLLECTOR_FIX}\n",
+            )
+        ]
+    busy_asyncio = bool(blocks) and all(block.in_asyncio for block in blocks)
+    fix = _ASYNCIO_BUSY_FIX if busy_asyncio else _BLOCKING_FIX
+    out: StyleAndTextTuples = [
+        ("class:ar.warn", f"⚠ {steps} (▓): nothing else ran meanwhile. Fix: {fix}\n")
+    ]
+    if collected:
+        out.append(
+            (
+                "",
+                f"{collected} of them mostly ran {collector}, not their own code: a collection "
+                "walks every live object, and very many live tasks or objects make it long.\n",
+            )
+        )
     return out
 
 
