@@ -6,6 +6,7 @@ decides, with exact times, is in test_looks.py on a fake clock."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import inspect
 import threading
@@ -298,3 +299,29 @@ def test_stop_reports_a_block_that_has_just_ended(source: Any) -> None:
         loop.close()
     [report] = reports
     assert getattr(report, "call", None) == "time.sleep(0.2)"
+
+
+async def collects_then_sleeps() -> None:
+    # Over the threshold, all of it the collector, inside a line that is not a call of
+    # gc.collect() (as when a collection falls due during any line).
+    sum(map(gc.collect, [2]))
+    await asyncio.sleep(0)
+    time.sleep(0.05)  # the block that is reported
+
+
+async def calls_the_collector() -> None:
+    gc.collect()  # a call of the user's: reported as any other
+
+
+def test_a_block_that_was_the_garbage_collector_is_not_put_on_a_line(source: Any) -> None:
+    # The collector runs inside whatever step is running; the stack sampled after it is the
+    # next line, which did not block: a 100,000-task run had a one-line worker reported.
+    junk = [[] for _ in range(1_000_000)]  # live objects for a full collection to walk
+    began = time.perf_counter()
+    gc.collect()
+    took = time.perf_counter() - began  # about 30 ms
+    watched = watch(source, collects_then_sleeps, threshold=min(0.8 * took, 0.04))
+    assert [report.call for report in watched.final] == ["time.sleep(0.05)"], watched.final
+    called = watch(source, calls_the_collector, threshold=min(0.8 * took, 0.04))
+    assert [report.call for report in called.final] == ["gc.collect()"], called.final
+    assert len(junk) == 1_000_000

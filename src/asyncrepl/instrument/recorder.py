@@ -480,6 +480,16 @@ class Recorder:
         log = self._own_log()
         return log.recording_in(start) if log is not None else (0.0, 0)
 
+    def collector_in(self, start: float, end: float) -> float:
+        """Seconds within ``[start, end]`` that Python's garbage collector paused everything
+        (its pauses of a millisecond or more). Safe from another thread.
+
+        :param start: on the recorder's clock.
+        :param end: on the recorder's clock.
+        """
+        pauses = self.collector.between(start, end)
+        return sum(min(end, stop) - max(start, begin) for begin, stop in pauses)
+
     def kept_waiting(self, start: float, end: float) -> bool:
         """Whether the step of the watched loop that ran from ``start`` to ``end`` kept anyone
         waiting. A step that runs a cell (its task, or the kernel's own task that runs a cell

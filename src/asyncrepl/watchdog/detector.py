@@ -38,8 +38,9 @@ class BlockSource(Protocol):
 
     ``current_step`` must be readable from another thread without locks: the start time of
     the step running on the loop now and its task, or None between steps. A source may also
-    have ``steps(start, end)`` (the exact end of a step) and ``recording_in(start)`` (what
-    recording the tasks a step made took, in seconds, and how many: not the user's time).
+    have ``steps(start, end)`` (the exact end of a step), ``recording_in(start)`` (what
+    recording the tasks a step made took, in seconds, and how many: not the user's time)
+    and ``collector_in(start, end)`` (the garbage collector's pauses in seconds: no line's).
     """
 
     def current_step(self) -> tuple[float, asyncio.Task[Any] | None] | None: ...
@@ -415,8 +416,11 @@ class Watchdog:
         """
         recording, made = self._recording_since(block)
         if duration - recording < self.threshold:
-            return
+            return  # mostly asyncrepl's own work, recording the tasks the step made
         report = self._summary(block, duration, still=False)
+        collected = self._collector_in(block.begins, duration)
+        if report.callee != "gc.collect" and duration - recording - collected < self.threshold:
+            return  # mostly Python's garbage collector, which no line of the step called
         if made:
             report = report._replace(recording=min(recording, duration), tasks_made=made)
         self._keep_and_deliver(report)
@@ -434,6 +438,15 @@ class Watchdog:
         seconds_before, made_before = block.recorded
         block.recorded = (seconds, made)
         return max(0.0, seconds - seconds_before), max(0, made - made_before)
+
+    def _collector_in(self, begins: float, duration: float) -> float:
+        """Seconds of ``duration`` from ``begins`` that Python's garbage collector paused
+        everything (it runs inside whatever step is running, and the stack sampled after it
+        is the next line to run, not a cause): from the source's ``collector_in``."""
+        collector_in: Callable[[float, float], float] | None = getattr(
+            self.source, "collector_in", None
+        )
+        return collector_in(begins, begins + duration) if collector_in is not None else 0.0
 
     def _keep_and_deliver(self, report: BlockReport) -> None:
         with self._lock:

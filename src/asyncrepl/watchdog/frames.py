@@ -15,6 +15,7 @@ from collections.abc import Collection
 from typing import NamedTuple
 
 from asyncrepl.instrument import loopclass
+from asyncrepl.instrument.collector import CollectorPauses
 from asyncrepl.instrument.sites import is_boundary, is_user_file, site_location
 from asyncrepl.records import Location, LocationLabeler, is_asyncios
 
@@ -42,6 +43,9 @@ _MISSING = object()
 _RUN_ONCE = loopclass.ORIGINAL["_run_once"].__code__
 #: The import system's frames (``<frozen importlib._bootstrap>``, ``..._external>``).
 _IMPORTING = "<frozen importlib._bootstrap"
+#: The recorder's garbage-collector hook: it runs inside whatever code the collector
+#: interrupted, and is no part of it (a sample taken then named it as the blocking call).
+_COLLECTOR_HOOK = CollectorPauses.__call__.__code__
 
 
 class UserFiles:
@@ -104,6 +108,8 @@ def snapshot(frame: types.FrameType | None) -> list[FrameState]:
     :param frame: the innermost frame of the stuck thread.
     """
     states: list[FrameState] = []
+    if frame is not None and frame.f_code is _COLLECTOR_HOOK:
+        frame = frame.f_back  # the collector ran inside the frame under it
     while frame is not None and frame.f_code is not _RUN_ONCE and not is_boundary(frame.f_code):
         code = frame.f_code
         states.append(FrameState(frame, code, frame.f_lasti, frame.f_lineno or 0))
