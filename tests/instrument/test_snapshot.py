@@ -115,6 +115,10 @@ async def in_scenario(check: Callable[[dict[str, TaskInfo]], Awaitable[None] | N
         "shield": asyncio.shield(target),
     }
     started = {name: asyncio.create_task(_await(aw), name=name) for name, aw in tasks.items()}
+    # Made on asyncio's coroutine itself: it awaits the future under it, not itself.
+    server = await asyncio.start_server(lambda reader, writer: writer.close(), "127.0.0.1", 0)
+    started["server"] = asyncio.create_task(server.serve_forever(), name="server")
+    started["own-get"] = asyncio.create_task(queue.get(), name="own-get")
     for _ in range(3):
         await asyncio.sleep(0)
     started["waiter"] = asyncio.create_task(_await(started["sleeper"]), name="waiter")
@@ -131,6 +135,7 @@ async def in_scenario(check: Callable[[dict[str, TaskInfo]], Awaitable[None] | N
         for task in everything:
             task.cancel()
         await asyncio.gather(*everything, return_exceptions=True)
+        server.close()
 
 
 async def _await(awaitable: Awaitable[Any]) -> Any:
@@ -164,6 +169,8 @@ def check_scenario(check: Callable[[dict[str, TaskInfo]], None]) -> None:
         ("custom", r"a Future"),
         ("spin", r"asyncio\.sleep\(0\), runs again on the loop's next turn"),
         ("waiter", r"Task 'sleeper'"),
+        ("server", r"a Future"),
+        ("own-get", r"a Future"),  # its coroutine is Queue.get: %tasks says so beside it
     ],
 )
 def test_what_each_task_awaits(name: str, expected: str) -> None:

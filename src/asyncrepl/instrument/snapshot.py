@@ -193,7 +193,10 @@ class _Describer:
 
     def describe(self, task: AnyTask, frames: list[FrameType]) -> tuple[str, list[AnyTask]]:
         call = next((f for f in frames if f.f_code.co_filename.startswith(_ASYNCIO_DIR)), None)
-        text, awaited = self.library_call(call, task) if call is not None else (None, [])
+        # A task made on asyncio's coroutine itself (create_task(server.serve_forever())):
+        # it does not await that call, it is it; what it awaits is the future under it.
+        own = call is not None and call is frames[0]
+        text, awaited = self.library_call(call, task, own) if call is not None else (None, [])
         if text is None:
             text, awaited = self.future(getattr(task, "_fut_waiter", None))
         deadline = self.timeouts.get(task)
@@ -201,8 +204,11 @@ class _Describer:
             text += f", timeout in {self.left(deadline, '')}"
         return text, awaited
 
-    def library_call(self, frame: FrameType, task: AnyTask) -> tuple[str | None, list[AnyTask]]:
-        """What an asyncio coroutine in the chain does: the call the user wrote."""
+    def library_call(
+        self, frame: FrameType, task: AnyTask, own: bool = False
+    ) -> tuple[str | None, list[AnyTask]]:
+        """What an asyncio coroutine in the chain does: the call the user wrote; None for
+        a call not known here that is the task's ``own`` coroutine."""
         qualname = frame.f_code.co_qualname
         local = frame.f_locals
         if qualname == "sleep":
@@ -228,7 +234,7 @@ class _Describer:
             return "Queue.put() (the queue is full)", []
         if qualname in _CALLS:
             return _CALLS[qualname], []
-        if qualname.startswith("_") or "<" in qualname:
+        if own or qualname.startswith("_") or "<" in qualname:
             return None, []
         return f"{qualname}()", []
 
