@@ -16,6 +16,7 @@ from asyncrepl.instrument.recorder import Recorder
 from asyncrepl.records import Step, TaskInfo, TaskState
 from asyncrepl.render.timeline_summary import render_summary, summarize
 from asyncrepl.windows import Timeline
+from tests.instrument.test_limits import run_recorded
 
 
 def test_the_long_pauses_are_noted_while_listening() -> None:
@@ -78,13 +79,7 @@ def test_a_recorded_step_that_collected_is_the_collectors() -> None:
         await asyncio.create_task(collects())
         await asyncio.create_task(works())
 
-    loop = asyncio.new_event_loop()
-    try:
-        assert rec.attach(loop) is None
-        loop.run_until_complete(main())
-    finally:
-        rec.detach()
-        loop.close()
+    run_recorded(rec, main())
     timeline = rec.timeline()
     [(start, end)] = [p for p in timeline.collector if p[1] - p[0] >= 0.005]
     # Over the threshold: the collecting step by its pause alone, the working step by its
