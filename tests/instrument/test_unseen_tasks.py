@@ -159,3 +159,21 @@ def test_the_step_running_now_names_its_task(way: str) -> None:
     run_recorded(rec, main())
     (_, running), task = found
     assert running is task
+
+
+def test_steps_counted_after_an_unseen_task_was_freed_are_its(way: str) -> None:
+    rec = Recorder()
+
+    async def main() -> None:
+        task = asyncio.create_task(spin(2), name="counted")
+        await task
+        del task
+        await asyncio.sleep(0)  # the round lets go of the wake-up that held it
+        gc.collect()  # freed now, before its steps are added up (at the first query)
+        assert len(rec.book._gone) == (way == "registry")  # noted, not settled
+        seen.extend(t for t in rec.finished() if t.name == "counted")
+
+    seen: list[Any] = []
+    run_recorded(rec, main())
+    [counted] = seen
+    assert counted.steps == 3 and counted.run_time > 0

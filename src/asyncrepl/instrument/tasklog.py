@@ -243,6 +243,8 @@ class TaskBook:
         #: :data:`Unseen`); :meth:`record` and :meth:`see_all` give them records.
         self._unseen: dict[int, Unseen] = {}
         self._gone: list[_Gone] = []  # freed unseen, not yet settled
+        #: steps counted for those since they were noted: ``(run time, steps, last end)``
+        self._gone_totals: dict[int, tuple[float, int, float]] = {}
         #: Whether asyncio's registry holds our tasks (checked with the first one).
         self._registry_works: bool | None = None if _REGISTRY is not None else False
 
@@ -361,9 +363,10 @@ class TaskBook:
         """
         from asyncrepl.windows import add_by_key  # with the first query, not at start
 
-        self._settle()  # a task freed unseen: its steps go to its record
         # Only the tasks still known: at the end of a run of 100,000 tasks, most are gone.
-        known = self.by_id.keys() | self._unseen.keys()
+        # (Not settled here: a query from another thread counts steps too.)
+        gone = {entry[0] for entry in list(self._gone)}
+        known = self.by_id.keys() | self._unseen.keys() | gone
         steps: collections.Counter[int] = collections.Counter()
         run_time: dict[int, float] = {}
         last_end: dict[int, float] = {}
@@ -393,6 +396,10 @@ class TaskBook:
             elif (was := unseen.get(task_id)) is not None:
                 totals = (was[5] + seconds, was[6] + steps[task_id], last_end[task_id])
                 unseen[task_id] = was[:5] + totals
+            elif task_id in gone:  # freed unseen, not settled yet
+                before = self._gone_totals.get(task_id, (0.0, 0, 0.0))
+                counted = before[1] + steps[task_id]
+                self._gone_totals[task_id] = (before[0] + seconds, counted, last_end[task_id])
 
     def finish(self, record: TaskRecord, task: AnyTask, end: float) -> None:
         """Note how ``task`` ended and keep a copy in the finished history.
@@ -466,6 +473,8 @@ class TaskBook:
         newest: list[_Gone] = []
         for batch in (users, others):
             cut = max(0, len(batch) - self._limit)
+            for entry in batch[:cut]:
+                self._gone_totals.pop(entry[0], None)
             if batch is users:  # straight to their origins
                 self._remember(
                     (task_id, (unseen[4], unseen[1], False, state))
@@ -483,6 +492,9 @@ class TaskBook:
         task_id, unseen, ended, name, state, result, words = gone
         created, site, parent_id, code, coro, run_time, steps, last_end = unseen
         record = new_record(_Vanished(), task_id, coro, created, site, parent_id)  # type: ignore[arg-type]
+        more = self._gone_totals.pop(task_id, None)
+        if more is not None:  # steps counted after it was freed
+            run_time, steps, last_end = run_time + more[0], steps + more[1], more[2]
         record.code, record.run_time = code, run_time
         record.steps, record.last_end = steps, last_end
         record.ended, record.name = ended, name
