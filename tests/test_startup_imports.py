@@ -73,6 +73,8 @@ FIRST_CELL = (
         "asyncrepl.instrument.sites",
         "asyncrepl.instrument.suspensions",
         "asyncrepl.instrument.tasklog",
+        "asyncrepl.instrument.taskrecord",
+        "asyncrepl.instrument.unseen",  # tasks no one asked about yet, with no record
         "asyncrepl.instrument.tasks",
         "asyncrepl.instrument.waits",
         "asyncrepl.instrument.watcher",

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from asyncrepl.instrument import tasklog
+from asyncrepl.instrument import unseen
 from asyncrepl.instrument.recorder import Recorder
-from asyncrepl.instrument.tasklog import TaskRecord
+from asyncrepl.instrument.taskrecord import TaskRecord
 from asyncrepl.records import TaskState
 
 from .test_limits import run_recorded, spin
@@ -26,7 +26,7 @@ from .test_limits import run_recorded, spin
 @pytest.fixture(params=["registry", "fallback"])
 def way(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     if request.param == "fallback":  # a registry that never holds a task: records at once
-        monkeypatch.setattr(tasklog, "_REGISTRY", weakref.WeakSet())
+        monkeypatch.setattr(unseen, "_REGISTRY", weakref.WeakSet())
     yield request.param
 
 
@@ -170,7 +170,7 @@ def test_steps_counted_after_an_unseen_task_was_freed_are_its(way: str) -> None:
         del task
         await asyncio.sleep(0)  # the round lets go of the wake-up that held it
         gc.collect()  # freed now, before its steps are added up (at the first query)
-        assert len(rec.book._gone) == (way == "registry")  # noted, not settled
+        assert len(rec.book.unseen.gone) == (way == "registry")  # noted, not settled
         seen.extend(t for t in rec.finished() if t.name == "counted")
 
     seen: list[Any] = []

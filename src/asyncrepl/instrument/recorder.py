@@ -20,7 +20,8 @@ from asyncrepl.instrument.collector import CollectorPauses
 from asyncrepl.instrument.ring import CALLBACK, EAGER, IDLE, merge_windows, task_of
 from asyncrepl.instrument.sites import Site, site_location
 from asyncrepl.instrument.suspensions import suspensions_of
-from asyncrepl.instrument.tasklog import Origin, TaskBook, TaskRecord, live_state, named
+from asyncrepl.instrument.tasklog import Origin, TaskBook
+from asyncrepl.instrument.taskrecord import TaskRecord, live_state, named
 from asyncrepl.instrument.waits import mark_cell_coroutine
 from asyncrepl.instrument.watcher import LoopLog, unrecordable_reason
 from asyncrepl.records import (

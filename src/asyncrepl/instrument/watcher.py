@@ -18,7 +18,8 @@ from asyncrepl.instrument import corosteps, install
 from asyncrepl.instrument.ring import CALLBACK, EAGER, IDLE, StepRing, resumed, task_of
 from asyncrepl.instrument.rounds import Stage
 from asyncrepl.instrument.sites import Site, user_site
-from asyncrepl.instrument.tasklog import TaskBook, TaskRecord, coro_name
+from asyncrepl.instrument.tasklog import TaskBook
+from asyncrepl.instrument.taskrecord import TaskRecord, coro_name
 from asyncrepl.instrument.tasks import Task
 from asyncrepl.instrument.waits import WaitLog
 

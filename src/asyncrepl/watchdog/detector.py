@@ -418,9 +418,12 @@ class Watchdog:
         if duration - recording < self.threshold:
             return  # mostly asyncrepl's own work, recording the tasks the step made
         report = self._summary(block, duration, still=False)
-        collected = self._collector_in(block.begins, duration)
+        # Python's garbage collector runs inside whatever line is running when it falls due:
+        # not held against a line that made no tasks and did not call it (the collections a
+        # line's many new tasks bring on are that line's).
+        collected = 0.0 if made else self._collector_in(block.begins, duration)
         if report.callee != "gc.collect" and duration - recording - collected < self.threshold:
-            return  # mostly Python's garbage collector, which no line of the step called
+            return
         if made:
             report = report._replace(recording=min(recording, duration), tasks_made=made)
         self._keep_and_deliver(report)

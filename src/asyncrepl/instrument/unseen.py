@@ -1,0 +1,209 @@
+"""Tasks the recorder has not been asked about yet. A task made the usual way gets no record of
+its own until someone asks about it: what was noted as it was made is a plain tuple, which
+the garbage collector stops tracking (100,000 live tasks with a record each, an object of 19
+fields, made every full collection 24 ms longer). A query finds the live ones through the
+weak set in which asyncio keeps its tasks; one freed unseen is noted in a few field reads
+(freeing 100,000 at once ran 2.4 µs of Python for each when each had its record), and the
+book settles those later."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable, Iterator
+from types import CodeType
+from typing import Any
+
+from asyncrepl.instrument.endings import describe_end
+from asyncrepl.instrument.sites import Site
+from asyncrepl.instrument.taskrecord import (
+    DESTROYED,
+    KEPT_RESULTS,
+    NO_RESULT,
+    TaskRecord,
+    new_record,
+)
+from asyncrepl.records import LocationLabeler, TaskState
+
+__all__ = ["GONE_BATCH", "Gone", "Unseen", "UnseenTasks"]
+
+AnyTask = asyncio.Task[Any]
+
+#: What is noted of a task as it is made: when it was created, where (a Site), the id of the
+#: task that made it, its coroutine's code and name, and the run time, step count and last
+#: step's end added up so far.
+Unseen = tuple[
+    float, "Site | None", "int | None", "CodeType | None", str, float, int, "float | None"
+]
+#: What is noted of a task freed unseen: its id, its Unseen, when it was freed, its name, how
+#: it ended, and what it returned (a plain number or None, else NO_RESULT and the words, as a
+#: record keeps them). Nothing the task held is kept alive: not a large result, not an
+#: exception and its frames.
+Gone = tuple[int, Unseen, float, str, TaskState, object, str]
+#: Freed unseen tasks noted beyond what the histories keep before the book forgets the oldest
+#: (those the histories would drop anyway: a burst of 100,000 makes records for the last few).
+GONE_BATCH = 4096
+#: The weak set in which asyncio keeps every task the Task constructor made, done or not,
+#: until it is freed (3.11: ``_all_tasks``; 3.12, 3.13: ``_scheduled_tasks``). 3.14 keeps C
+#: tasks elsewhere: where the first task is not found in it, every task gets its record.
+_REGISTRY: Any = getattr(asyncio.tasks, "_all_tasks", None)  # an empty set is false: no `or`
+if _REGISTRY is None:
+    _REGISTRY = getattr(asyncio.tasks, "_scheduled_tasks", None)
+
+
+class _Vanished:
+    """What the record of a task freed unseen refers to: nothing, once made (a record is a
+    weak reference, and the task is gone)."""
+
+
+class UnseenTasks:
+    """The tasks of one book that no one has asked about yet, alive (:attr:`rows`, by task id)
+    and freed (:attr:`gone`, in the order they were freed, until the book settles them).
+
+    :param clock: the recorder's clock, for when a task was freed.
+    :param labeler: turns a cell's filename into ``<cell 3>`` (for how a task ended).
+    """
+
+    def __init__(self, clock: Callable[[], float], labeler: LocationLabeler) -> None:
+        self._clock = clock
+        self._labeler = labeler
+        self.rows: dict[int, Unseen] = {}
+        self.gone: list[Gone] = []
+        #: steps counted for the gone since they were noted: ``(run time, steps, last end)``
+        self._gone_totals: dict[int, tuple[float, int, float]] = {}
+        #: Whether asyncio's registry holds our tasks (checked with the first one).
+        self._registry_works: bool | None = None if _REGISTRY is not None else False
+
+    def add(
+        self,
+        task: AnyTask,
+        task_id: int,
+        created: float,
+        site: Site | None,
+        parent_id: int | None,
+        code: CodeType | None,
+        name: str,
+    ) -> bool:
+        """Keep a new task unseen. False where asyncio's registry does not hold our tasks:
+        the task then needs its record now.
+
+        :param task: the new task.
+        :param task_id: its id.
+        """
+        if self._registry_works or (self._registry_works is None and self._check(task)):
+            self.rows[task_id] = (created, site, parent_id, code, name, 0.0, 0, None)
+            return True
+        return False
+
+    def _check(self, task: AnyTask) -> bool:
+        try:
+            self._registry_works = task in _REGISTRY
+        except Exception:
+            self._registry_works = False
+        return self._registry_works
+
+    def take(self, task: AnyTask) -> TaskRecord | None:
+        """The record of ``task`` if it was unseen (it is not any more), else None."""
+        unseen = self.rows.pop(getattr(task, "_asyncrepl_id", 0), None)
+        return None if unseen is None else _record(task, unseen)
+
+    def take_alive(self) -> Iterator[TaskRecord]:
+        """The records of the unseen tasks still alive (asyncio's registry holds them, done
+        or not), which are not unseen any more."""
+        if not self.rows:
+            return
+        for task in _registry_tasks():
+            unseen = self.rows.pop(getattr(task, "_asyncrepl_id", 0), None)
+            if unseen is not None:
+                yield _record(task, unseen)
+                if not self.rows:
+                    return
+
+    def freed(self, task: AnyTask) -> bool:
+        """Note how ``task``, being freed, ended, if it was unseen (else False).
+
+        :param task: an asyncrepl task, still readable.
+        """
+        ours: Any = task  # asyncio's Future fields, read directly
+        task_id: int = ours._asyncrepl_id
+        unseen = self.rows.pop(task_id, None)
+        if unseen is None:
+            return False
+        result = ours._result
+        if ours._state == "FINISHED" and ours._exception is None and type(result) in KEPT_RESULTS:
+            state, words = TaskState.DONE, ""
+        elif not task.done():
+            state, words, result = TaskState.CANCELLED, DESTROYED, NO_RESULT
+        else:
+            state, words = describe_end(task, None, self._labeler, task_id)
+            result = NO_RESULT
+        self.gone.append((task_id, unseen, self._clock(), task.get_name(), state, result, words))
+        return True
+
+    def ids(self) -> set[int]:
+        """The ids of the unseen, alive or gone."""
+        return self.rows.keys() | {entry[0] for entry in list(self.gone)}
+
+    def count(self, task_id: int, seconds: float, steps: int, last_end: float) -> None:
+        """Add counted steps to an unseen task, alive or gone (else do nothing).
+
+        :param task_id: the task.
+        :param seconds: their run time.
+        :param steps: how many.
+        :param last_end: when the last of them ended.
+        """
+        was = self.rows.get(task_id)
+        if was is not None:
+            self.rows[task_id] = (*was[:5], was[5] + seconds, was[6] + steps, last_end)
+            return
+        before = self._gone_totals.get(task_id, (0.0, 0, 0.0))
+        self._gone_totals[task_id] = (before[0] + seconds, before[1] + steps, last_end)
+
+    def take_gone(self) -> list[Gone]:
+        """The gone, to be settled (:meth:`put_back` those that are not yet)."""
+        gone, self.gone = self.gone, []
+        return gone
+
+    def put_back(self, gone: list[Gone]) -> None:
+        """Gone taken out and not settled: before any noted meanwhile (freed in another
+        thread)."""
+        self.gone[0:0] = gone
+
+    def forget(self, gone: Iterable[Gone]) -> None:
+        """Gone that leave no record: drop the steps counted for them."""
+        for entry in gone:
+            self._gone_totals.pop(entry[0], None)
+
+    def gone_record(self, gone: Gone) -> TaskRecord:
+        """The record of a task freed unseen (its weak reference refers to nothing)."""
+        task_id, unseen, ended, name, state, result, words = gone
+        more = self._gone_totals.pop(task_id, None)
+        if more is not None:  # steps counted after it was freed
+            unseen = (*unseen[:5], unseen[5] + more[0], unseen[6] + more[1], more[2])
+        record = _record(_Vanished(), unseen, task_id)
+        record.ended, record.name = ended, name
+        record.state, record.result, record.outcome = state, result, words
+        return record
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def _record(task: Any, unseen: Unseen, task_id: int | None = None) -> TaskRecord:
+    """A record of ``task`` from what was noted of it."""
+    created, site, parent_id, code, coro, run_time, steps, last_end = unseen
+    task_id = task._asyncrepl_id if task_id is None else task_id
+    record = new_record(task, task_id, coro, created, site, parent_id)
+    record.code, record.run_time = code, run_time
+    record.steps, record.last_end = steps, last_end
+    return record
+
+
+def _registry_tasks() -> list[AnyTask]:
+    """A copy of asyncio's registry of tasks, taken as ``asyncio.all_tasks`` takes it
+    (another thread may change the weak set while it is copied)."""
+    for _ in range(1000):
+        try:
+            return list(_REGISTRY)
+        except RuntimeError:
+            continue
+    return []
