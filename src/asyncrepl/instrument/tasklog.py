@@ -12,16 +12,14 @@ from itertools import compress
 from operator import sub
 from typing import Any
 
-from asyncrepl.instrument.endings import describe_end
 from asyncrepl.instrument.ring import EAGER, IDLE, resumed
 from asyncrepl.instrument.sites import Site
 from asyncrepl.instrument.taskrecord import (
     DESTROYED,
-    KEPT_RESULTS,
-    NO_RESULT,
     TaskRecord,
     coro_code,
     coro_name,
+    how_it_ended,
     named,
     new_record,
 )
@@ -277,19 +275,9 @@ class TaskBook:
             self._keep(record)
 
     def _note_outcome(self, record: TaskRecord, task: AnyTask) -> None:
-        """How the done ``task`` ended: a plain number or None it returned is kept as it is
-        (the words are written when shown), anything else in words now."""
-        ours: Any = task  # asyncio's Future fields, read directly
-        try:
-            result, failed = ours._result, ours._exception is not None  # None when it failed
-        except AttributeError:  # a future of another kind
-            result, failed = NO_RESULT, True
-        if type(result) in KEPT_RESULTS and not failed and not task.cancelled():
-            record.state, record.result = TaskState.DONE, result
-        else:
-            record.state, record.outcome = describe_end(
-                task, record.cancel, self._labeler, record.id
-            )
+        """How the done ``task`` ended (see :func:`how_it_ended`)."""
+        ending = how_it_ended(task, record.cancel, self._labeler, record.id)
+        record.state, record.result, record.outcome = ending
 
     @property
     def limit(self) -> int:

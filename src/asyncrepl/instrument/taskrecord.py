@@ -10,7 +10,7 @@ from collections.abc import Callable
 from types import CodeType
 from typing import Any
 
-from asyncrepl.instrument.endings import CancelNote, returned
+from asyncrepl.instrument.endings import CancelNote, describe_end, returned
 from asyncrepl.instrument.sites import Site, site_location
 from asyncrepl.records import Location, LocationLabeler, TaskInfo, TaskState
 
@@ -21,6 +21,7 @@ __all__ = [
     "TaskRecord",
     "coro_code",
     "coro_name",
+    "how_it_ended",
     "live_state",
     "named",
     "new_record",
@@ -187,3 +188,25 @@ def live_state(task: AnyTask, record: TaskRecord, current: AnyTask | None) -> Ta
     else:
         started = record.steps > 0
     return TaskState.SUSPENDED if started else TaskState.SCHEDULED
+
+
+def how_it_ended(
+    task: AnyTask, cancel: CancelNote | None, labeler: LocationLabeler, own_id: int
+) -> tuple[TaskState, object, str]:
+    """How the done ``task`` ended, as a record keeps it: ``(state, result, words)``. A plain
+    number or None it returned is kept as it is (its words are written when shown, ""),
+    anything else is put in words now (its result is then NO_RESULT).
+
+    :param cancel: who cancelled it, when known.
+    :param labeler: turns a cell's filename into ``<cell 3>``.
+    :param own_id: the task's id, to say "cancelled itself".
+    """
+    ours: Any = task  # asyncio's Future fields, read directly
+    try:
+        result, failed = ours._result, ours._exception is not None  # None when it failed
+    except AttributeError:  # a future of another kind
+        result, failed = NO_RESULT, True
+    if type(result) in KEPT_RESULTS and not failed and not task.cancelled():
+        return TaskState.DONE, result, ""
+    state, words = describe_end(task, cancel, labeler, own_id)
+    return state, NO_RESULT, words

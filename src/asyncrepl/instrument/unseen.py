@@ -13,13 +13,12 @@ from collections.abc import Callable, Iterable, Iterator
 from types import CodeType
 from typing import Any
 
-from asyncrepl.instrument.endings import describe_end
 from asyncrepl.instrument.sites import Site
 from asyncrepl.instrument.taskrecord import (
     DESTROYED,
-    KEPT_RESULTS,
     NO_RESULT,
     TaskRecord,
+    how_it_ended,
     new_record,
 )
 from asyncrepl.records import LocationLabeler, TaskState
@@ -123,19 +122,14 @@ class UnseenTasks:
 
         :param task: an asyncrepl task, still readable.
         """
-        ours: Any = task  # asyncio's Future fields, read directly
-        task_id: int = ours._asyncrepl_id
+        task_id: int = task._asyncrepl_id  # type: ignore[attr-defined]
         unseen = self.rows.pop(task_id, None)
         if unseen is None:
             return False
-        result = ours._result
-        if ours._state == "FINISHED" and ours._exception is None and type(result) in KEPT_RESULTS:
-            state, words = TaskState.DONE, ""
-        elif not task.done():
-            state, words, result = TaskState.CANCELLED, DESTROYED, NO_RESULT
+        if task.done():
+            state, result, words = how_it_ended(task, None, self._labeler, task_id)
         else:
-            state, words = describe_end(task, None, self._labeler, task_id)
-            result = NO_RESULT
+            state, result, words = TaskState.CANCELLED, NO_RESULT, DESTROYED
         self.gone.append((task_id, unseen, self._clock(), task.get_name(), state, result, words))
         return True
 
