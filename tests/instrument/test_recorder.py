@@ -275,6 +275,24 @@ def test_no_task_is_kept_alive() -> None:
     assert "short-lived" in [t.name for t in rec.finished()]
 
 
+@pytest.mark.parametrize(
+    "make",
+    [asyncio.Task, getattr(asyncio.tasks, "_PyTask", asyncio.Task)],
+    ids=["asyncio.Task(coro)", "a pure-Python Task"],
+)
+def test_a_task_made_outside_create_task_keeps_its_outcome_once_freed(make: Any) -> None:
+    # Seen first at its first step; freed (nothing holds it) before anyone asks.
+    rec = Recorder()
+
+    async def main() -> int:
+        return await make(ticker(3), loop=asyncio.get_running_loop(), name="direct")
+
+    assert run(rec, main()) == 3
+    gc.collect()
+    direct = next(t for t in rec.finished() if t.name == "direct")
+    assert (direct.outcome, direct.state, direct.steps) == ("returned 3", TaskState.DONE, 4)
+
+
 def test_our_own_failure_never_breaks_the_loop(caplog: Any) -> None:
     ticks = iter(range(1000))
 

@@ -152,8 +152,10 @@ class Recorder:
             self.collector.listen()
         if reason is None and not loop.is_closed():
             for task in sorted(asyncio.all_tasks(loop), key=_creation_order):
-                self._ensure(task)
-                log.adopt(task)
+                if self.book.record(task) is None:
+                    self._first_seen(task)  # which adopts it
+                else:
+                    log.adopt(task)
         return reason
 
     def following(self, loop: asyncio.AbstractEventLoop) -> bool:
@@ -542,7 +544,14 @@ class Recorder:
         return self.book.record(task) or self._first_seen(task)
 
     def _first_seen(self, task: AnyTask) -> TaskRecord:
-        return self.book.register(task, self._clock())
+        record = self.book.register(task, self._clock())
+        # A task made outside create_task (``asyncio.Task(coro)``, a pure-Python task) says
+        # nothing when it ends or is freed: its end is noted when it comes (else, freed before
+        # a query, it read "destroyed while still pending" though it had returned).
+        log = self._logs.get(task.get_loop())
+        if log is not None:
+            log.adopt(task)
+        return record
 
     def _finish(
         self, record: TaskRecord, task: AnyTask, end: float, name: str | None = None
