@@ -37,6 +37,16 @@ __all__ = [
     "report_callback_error",
 ]
 
+#: The round's inner loop in C (``_readyrun.c``), built with the package where a compiler
+#: was at hand; None where it was not, and the same loop runs in Python.
+run_ready: Callable[[int, tuple[Any, ...]], bool] | None
+try:
+    from asyncrepl.instrument import _readyrun
+
+    run_ready = _readyrun.run_ready
+except ImportError:  # pragma: no cover - depends on the build
+    run_ready = None
+
 _BUILTIN = type(len)
 _FUTURE = asyncio.Future  # the C Future: what most waits are for
 _COROUTINE = CoroutineType
@@ -303,8 +313,9 @@ def _round_ended(stages: tuple[Stage, ...], ready: Any) -> None:
 
 
 def make_round(loop: Any, stages: tuple[Stage, ...]) -> Callable[[], None]:
-    """The recording ``_run_once`` for ``loop``. With one stage, outside
-    debug mode, the handles run in a flat loop that only reads the clock and appends.
+    """The recording ``_run_once`` for ``loop``. With one stage, outside debug mode, the
+    handles run in a flat loop that only reads the clock and appends: in C where
+    ``_readyrun`` was built (:data:`run_ready`), else in Python, doing the same.
 
     :param loop: an asyncio ``BaseEventLoop`` whose round is asyncio's own.
     :param stages: the recorders watching it, first called first.
@@ -315,15 +326,56 @@ def make_round(loop: Any, stages: tuple[Stage, ...]) -> Callable[[], None]:
     stage = stages[0]
     clock, task_id = stage.clock, stage.task_id
     add_start, add_who, add_waits = stage.starts.append, stage.whos.append, stage.waits.extend
-    step_type: type = Stage  # learnt at the first step: the type of the C Task's step
+    #: the type of the C Task's step, learnt at the first step (a stand-in until then)
+    step_type: list[type] = [Stage]
     plain_kinds: set[type] = set()  # callback types seen that never belong to a task
     several = len(stages) > 1
     call_whats = CALL_WHATS
     locked = _LOCKED
     wait_fields = _WAIT_FIELDS
 
+    def other(handle: Any, callback: Any) -> int:
+        """Note a callback of a kind not seen before, or a pure-Python Task's step or
+        wake-up, and learn from it; its entry code."""
+        kind = type(callback)
+        task = callback_task(callback)
+        if task is not None and kind is not _BUILTIN and kind is not MethodType:
+            step_type[0] = kind  # the C Task's step
+        elif task is None and kind is not _BUILTIN and kind is not MethodType:
+            plain_kinds.add(kind)  # these never name a task
+        who = stage.who(task)
+        start = clock()
+        add_start(start)
+        if task is not None:
+            stage.note_wake(task, handle, start, who)
+        return who
+
+    fast = run_ready
+    parts = (
+        popleft,
+        clock,
+        task_id,
+        stage.starts,
+        stage.whos,
+        stage.waits,
+        step_type,
+        plain_kinds,
+        _TASKS,
+        _FUTURE,
+        _COROUTINE,
+        call_whats,
+        coroutine_wait,
+        awaited_code,
+        wait_fields,
+        other,
+        report,
+        locked,
+        CALLBACK,
+        FUTURE,
+        UNKNOWN_PLACE,
+    )
+
     def run_once() -> None:
-        nonlocal step_type
         _prepare(loop)
         count = len(ready)
         broken = False
@@ -331,6 +383,10 @@ def make_round(loop: Any, stages: tuple[Stage, ...]) -> Callable[[], None]:
             if several or loop._debug:
                 _run_handles(loop, stages, count)
                 count = 0
+            elif fast is not None:
+                broken = fast(count, parts)
+                count = 0
+            learnt = step_type[0]
             for _ in range(count):
                 handle = popleft()
                 if handle._cancelled:
@@ -339,7 +395,7 @@ def make_round(loop: Any, stages: tuple[Stage, ...]) -> Callable[[], None]:
                 args = handle._args  # read once: each read of a handle's field costs
                 try:
                     kind = type(callback)
-                    if kind is step_type:
+                    if kind is learnt:
                         try:
                             who = callback.__self__._asyncrepl_id
                         except AttributeError:  # a task that is not an asyncrepl Task
@@ -376,17 +432,9 @@ def make_round(loop: Any, stages: tuple[Stage, ...]) -> Callable[[], None]:
                     elif kind is _BUILTIN or kind in plain_kinds:
                         who = CALLBACK
                         add_start(clock())
-                    else:  # a kind not seen before (or a pure-Python Task's step or wake-up)
-                        task = callback_task(callback)
-                        if task is not None and kind is not _BUILTIN and kind is not MethodType:
-                            step_type = kind  # the C Task's step
-                        elif task is None and kind is not _BUILTIN and kind is not MethodType:
-                            plain_kinds.add(kind)  # these never name a task
-                        who = stage.who(task)
-                        start = clock()
-                        add_start(start)
-                        if task is not None:
-                            stage.note_wake(task, handle, start, who)
+                    else:
+                        who = other(handle, callback)
+                        learnt = step_type[0]
                     add_who(who)
                 except Exception:
                     broken = True

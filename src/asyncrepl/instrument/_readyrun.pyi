@@ -1,0 +1,3 @@
+from typing import Any
+
+def run_ready(count: int, parts: tuple[Any, ...], /) -> bool: ...
