@@ -73,6 +73,28 @@ def test_no_record_for_each_live_task_until_asked(way: str) -> None:
     assert finished[-1].coro.endswith("main")  # main ended last, and stays last
 
 
+def test_tasks_made_on_one_line_share_what_is_noted_of_their_birth(way: str) -> None:
+    # No object for each task: the collector would walk (and count) 100,000 more.
+    rec = Recorder()
+    seen: dict[str, Any] = {}
+
+    async def main() -> None:
+        made = [asyncio.create_task(spin(1)) for _ in range(300)]
+        others = [asyncio.create_task(big()) for _ in range(2)]  # another line and coroutine
+        unseen = rec.book.unseen
+        seen["births"] = {id(unseen.births[t._asyncrepl_id]) for t in made if way == "registry"}
+        seen["other"] = {unseen.births[t._asyncrepl_id][3] for t in others if way == "registry"}
+        await asyncio.gather(*made, *others)
+
+    run_recorded(rec, main())
+    if way == "registry":
+        assert len(seen["births"]) == 1
+        assert seen["other"] == {"big"}
+    else:
+        assert seen == {"births": set(), "other": set()}
+    assert len(rec.finished()) == 303  # each still told apart when read
+
+
 def test_a_done_task_still_held_is_finished_with_its_result(way: str) -> None:
     rec = Recorder()
     held: list[Any] = []

@@ -254,16 +254,15 @@ class TaskBook:
         gone = self.unseen.take_gone()
         if not gone:
             return
-        users = [entry for entry in gone if entry[1][1] is not None]  # made at a user's line
-        others = [entry for entry in gone if entry[1][1] is None]
+        users = [entry for entry in gone if entry[2][0] is not None]  # made at a user's line
+        others = [entry for entry in gone if entry[2][0] is None]
         newest: list[Gone] = []
         for batch in (users, others):
             cut = max(0, len(batch) - self._limit)
             self.unseen.forget(batch[:cut])
             if batch is users:  # straight to their origins
                 self._remember(
-                    (task_id, (unseen[4], unseen[1], False, state))
-                    for task_id, unseen, _, _, state, _, _ in batch[:cut]
+                    (entry[0], (entry[2][3], entry[2][0], False, entry[6])) for entry in batch[:cut]
                 )
             newest += batch[cut:]
         if only_forget:

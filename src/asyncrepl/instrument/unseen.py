@@ -33,11 +33,17 @@ AnyTask = asyncio.Task[Any]
 Unseen = tuple[
     float, "Site | None", "int | None", "CodeType | None", str, float, int, "float | None"
 ]
-#: What is noted of a task freed unseen: its id, its Unseen, when it was freed, its name, how
-#: it ended, and what it returned (a plain number or None, else NO_RESULT and the words, as a
-#: record keeps them). Nothing the task held is kept alive: not a large result, not an
-#: exception and its frames.
-Gone = tuple[int, Unseen, float, str, TaskState, object, str]
+#: What the tasks made at one place by one parent share: where (a Site), the parent's id, the
+#: coroutine's code and name; one tuple for all of them.
+Birth = tuple["Site | None", "int | None", "CodeType | None", str]
+#: Steps counted for an unseen task: its run time, how many, when the last ended.
+Counted = tuple[float, int, "float | None"]
+_NOTHING_COUNTED: Counted = (0.0, 0, None)
+#: What is noted of a task freed unseen: its id, when it was created, its Birth, the steps
+#: counted for it so far, when it was freed, its name, how it ended, and what it returned (a
+#: plain number or None, else NO_RESULT and the words, as a record keeps them). Nothing the
+#: task held is kept alive: not a large result, not an exception and its frames.
+Gone = tuple[int, float, Birth, Counted, float, str, TaskState, object, str]
 #: Freed unseen tasks noted beyond what the histories keep before the book forgets the oldest
 #: (those the histories would drop anyway: a burst of 100,000 makes records for the last few).
 GONE_BATCH = 4096
@@ -55,8 +61,9 @@ class _Vanished:
 
 
 class UnseenTasks:
-    """The tasks of one book that no one has asked about yet, alive (:attr:`rows`, by task id)
-    and freed (:attr:`gone`, in the order they were freed, until the book settles them).
+    """The tasks of one book that no one has asked about yet, alive (:attr:`created` and
+    :attr:`births`, by task id) and freed (:attr:`gone`, in the order they were freed, until
+    the book settles them).
 
     :param clock: the recorder's clock, for when a task was freed.
     :param labeler: turns a cell's filename into ``<cell 3>`` (for how a task ended).
@@ -65,7 +72,14 @@ class UnseenTasks:
     def __init__(self, clock: Callable[[], float], labeler: LocationLabeler) -> None:
         self._clock = clock
         self._labeler = labeler
-        self.rows: dict[int, Unseen] = {}
+        #: The live unseen, by id: when each was made, and its birth (no object for each
+        #: task: a new tuple for each made the collector run 148 more young collections, and
+        #: one more full one, in a run of 100,000 tasks).
+        self.created: dict[int, float] = {}
+        self.births: dict[int, Birth] = {}
+        self._last_birth: Birth = (None, None, None, "")
+        #: steps counted for the live unseen since they were made
+        self._counted: dict[int, Counted] = {}
         self.gone: list[Gone] = []
         #: steps counted for the gone since they were noted: ``(run time, steps, last end)``
         self._gone_totals: dict[int, tuple[float, int, float]] = {}
@@ -89,9 +103,28 @@ class UnseenTasks:
         :param task_id: its id.
         """
         if self._registry_works or (self._registry_works is None and self._check(task)):
-            self.rows[task_id] = (created, site, parent_id, code, name, 0.0, 0, None)
+            birth = self._last_birth  # usually the last task's: made on the same line
+            last_site, last_parent, last_code, last_name = birth
+            if (
+                last_site is not site
+                or last_code is not code
+                or last_parent != parent_id
+                or last_name != name
+            ):
+                birth = self._last_birth = (site, parent_id, code, name)
+            self.created[task_id] = created
+            self.births[task_id] = birth
             return True
         return False
+
+    def _pop(self, task_id: int) -> Unseen | None:
+        """What was noted of the live unseen task ``task_id``, which is not unseen any more."""
+        created = self.created.pop(task_id, None)
+        if created is None:
+            return None
+        site, parent_id, code, name = self.births.pop(task_id)
+        run_time, steps, last_end = self._counted.pop(task_id, _NOTHING_COUNTED)
+        return created, site, parent_id, code, name, run_time, steps, last_end
 
     def _check(self, task: AnyTask) -> bool:
         try:
@@ -102,19 +135,19 @@ class UnseenTasks:
 
     def take(self, task: AnyTask) -> TaskRecord | None:
         """The record of ``task`` if it was unseen (it is not any more), else None."""
-        unseen = self.rows.pop(getattr(task, "_asyncrepl_id", 0), None)
+        unseen = self._pop(getattr(task, "_asyncrepl_id", 0))
         return None if unseen is None else _record(task, unseen)
 
     def take_alive(self) -> Iterator[TaskRecord]:
         """The records of the unseen tasks still alive (asyncio's registry holds them, done
         or not), which are not unseen any more."""
-        if not self.rows:
+        if not self.created:
             return
         for task in _registry_tasks():
-            unseen = self.rows.pop(getattr(task, "_asyncrepl_id", 0), None)
+            unseen = self._pop(getattr(task, "_asyncrepl_id", 0))
             if unseen is not None:
                 yield _record(task, unseen)
-                if not self.rows:
+                if not self.created:
                     return
 
     def freed(self, task: AnyTask) -> bool:
@@ -123,19 +156,26 @@ class UnseenTasks:
         :param task: an asyncrepl task, still readable.
         """
         task_id: int = task._asyncrepl_id  # type: ignore[attr-defined]
-        unseen = self.rows.pop(task_id, None)
-        if unseen is None:
+        created = self.created.pop(task_id, None)  # (not _pop: 100,000 are freed at once)
+        if created is None:
             return False
+        birth = self.births.pop(task_id)
+        counted = (
+            self._counted.pop(task_id, _NOTHING_COUNTED) if self._counted else _NOTHING_COUNTED
+        )
         if task.done():
             state, result, words = how_it_ended(task, None, self._labeler, task_id)
         else:
             state, result, words = TaskState.CANCELLED, NO_RESULT, DESTROYED
-        self.gone.append((task_id, unseen, self._clock(), task.get_name(), state, result, words))
+        name = task.get_name()
+        self.gone.append(
+            (task_id, created, birth, counted, self._clock(), name, state, result, words)
+        )
         return True
 
     def ids(self) -> set[int]:
         """The ids of the unseen, alive or gone."""
-        return self.rows.keys() | {entry[0] for entry in list(self.gone)}
+        return self.created.keys() | {entry[0] for entry in list(self.gone)}
 
     def count(self, task_id: int, seconds: float, steps: int, last_end: float) -> None:
         """Add counted steps to an unseen task, alive or gone (else do nothing).
@@ -145,9 +185,9 @@ class UnseenTasks:
         :param steps: how many.
         :param last_end: when the last of them ended.
         """
-        was = self.rows.get(task_id)
-        if was is not None:
-            self.rows[task_id] = (*was[:5], was[5] + seconds, was[6] + steps, last_end)
+        if task_id in self.created:
+            was = self._counted.get(task_id, _NOTHING_COUNTED)
+            self._counted[task_id] = (was[0] + seconds, was[1] + steps, last_end)
             return
         before = self._gone_totals.get(task_id, (0.0, 0, 0.0))
         self._gone_totals[task_id] = (before[0] + seconds, before[1] + steps, last_end)
@@ -169,17 +209,17 @@ class UnseenTasks:
 
     def gone_record(self, gone: Gone) -> TaskRecord:
         """The record of a task freed unseen (its weak reference refers to nothing)."""
-        task_id, unseen, ended, name, state, result, words = gone
+        task_id, created, birth, counted, ended, name, state, result, words = gone
         more = self._gone_totals.pop(task_id, None)
         if more is not None:  # steps counted after it was freed
-            unseen = (*unseen[:5], unseen[5] + more[0], unseen[6] + more[1], more[2])
-        record = _record(_Vanished(), unseen, task_id)
+            counted = (counted[0] + more[0], counted[1] + more[1], more[2])
+        record = _record(_Vanished(), (created, *birth, *counted), task_id)
         record.ended, record.name = ended, name
         record.state, record.result, record.outcome = state, result, words
         return record
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return len(self.created)
 
 
 def _record(task: Any, unseen: Unseen, task_id: int | None = None) -> TaskRecord:
