@@ -1,6 +1,7 @@
-"""Every test here runs with each of the recording round's two inner loops: the C one
-(``_readyrun``, where it was built) and the Python one that runs where it was not. They must
-record the same and behave as asyncio's own round does."""
+"""Every test here runs with the recorder's hot paths in C (``_readyrun``: the recording
+round's inner loop; ``_freednote``: the note of a task freed unseen), where they were built,
+and with their Python twins, which run where they were not. Both must record the same and
+behave as asyncio does."""
 
 from __future__ import annotations
 
@@ -8,14 +9,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from asyncrepl.instrument import rounds
+from asyncrepl.instrument import rounds, unseen
 
 
-@pytest.fixture(autouse=True, params=["C loop", "Python loop"])
-def inner_loop(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """Which inner loop the rounds made during the test use."""
-    if request.param == "Python loop":
+@pytest.fixture(autouse=True, params=["C", "Python"])
+def hot_paths(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Which hot paths the recorders made during the test use."""
+    if request.param == "Python":
         monkeypatch.setattr(rounds, "run_ready", None)
-    elif rounds.run_ready is None:
-        pytest.skip("the C loop was not built here (tests/instrument/test_readyrun.py says why)")
+        monkeypatch.setattr(unseen, "FreedNote", None)
+    elif rounds.run_ready is None or unseen.FreedNote is None:
+        pytest.skip("the C hot paths were not built here (test_readyrun.py says why)")
     yield request.param

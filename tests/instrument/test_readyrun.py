@@ -20,23 +20,26 @@ from typing import Any
 
 import pytest
 
-from asyncrepl.instrument import rounds
+from asyncrepl.instrument import rounds, unseen
 from asyncrepl.instrument.recorder import Recorder
 
-#: the C loop, taken before any test replaces it (None where it was not built)
+#: the C loop and the C note of a task freed unseen, taken before any test replaces them
+#: (None where they were not built)
 C_LOOP = rounds.run_ready
+FREED_NOTE = unseen.FreedNote
 
 needs_c_loop = pytest.mark.skipif(C_LOOP is None, reason="the C loop was not built here")
 
 CURRENT: contextvars.ContextVar[str] = contextvars.ContextVar("current", default="-")
 
 
-def test_the_c_loop_is_built_wherever_a_compiler_is() -> None:
+def test_the_c_parts_are_built_wherever_a_compiler_is() -> None:
     compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
     header = Path(sysconfig.get_paths()["include"]) / "Python.h"
     if sys.implementation.name != "cpython" or not shutil.which(compiler) or not header.exists():
         pytest.skip(f"no C compiler ({compiler}) or no Python.h: the Python loop runs")
     assert C_LOOP is not None, "pip install -e . did not build asyncrepl.instrument._readyrun"
+    assert FREED_NOTE is not None, "pip install -e . did not build asyncrepl.instrument._freednote"
 
 
 async def workload(log: list[str]) -> None:

@@ -95,6 +95,22 @@ def test_tasks_made_on_one_line_share_what_is_noted_of_their_birth(way: str) -> 
     assert len(rec.finished()) == 303  # each still told apart when read
 
 
+def test_a_smaller_history_forgets_sooner_the_tasks_freed_unseen(way: str) -> None:
+    rec = Recorder()
+    rec.finished_limit = 10
+    kept: dict[str, int] = {}
+
+    async def main() -> None:
+        for _ in range(5):  # freed as each batch is gathered
+            await asyncio.gather(*(asyncio.create_task(spin(1)) for _ in range(2000)))
+            kept["most waiting"] = max(kept.get("most waiting", 0), len(rec.book.unseen.gone))
+
+    run_recorded(rec, main())
+    if way == "registry":  # settled once more than GONE_BATCH + 2 x 10 wait
+        assert 0 < kept["most waiting"] <= unseen.GONE_BATCH + 20
+    assert len(rec.finished()) == 10
+
+
 def test_a_done_task_still_held_is_finished_with_its_result(way: str) -> None:
     rec = Recorder()
     held: list[Any] = []

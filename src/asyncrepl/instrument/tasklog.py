@@ -24,7 +24,7 @@ from asyncrepl.instrument.taskrecord import (
     new_record,
 )
 from asyncrepl.instrument.tasks import Task, add_freed_note, next_task_id, task_number
-from asyncrepl.instrument.unseen import GONE_BATCH, Gone, UnseenTasks
+from asyncrepl.instrument.unseen import GONE_BATCH, Gone, UnseenTasks, make_freed_note
 from asyncrepl.records import LocationLabeler, TaskState
 
 __all__ = ["Origin", "TaskBook"]
@@ -73,10 +73,14 @@ class TaskBook:
         self.forgotten: dict[int, Origin] = {}
         self._origins: dict[Origin, Origin] = {}
         self._last_origin: Origin = _NO_ORIGIN  # the one that left last
-        self._freed_note = self.freed  # one bound method, so a task is told about it once
         #: Tasks made the usual way that no one has asked about yet: :meth:`record` and
         #: :meth:`see_all` give them records.
         self.unseen = UnseenTasks(clock, labeler)
+        #: What each task is told to call when it is freed: one object, so that a task is
+        #: told about it once (:meth:`freed`, or its C twin: see make_freed_note).
+        self._freed_note = make_freed_note(
+            self.unseen, self.freed, self._settle_some, self._gone_batch()
+        )
 
     def record(self, task: AnyTask) -> TaskRecord | None:
         """The task's record, None if the book does not know the task; a task not looked at
@@ -225,8 +229,16 @@ class TaskBook:
         """
         if not self.unseen.freed(task):
             self._freed_record(task)
-        elif len(self.unseen.gone) > GONE_BATCH + 2 * self._limit:
+        elif len(self.unseen.gone) > self._gone_batch():
             self._settle(only_forget=True)
+
+    def _gone_batch(self) -> int:
+        """How many tasks freed unseen may wait before those beyond the histories' reach are
+        forgotten."""
+        return GONE_BATCH + 2 * self._limit
+
+    def _settle_some(self) -> None:
+        self._settle(only_forget=True)
 
     def _freed_record(self, task: AnyTask) -> None:
         """:meth:`freed` for a task that has its record."""
@@ -288,6 +300,8 @@ class TaskBook:
         if limit < 0:
             raise ValueError(f"finished_limit must be 0 or more, not {limit}")
         self._limit = limit
+        if hasattr(self._freed_note, "batch"):  # the C note
+            self._freed_note.batch = self._gone_batch()
         for history in (self.finished, self.others):
             while len(history) > limit:  # the oldest go first
                 self._leave(history.popleft())
