@@ -11,7 +11,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-$(STAMP): pyproject.toml $(wildcard src/asyncrepl/instrument/*.c) | $(BIN)/python
+$(STAMP): pyproject.toml $(wildcard src/asyncrepl/*.c src/asyncrepl/*/*.c) | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $(STAMP)
 

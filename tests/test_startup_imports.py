@@ -53,6 +53,9 @@ WIRING = {
     "asyncrepl.shell.unawaited",  # Python's "never awaited" warning becomes the hint
 }
 
+#: The recorder's hot paths in C: the round's inner loop, the note of a task freed unseen.
+C_PARTS = ("asyncrepl.instrument._readyrun", "asyncrepl.instrument._freednote")
+
 #: What the first cell adds: watching starts (the failure reporter, the recorder, the
 #: watchdog), without the checker (``1 + 1`` cannot block the loop), the explanations, the
 #: magics' snapshots or any renderer but those of reports.
@@ -90,8 +93,8 @@ FIRST_CELL = (
         "asyncrepl.watchdog.frames",
         "asyncrepl.watchdog.reports",
     }
-    # the round's inner loop in C, where it was built (rounds.py runs the same in Python)
-    | ({"asyncrepl.instrument._readyrun"} if find_spec("asyncrepl.instrument._readyrun") else set())
+    # the recorder's hot paths in C, where they were built (the same runs in Python)
+    | {name for name in C_PARTS if find_spec(name)}
 )
 
 LISTING = 'print("modules:", *sorted(m for m in sys.modules if m.startswith("{}")))'

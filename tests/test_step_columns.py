@@ -3,6 +3,7 @@ each."""
 
 from __future__ import annotations
 
+import random
 import tracemalloc
 from array import array
 from collections.abc import Callable
@@ -10,6 +11,7 @@ from typing import TypeVar
 
 import pytest
 
+from asyncrepl import windows
 from asyncrepl.records import Step
 from asyncrepl.windows import StepColumns
 
@@ -90,3 +92,41 @@ def test_flags_of_no_nested_step_are_dropped() -> None:
     assert StepColumns([1], [0.0], [1.0], nested=b"\0").nested is None
     with pytest.raises(ValueError, match="a flag for each step"):
         StepColumns([1], [0.0], [1.0], nested=b"")
+
+
+def random_columns(seed: int, steps: int) -> tuple[array[int], array[float], array[float]]:
+    """Steps of a few hundred tasks (waits, callbacks and cut steps among them), in time
+    order."""
+    rng = random.Random(seed)
+    whos = array("i", (rng.choice([-1, 0, -7, *range(1, 300)]) for _ in range(steps)))
+    moments = sorted(rng.random() * 100 for _ in range(steps + 1))
+    return whos, array("d", moments[:-1]), array("d", moments[1:])
+
+
+@pytest.mark.parametrize("steps", [0, 1, 5000])
+def test_each_tasks_steps_add_up_alike_in_c_and_in_python(steps: int) -> None:
+    if windows._c_tally is None:
+        pytest.skip("the C tally was not built here")
+    whos, starts, ends = random_columns(steps, steps)
+    in_python = windows.tally(list(whos), list(starts), list(ends))  # not arrays: Python
+    found = windows.tally(whos, starts, ends)
+    assert type(found.ids) is array  # from C
+    assert list(found.ids) == list(in_python.ids)
+    assert list(found.first) == list(in_python.first)
+    assert list(found.last) == list(in_python.last)
+    assert list(found.total) == list(in_python.total)  # added in the same order
+    assert list(found.count) == list(in_python.count)
+    if steps:
+        some = found.ids[0]
+        mine = [at for at, who in enumerate(whos) if who == some]
+        assert found.count[0] == len(mine)
+        assert found.first[0] == starts[mine[0]] and found.last[0] == ends[mine[-1]]
+
+
+def test_the_c_tally_takes_only_columns_of_one_length() -> None:
+    if windows._c_tally is None:
+        pytest.skip("the C tally was not built here")
+    with pytest.raises(TypeError, match="one length"):
+        windows._c_tally(array("i", [1, 2]), array("d", [0.0]), array("d", [1.0]))
+    with pytest.raises(TypeError):
+        windows._c_tally(array("l", [1]), array("d", [0.0]), array("d", [1.0]))

@@ -385,11 +385,12 @@ class Recorder:
         :param places: the labelled sites so far (filled in here).
         """
         # Each task's last step, and (only for those the recorder no longer keeps) its first.
-        ended: dict[int, float | None] = dict(zip(steps.task_ids, steps.ends, strict=True))
+        counted = steps.tally()
+        ended: dict[int, float | None] = dict(zip(counted.ids, counted.last, strict=True))
         missing = ended.keys() - known.keys() - {CALLBACK}
         created: dict[int, float] = {}
         if missing:
-            created = dict(zip(reversed(steps.task_ids), reversed(steps.starts), strict=True))
+            created = dict(zip(counted.ids, counted.first, strict=True))
         created.update((task_id, info.created) for task_id, info in known.items())
         ended.update((task_id, info.ended) for task_id, info in known.items())
         ids = sorted([*known, *missing])

@@ -9,7 +9,6 @@ import collections
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import compress
-from operator import sub
 from typing import Any
 
 from asyncrepl.instrument.ring import EAGER, IDLE, resumed
@@ -172,21 +171,23 @@ class TaskBook:
         :param stretches: ``(starts, whos, ends)`` columns, from
             :meth:`~asyncrepl.instrument.ring.StepRing.stretches`.
         """
-        from asyncrepl.windows import add_by_key  # with the first query, not at start
+        from asyncrepl.windows import tally  # with the first query, not at start
 
         # Only the tasks still known: at the end of a run of 100,000 tasks, most are gone.
         # (Nothing is settled here: a query from another thread counts steps too.)
         known = self.by_id.keys() | self.unseen.ids()
-        steps: collections.Counter[int] = collections.Counter()
+        steps: dict[int, int] = {}
         run_time: dict[int, float] = {}
         last_end: dict[int, float] = {}
         for starts, whos, ends in stretches:
-            is_step = list(map(known.__contains__, whos))  # a step of task ``who`` starts
-            owners = list(compress(whos, is_step))
-            took = list(map(sub, compress(ends, is_step), compress(starts, is_step)))
-            add_by_key(run_time, owners, took)
-            steps.update(owners)
-            last_end.update(zip(owners, compress(ends, is_step), strict=True))
+            counted = tally(whos, starts, ends)  # waits (IDLE) and callbacks are not known
+            for task_id, seconds, count, last in zip(
+                counted.ids, counted.total, counted.count, counted.last, strict=True
+            ):
+                if task_id in known:
+                    run_time[task_id] = run_time.get(task_id, 0.0) + seconds
+                    steps[task_id] = steps.get(task_id, 0) + count
+                    last_end[task_id] = last
             # A step cut by an eager one goes on (rare): its task is ``resumed(who)``.
             goes_on = [IDLE > who != EAGER for who in whos] if min(whos, default=0) < IDLE else ()
             for start, who, end in compress(zip(starts, whos, ends, strict=True), goes_on):
@@ -199,11 +200,11 @@ class TaskBook:
         for task_id, seconds in run_time.items():
             record = get(task_id)
             if record is not None:
-                record.steps += steps[task_id]
+                record.steps += steps.get(task_id, 0)
                 record.run_time += seconds
                 record.last_end = last_end[task_id]
             else:
-                self.unseen.count(task_id, seconds, steps[task_id], last_end[task_id])
+                self.unseen.count(task_id, seconds, steps.get(task_id, 0), last_end[task_id])
 
     def finish(self, record: TaskRecord, task: AnyTask, end: float) -> None:
         """Note how ``task`` ended and keep a copy in the finished history.
