@@ -53,8 +53,13 @@ WIRING = {
     "asyncrepl.shell.unawaited",  # Python's "never awaited" warning becomes the hint
 }
 
-#: The recorder's hot paths in C: the round's inner loop, the note of a task freed unseen.
-C_PARTS = ("asyncrepl.instrument._readyrun", "asyncrepl.instrument._freednote")
+#: The recorder's hot paths in C: the round's inner loop, the notes of a new task and of a
+#: task freed unseen.
+C_PARTS = (
+    "asyncrepl.instrument._readyrun",
+    "asyncrepl.instrument._freednote",
+    "asyncrepl.instrument._tasknote",
+)
 
 #: What the first cell adds: watching starts (the failure reporter, the recorder, the
 #: watchdog), without the checker (``1 + 1`` cannot block the loop), the explanations, the

@@ -20,13 +20,15 @@ from typing import Any
 
 import pytest
 
-from asyncrepl.instrument import rounds, unseen
+from asyncrepl import windows
+from asyncrepl.instrument import rounds, unseen, watcher
 from asyncrepl.instrument.recorder import Recorder
 
-#: the C loop and the C note of a task freed unseen, taken before any test replaces them
-#: (None where they were not built)
+#: the C loop and the C notes of new tasks and of tasks freed unseen, taken before any test
+#: replaces them (None where they were not built)
 C_LOOP = rounds.run_ready
 FREED_NOTE = unseen.FreedNote
+TASK_NOTE = watcher.TaskNote
 
 needs_c_loop = pytest.mark.skipif(C_LOOP is None, reason="the C loop was not built here")
 
@@ -40,6 +42,8 @@ def test_the_c_parts_are_built_wherever_a_compiler_is() -> None:
         pytest.skip(f"no C compiler ({compiler}) or no Python.h: the Python loop runs")
     assert C_LOOP is not None, "pip install -e . did not build asyncrepl.instrument._readyrun"
     assert FREED_NOTE is not None, "pip install -e . did not build asyncrepl.instrument._freednote"
+    assert TASK_NOTE is not None, "pip install -e . did not build asyncrepl.instrument._tasknote"
+    assert windows._c_tally is not None, "pip install -e . did not build asyncrepl._tally"
 
 
 async def workload(log: list[str]) -> None:

@@ -22,6 +22,7 @@ __all__ = [
     "line_at",
     "site_location",
     "user_site",
+    "user_site_tables",
 ]
 
 #: ``(filename, lineno, qualname)`` of one frame: cheap to keep, keeps nothing alive.
@@ -135,6 +136,13 @@ def user_site(frame: FrameType | None, depth: int = 64) -> Site | None:
                 return None
         frame = frame.f_back
     return None
+
+
+def user_site_tables() -> tuple[dict[str, int], set[int], list[Site | None]]:
+    """What :func:`user_site` reads, for its C twin (``_tasknote.c``): the kinds of the
+    files seen (user 1, library 0, border 2; a file not in it is Python's to find out), the
+    ids of the codes that run loop steps, and the last Site found (a list of one)."""
+    return _kinds, _boundaries, _last_site
 
 
 def _kind_of(filename: str) -> int:

@@ -233,6 +233,17 @@ class TaskBook:
         elif len(self.unseen.gone) > self._gone_batch():
             self._settle(only_forget=True)
 
+    @property
+    def records_by_task(self) -> dict[int, TaskRecord]:
+        """The records of the live tasks that have one, by ``id(task)`` (the same dict for
+        the book's life)."""
+        return self._live
+
+    @property
+    def freed_note(self) -> Callable[[AnyTask], None]:
+        """What each task of the book is told to call when it is freed."""
+        return self._freed_note
+
     def _gone_batch(self) -> int:
         """How many tasks freed unseen may wait before those beyond the histories' reach are
         forgotten."""

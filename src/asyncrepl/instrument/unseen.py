@@ -86,6 +86,7 @@ class UnseenTasks:
         #: one more full one, in a run of 100,000 tasks).
         self.created: dict[int, float] = {}
         self.births: dict[int, Birth] = {}
+        #: (``_tasknote.c`` reads and writes it, and ``_registry_works``, by name)
         self._last_birth: Birth = (None, None, None, "")
         #: steps counted for the live unseen since they were made
         self._counted: dict[int, Counted] = {}
