@@ -1,11 +1,12 @@
 # make run: set up .venv if needed and start asyncrepl.  make test: lint, then the whole suite.
+# make test-pure: the suite with the Python twins of the C parts.
 # make peer: the peer suites (IPython's own tests, flake8-async's fixtures) against asyncrepl.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench peer clean
+.PHONY: run test test-pure lint format bench peer clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +26,11 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The suite again with the Python twins of the C parts (see src/asyncrepl/cparts.py): what runs
+# where no C compiler was at hand when asyncrepl was installed.
+test-pure: $(STAMP)
+	ASYNCREPL_PURE_PYTHON=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 format: $(STAMP)
 	$(BIN)/ruff format src tests benchmarks

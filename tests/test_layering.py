@@ -13,6 +13,8 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "asyncrepl"
 
 #: Layers from the bottom up. A module may import its own layer and the layers below it.
 LAYERS: dict[str, int] = {
+    "cparts": 0,
+    "_tally": 0,
     "labels": 0,
     "durations": 0,
     "records": 0,
@@ -33,6 +35,7 @@ LAYERS: dict[str, int] = {
     "__main__": 8,
 }
 CORE = {
+    "cparts",
     "labels",
     "durations",
     "records",

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from asyncrepl import cparts
+
 #: The modules the ``asyncrepl`` command needs before its first prompt: the live loop (the
 #: prompt runs on it) and the settings. What cells and magics need is wired once the prompt
 #: is drawn (``ipython/wiring.py``), or before any code runs.
@@ -68,6 +70,7 @@ FIRST_CELL = (
     START
     | WIRING
     | {
+        "asyncrepl.cparts",  # which of the recorder's hot paths run in C
         "asyncrepl.durations",
         "asyncrepl.instrument.collector",  # the garbage collector's long pauses inside steps
         "asyncrepl.instrument.endings",  # a task's end in words (the records' half of tasklog)
@@ -99,7 +102,7 @@ FIRST_CELL = (
         "asyncrepl.watchdog.reports",
     }
     # the recorder's hot paths in C, where they were built (the same runs in Python)
-    | {name for name in C_PARTS if find_spec(name)}
+    | ({name for name in C_PARTS if find_spec(name)} if not cparts.PURE_PYTHON else set())
 )
 
 LISTING = 'print("modules:", *sorted(m for m in sys.modules if m.startswith("{}")))'

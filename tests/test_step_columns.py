@@ -116,6 +116,7 @@ def test_each_tasks_steps_add_up_alike_in_c_and_in_python(steps: int) -> None:
     assert list(found.last) == list(in_python.last)
     assert list(found.total) == list(in_python.total)  # added in the same order
     assert list(found.count) == list(in_python.count)
+    assert all(type(count) is int for count in [*found.count, *in_python.count])  # not 1.0
     if steps:
         some = found.ids[0]
         mine = [at for at, who in enumerate(whos) if who == some]

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from asyncrepl import windows
+from asyncrepl import cparts, windows
 from asyncrepl.instrument import rounds, unseen, watcher
 from asyncrepl.instrument.recorder import Recorder
 
@@ -39,7 +39,9 @@ def test_the_c_parts_are_built_wherever_a_compiler_is() -> None:
     compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
     header = Path(sysconfig.get_paths()["include"]) / "Python.h"
     if sys.implementation.name != "cpython" or not shutil.which(compiler) or not header.exists():
-        pytest.skip(f"no C compiler ({compiler}) or no Python.h: the Python loop runs")
+        pytest.skip(f"no C compiler ({compiler}) or no Python.h: the Python twins run")
+    if cparts.PURE_PYTHON:
+        pytest.skip("ASYNCREPL_PURE_PYTHON is set: the Python twins run")
     assert C_LOOP is not None, "pip install -e . did not build asyncrepl.instrument._readyrun"
     assert FREED_NOTE is not None, "pip install -e . did not build asyncrepl.instrument._freednote"
     assert TASK_NOTE is not None, "pip install -e . did not build asyncrepl.instrument._tasknote"

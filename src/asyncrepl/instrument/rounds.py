@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from types import CoroutineType, GetSetDescriptorType, MethodType
 from typing import Any
 
+from asyncrepl import cparts
 from asyncrepl.instrument.ring import CALLBACK, IDLE
 from asyncrepl.instrument.sites import add_boundary
 from asyncrepl.instrument.waits import (
@@ -37,15 +38,11 @@ __all__ = [
     "report_callback_error",
 ]
 
-#: The round's inner loop in C (``_readyrun.c``), built with the package where a compiler
-#: was at hand; None where it was not, and the same loop runs in Python.
-run_ready: Callable[[int, tuple[Any, ...]], bool] | None
-try:
-    from asyncrepl.instrument import _readyrun
-
-    run_ready = _readyrun.run_ready
-except ImportError:  # pragma: no cover - depends on the build
-    run_ready = None
+#: The round's inner loop in C (``_readyrun.c``), where it was built (see :mod:`cparts`);
+#: None elsewhere, and the same loop runs in Python.
+run_ready: Callable[[int, tuple[Any, ...]], bool] | None = getattr(
+    cparts.load("asyncrepl.instrument._readyrun"), "run_ready", None
+)
 
 _BUILTIN = type(len)
 _FUTURE = asyncio.Future  # the C Future: what most waits are for

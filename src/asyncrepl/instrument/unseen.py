@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from types import CodeType
 from typing import Any
 
+from asyncrepl import cparts
 from asyncrepl.instrument.sites import Site
 from asyncrepl.instrument.taskrecord import (
     DESTROYED,
@@ -26,13 +27,10 @@ from asyncrepl.records import LocationLabeler, TaskState
 
 __all__ = ["GONE_BATCH", "Gone", "Unseen", "UnseenTasks", "make_freed_note"]
 
-#: The note of a task freed unseen in C (``_freednote.c``), where it was built: it notes the
-#: usual case as :meth:`UnseenTasks.freed` does, and hands the rest to the book's own note.
-FreedNote: Any
-try:
-    from asyncrepl.instrument._freednote import FreedNote
-except ImportError:  # pragma: no cover - depends on the build
-    FreedNote = None
+#: The note of a task freed unseen in C (``_freednote.c``), where it was built (see
+#: :mod:`cparts`): it notes the usual case as :meth:`UnseenTasks.freed` does, and hands the
+#: rest to the book's own note.
+FreedNote: Any = getattr(cparts.load("asyncrepl.instrument._freednote"), "FreedNote", None)
 
 AnyTask = asyncio.Task[Any]
 

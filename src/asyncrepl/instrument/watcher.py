@@ -14,6 +14,7 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any, Protocol
 
+from asyncrepl import cparts
 from asyncrepl.instrument import corosteps, install
 from asyncrepl.instrument.ring import CALLBACK, EAGER, IDLE, StepRing, resumed, task_of
 from asyncrepl.instrument.rounds import Stage
@@ -23,14 +24,10 @@ from asyncrepl.instrument.taskrecord import TaskRecord, coro_name
 from asyncrepl.instrument.tasks import Task, next_task_id
 from asyncrepl.instrument.waits import WaitLog
 
-#: The note of a new task in C (``_tasknote.c``), where it was built: it notes the usual
-#: case as :meth:`LoopLog.task_made` does, and hands the rest to it. It reads and writes
-#: these LoopLog fields by name: ``_held``, ``stage``, ``ring``, ``cut`` (and ``own``).
-TaskNote: Any
-try:
-    from asyncrepl.instrument._tasknote import TaskNote
-except ImportError:  # pragma: no cover - depends on the build
-    TaskNote = None
+#: The note of a new task in C (``_tasknote.c``), where it was built (see :mod:`cparts`): it
+#: notes the usual case as :meth:`LoopLog.task_made` does, and hands the rest to it. It reads
+#: and writes these LoopLog fields by name: ``_held``, ``stage``, ``ring``, ``cut``.
+TaskNote: Any = getattr(cparts.load("asyncrepl.instrument._tasknote"), "TaskNote", None)
 
 __all__ = ["WAITS_SHARE", "LoopLog", "RecorderSide", "unrecordable_reason"]
 

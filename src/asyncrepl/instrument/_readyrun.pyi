@@ -1,3 +1,0 @@
-from typing import Any
-
-def run_ready(count: int, parts: tuple[Any, ...], /) -> bool: ...
