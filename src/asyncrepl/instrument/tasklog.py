@@ -40,6 +40,20 @@ _ORIGINS_KEPT = 100_000
 _NO_ORIGIN: Origin = ("", None, False, TaskState.DONE)  # no task has an empty name
 
 
+def _origins_of(gone: list[Gone]) -> Iterator[tuple[int, Origin]]:
+    """``(task id, origin)`` of each of ``gone`` (made at a user's line): the tasks of one
+    birth that ended alike share one origin tuple (a burst of 100,000 has one or two)."""
+    last_birth: object = None
+    last_state: object = None
+    origin: Origin = _NO_ORIGIN
+    for entry in gone:
+        birth, state = entry[2], entry[6]
+        if birth is not last_birth or state is not last_state:
+            origin = (birth[3], birth[0], False, state)
+            last_birth, last_state = birth, state
+        yield entry[0], origin
+
+
 class TaskBook:
     """Every task the recorder knows: live ones by ``id()`` (a weak reference drops the entry
     when the task dies, so an ``id()`` is never reused while it is in here), and the last
@@ -285,9 +299,7 @@ class TaskBook:
             cut = max(0, len(batch) - self._limit)
             self.unseen.forget(batch[:cut])
             if batch is users:  # straight to their origins
-                self._remember(
-                    (entry[0], (entry[2][3], entry[2][0], False, entry[6])) for entry in batch[:cut]
-                )
+                self._remember(_origins_of(batch[:cut]))
             newest += batch[cut:]
         if only_forget:
             self.unseen.put_back(newest)

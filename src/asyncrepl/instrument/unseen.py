@@ -212,8 +212,10 @@ class UnseenTasks:
 
     def forget(self, gone: Iterable[Gone]) -> None:
         """Gone that leave no record: drop the steps counted for them."""
-        for entry in gone:
-            self._gone_totals.pop(entry[0], None)
+        totals = self._gone_totals
+        if totals:  # usually none: steps are counted at a query
+            for entry in gone:
+                totals.pop(entry[0], None)
 
     def gone_record(self, gone: Gone) -> TaskRecord:
         """The record of a task freed unseen (its weak reference refers to nothing)."""
