@@ -56,7 +56,8 @@ site_of(TaskNote *self, PyObject *frame, PyObject *code, PyObject *filename)
         Py_XDECREF(lineno);
         return NULL;
     }
-    PyObject *last = PyList_GET_ITEM(self->last_site, 0);
+    /* held: another thread's loop may put its own Site there meanwhile */
+    PyObject *last = Py_NewRef(PyList_GET_ITEM(self->last_site, 0));
     if (PyTuple_CheckExact(last) && PyTuple_GET_SIZE(last) == 3) {
         int same = 1;
         PyObject *mine[3] = {filename, lineno, qualname};
@@ -66,9 +67,13 @@ site_of(TaskNote *self, PyObject *frame, PyObject *code, PyObject *filename)
         if (same != 0) {
             Py_DECREF(lineno);
             Py_DECREF(qualname);
-            return same < 0 ? NULL : Py_NewRef(last);
+            if (same < 0) {
+                Py_CLEAR(last);
+            }
+            return last;
         }
     }
+    Py_DECREF(last);
     PyObject *site = PyTuple_Pack(3, filename, lineno, qualname);
     Py_DECREF(lineno);
     Py_DECREF(qualname);
@@ -231,7 +236,8 @@ count_own(TaskNote *self, PyObject *began, double took)
     if (step == NULL) {
         return -1;
     }
-    PyObject *so_far = PyDict_GetItemWithError(self->own, step); /* borrowed */
+    PyObject *so_far = PyDict_GetItemWithError(self->own, step); /* borrowed: held below */
+    Py_XINCREF(so_far);
     int failed = 0;
     if (so_far != NULL && PyTuple_CheckExact(so_far) && PyTuple_GET_SIZE(so_far) == 2) {
         double seconds = PyFloat_AsDouble(PyTuple_GET_ITEM(so_far, 0));
@@ -251,6 +257,7 @@ count_own(TaskNote *self, PyObject *began, double took)
     else {
         failed = 1;
     }
+    Py_XDECREF(so_far);
     Py_DECREF(step);
     return failed ? -1 : 0;
 }
