@@ -12,7 +12,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-$(STAMP): pyproject.toml $(wildcard src/asyncrepl/*.c src/asyncrepl/*/*.c) | $(BIN)/python
+$(STAMP): pyproject.toml $(wildcard src/asyncrepl/*.[ch] src/asyncrepl/*/*.c) | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $(STAMP)
 

@@ -3,8 +3,7 @@
  * and step count. The end of a run of 100,000 tasks reads 300,000 steps several times over
  * for this; windows.tally is the same in Python, where this module could not be built. */
 
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
+#include "cparts.h"
 
 typedef struct {
     int key;

@@ -4,8 +4,7 @@
  * does (which runs where this module could not be built); rounds.py says why each part is
  * there, and the tests run both and compare what they record. */
 
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
+#include "../cparts.h"
 
 /* What make_round hands over once, as one tuple (see rounds._ready_parts). */
 enum {
@@ -347,21 +346,13 @@ static struct PyModuleDef module = {
 PyMODINIT_FUNC
 PyInit__readyrun(void)
 {
-    struct {
-        PyObject **name;
-        const char *text;
-    } names[] = {
+    CpartsName names[] = {
         {&s_cancelled, "_cancelled"}, {&s_callback, "_callback"}, {&s_args, "_args"},
         {&s_context, "_context"},     {&s_self, "__self__"},      {&s_id, "_asyncrepl_id"},
         {&s_cr_code, "cr_code"},      {&s_get_coro, "get_coro"},  {&s_run, "_run"},
     };
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        if (*names[i].name == NULL) {
-            *names[i].name = PyUnicode_InternFromString(names[i].text);
-            if (*names[i].name == NULL) {
-                return NULL;
-            }
-        }
+    if (CPARTS_INTERN(names) < 0) {
+        return NULL;
     }
     return PyModule_Create(&module);
 }

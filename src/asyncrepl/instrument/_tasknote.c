@@ -7,8 +7,7 @@
  * starts 100,000 tasks spent 1.8 us a task on this in Python. The tests run the recorder
  * with and without this note. */
 
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
+#include "../cparts.h"
 #include <stddef.h>
 
 #define DEPTH 64 /* frames looked at for the user's code, as sites.user_site */
@@ -440,10 +439,7 @@ static struct PyModuleDef module = {
 PyMODINIT_FUNC
 PyInit__tasknote(void)
 {
-    struct {
-        PyObject **name;
-        const char *text;
-    } names[] = {
+    CpartsName names[] = {
         {&s_id, "_asyncrepl_id"},
         {&s_freed, "_asyncrepl_freed"},
         {&s_qualname, "__qualname__"},
@@ -461,24 +457,8 @@ PyInit__tasknote(void)
         {&s_cut, "cut"},
         {&s_record_id, "id"},
     };
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        if (*names[i].name == NULL) {
-            *names[i].name = PyUnicode_InternFromString(names[i].text);
-            if (*names[i].name == NULL) {
-                return NULL;
-            }
-        }
-    }
-    if (PyType_Ready(&TaskNote_Type) < 0) {
+    if (CPARTS_INTERN(names) < 0) {
         return NULL;
     }
-    PyObject *m = PyModule_Create(&module);
-    if (m == NULL) {
-        return NULL;
-    }
-    if (PyModule_AddObjectRef(m, "TaskNote", (PyObject *)&TaskNote_Type) < 0) {
-        Py_DECREF(m);
-        return NULL;
-    }
-    return m;
+    return cparts_module_with_type(&module, &TaskNote_Type, "TaskNote");
 }
