@@ -6,6 +6,7 @@ variable ``ASYNCREPL_PURE_PYTHON`` set to anything but "" or "0", the Python twi
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 from types import ModuleType
 
@@ -16,13 +17,12 @@ PURE_PYTHON = os.environ.get("ASYNCREPL_PURE_PYTHON", "") not in ("", "0")
 
 
 def load(name: str) -> ModuleType | None:
-    """The C module ``name``, or None where it was not built or not wanted.
+    """The C module ``name``, or None where it was not built or not wanted. One that was
+    built imports or fails loudly: a broken build is not quietly the slower path (and a test
+    checks that the parts are built wherever a compiler is).
 
     :param name: its full name, e.g. ``"asyncrepl._tally"``.
     """
-    if PURE_PYTHON:
+    if PURE_PYTHON or importlib.util.find_spec(name) is None:
         return None
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        return None
+    return importlib.import_module(name)
