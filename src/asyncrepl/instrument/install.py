@@ -22,7 +22,7 @@ from asyncrepl.instrument import handlerun, loopclass
 from asyncrepl.instrument.rounds import Stage, make_round
 from asyncrepl.instrument.seams import round_misfit
 from asyncrepl.instrument.sites import Site, caller_site
-from asyncrepl.instrument.tasks import Task, notes
+from asyncrepl.instrument.tasks import ListeningFactory, Task, notes
 
 __all__ = [
     "Task",
@@ -99,6 +99,7 @@ class _LoopPatch:
         self.user_factory: TaskFactory | None = loop.get_task_factory()
         self.round: Callable[[], None] | None = None  # the recording round, while linked
         self.made: Callable[[Task, object, AnyTask | None, FrameType], None] | None = None
+        self.listener: Callable[[Task], None] | None = None
         stock = loopclass.ORIGINAL["create_task"]
         own = stock if loopclass.is_stock(loop, "create_task") else type(loop).create_task
         self.create_task_code = getattr(own, "__code__", None)
@@ -118,7 +119,7 @@ class _LoopPatch:
         loopclass.patch_class()
 
     def uninstall(self) -> None:
-        self.round = self.made = None
+        self.round = self.made = self.listener = None
         handlerun.leave(self.loop)
         self.set_original(self.user_factory)
         loopclass.watched.pop(self.loop, None)
@@ -155,22 +156,28 @@ class _LoopPatch:
     def _choose_factory(self) -> None:
         """Our task factory tells every watcher; in the usual case (one watcher, no factory
         of the user's, asyncio's own create_task) create_task makes the task itself."""
-        self.made = None
+        self.made = self.listener = None
         if not self.watchers:
             return
         self.set_original(self.factory)
-        usual = self.user_factory is None and len(self.watchers) == 1
+        listening = isinstance(self.user_factory, ListeningFactory)
+        usual = (self.user_factory is None or listening) and len(self.watchers) == 1
         if usual and loopclass.is_stock(self.loop, "create_task"):
             self.made = self.watchers[0].made_note()
+            if isinstance(self.user_factory, ListeningFactory):
+                self.listener = self.user_factory.listener
 
     def factory(self, loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> Any:
         """The task factory the loop uses outside the usual case: tells each watcher before
         (a user's factory might run the first step at once) and after."""
         watchers = tuple(self.watchers)
         user_factory = self.user_factory
-        careful = user_factory is not None or bool(kwargs.get("eager_start"))
+        listening = isinstance(user_factory, ListeningFactory)  # makes our Task, no more
+        careful = (user_factory is not None and not listening) or bool(kwargs.get("eager_start"))
         if not careful:
             task = Task(coro, loop=loop, **kwargs)
+            if isinstance(user_factory, ListeningFactory):
+                user_factory.listener(task)
             tokens: tuple[object, ...] = (None,) * len(watchers)
         else:  # the task may run its first step at once
             tokens = tuple(_guarded(self, w, w.task_creating) for w in watchers)

@@ -43,6 +43,9 @@ class LoopHooks(Protocol):
     #: task: ``made(task, coro, parent, caller)``, ``caller`` the frame that called
     #: ``create_task``; None otherwise.
     made: Callable[[Task, object, AnyTask | None, FrameType], None] | None
+    #: with ``made``: told about each new task after it, as the loop's task factory (a
+    #: :class:`~asyncrepl.instrument.tasks.ListeningFactory`) would have; or None.
+    listener: Callable[[Task], None] | None
 
     def made_failed(self) -> None:
         """``made`` raised: switch its watcher off."""
@@ -94,6 +97,9 @@ def _create_task(self: Any, coro: Any, **kwargs: Any) -> Any:
         made(task, coro, _current_task(self), _caller())
     except Exception:
         hooks.made_failed()  # type: ignore[union-attr]
+    listener = hooks.listener  # type: ignore[union-attr]
+    if listener is not None:
+        listener(task)
     return task
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 __all__ = [
     "FreedNote",
+    "ListeningFactory",
     "Task",
     "TaskNotes",
     "add_freed_note",
@@ -68,6 +69,28 @@ class Task(asyncio.Task[Any]):
         except Exception:  # no recorder saw it, or a note failed: never raise here
             pass
         _base_finalize(self)
+
+
+class ListeningFactory:
+    """A task factory that makes asyncrepl's :class:`Task` as asyncio's own create_task would,
+    then tells ``listener`` about it, and does nothing else (the failure reporter's, which
+    watches every task end). A watched loop knows this: it makes such tasks on the
+    recorder's short path and tells the listener itself. Any other factory of the user's
+    makes the recorder take the careful path for every task (a record each, the first step
+    watched), which made a REPL cell that starts 100,000 tasks spend 1.2 s of 2.2 s on them.
+
+    :param listener: told about each new task, before it is returned.
+    """
+
+    __slots__ = ("listener",)
+
+    def __init__(self, listener: Callable[[Task], None]) -> None:
+        self.listener = listener
+
+    def __call__(self, loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> Task:
+        task = Task(coro, loop=loop, **kwargs)
+        self.listener(task)
+        return task
 
 
 def task_number(task: Task) -> int:

@@ -52,6 +52,8 @@ class TaskFailureReporter:
         self._report = report
         self._show = show
         self._previous_factory: TaskFactory | None = None
+        #: the factory installed: ours around the loop's own, or a ListeningFactory
+        self._factory: TaskFactory = self._create_task
         self._previous_handler: Any = None
         self._task_class: type[asyncio.Task[Any]] = asyncio.Task
         self._session = session
@@ -63,12 +65,16 @@ class TaskFailureReporter:
     def install(self) -> None:
         # The recorder's Task notes who cancels it, and survives CPython 3.13.0's
         # set_name(None) after a task factory.
-        from asyncrepl.instrument.install import Task
+        from asyncrepl.instrument.tasks import ListeningFactory, Task
 
         self._task_class = Task
         self._previous_factory = self._loop.get_task_factory()
         self._previous_handler = self._loop.get_exception_handler()
-        self._loop.set_task_factory(self._create_task)
+        if self._previous_factory is None:
+            # Our Task and a done callback, no more: a recorder that watches the loop makes
+            # such tasks on its short path (see ListeningFactory).
+            self._factory = ListeningFactory(self._watch)
+        self._loop.set_task_factory(self._factory)
         self._loop.set_exception_handler(self._handle_loop_error)
         if self._session is not None:
             self._session.at_cell_end.append(self._cell_ended)
@@ -78,7 +84,7 @@ class TaskFailureReporter:
         self.quiet = True
 
     def uninstall(self) -> None:
-        if self._loop.get_task_factory() == self._create_task:
+        if self._loop.get_task_factory() == self._factory:
             self._loop.set_task_factory(self._previous_factory)
         self._loop.set_exception_handler(self._previous_handler)
         if self._session is not None and self._cell_ended in self._session.at_cell_end:
@@ -94,8 +100,11 @@ class TaskFailureReporter:
             task = self._previous_factory(loop, coro, **kwargs)
         else:
             task = self._task_class(coro, loop=loop, **kwargs)
-        task.add_done_callback(self._on_done)
+        self._watch(task)
         return task
+
+    def _watch(self, task: asyncio.Future[Any]) -> None:
+        task.add_done_callback(self._on_done)
 
     def _on_done(self, task: asyncio.Future[Any]) -> None:
         # Only a failure nobody retrieved yet (asyncio's own flag): a task that returned is
