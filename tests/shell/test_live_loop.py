@@ -252,7 +252,32 @@ def test_tasks_of_a_cell_take_the_recorders_short_path_and_failures_are_still_re
     run(arip, "t1 = asyncio.create_task(boom(0, 'one'), name='t1')\nawait asyncio.sleep(0.1)")
     assert capsys.readouterr().out.count("Task 't1' (boom) failed: ValueError: one") == 1
     # A factory of the user's (in place of the reporter's): the careful path.
-    run(arip, "loop.set_task_factory(lambda loop, coro, **kw: asyncio.Task(coro, loop=loop, **kw))")
-    assert hooks.made is None
-    run(arip, "loop.set_task_factory(None)")
-    assert hooks.made is not None and hooks.listener is None
+    run(arip, "reporters = loop.get_task_factory()")
+    try:
+        run(arip, "loop.set_task_factory(lambda lp, coro, **kw: asyncio.Task(coro, loop=lp, **kw))")
+        assert hooks.made is None
+        run(arip, "loop.set_task_factory(None)")
+        assert hooks.made is not None and hooks.listener is None
+    finally:
+        run(arip, "loop.set_task_factory(reporters)")  # as the later tests expect it
+
+
+def test_when_the_recorders_note_fails_the_reporter_still_watches_the_task(
+    arip: Any, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    from asyncrepl.instrument import loopclass
+
+    run(arip, BOOMS + "loop = asyncio.get_running_loop()")
+    hooks = loopclass.watched[arip.user_ns["loop"]]
+
+    def broken(*args: Any) -> None:
+        raise RuntimeError("a bug of ours")
+
+    assert hooks.listener is not None  # the reporter's
+    hooks.made = broken
+    try:
+        run(arip, "t3 = asyncio.create_task(boom(0, 'three'), name='t3')\nawait asyncio.sleep(0.1)")
+        assert capsys.readouterr().out.count("Task 't3' (boom) failed: ValueError: three") == 1
+        assert "the loop recorder failed" in caplog.text
+    finally:
+        arip.run_line_magic("reload_ext", "asyncrepl")  # the recorder again, for later tests

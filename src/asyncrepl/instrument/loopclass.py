@@ -93,11 +93,11 @@ def _create_task(self: Any, coro: Any, **kwargs: Any) -> Any:
     task: Any = Task(coro, loop=self, **kwargs)
     if task._source_traceback:  # debug mode: where create_task was called from
         del task._source_traceback[-1]
+    listener = hooks.listener  # type: ignore[union-attr]  # read first: made may fail
     try:
         made(task, coro, _current_task(self), _caller())
     except Exception:
         hooks.made_failed()  # type: ignore[union-attr]
-    listener = hooks.listener  # type: ignore[union-attr]
     if listener is not None:
         listener(task)
     return task
