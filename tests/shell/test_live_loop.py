@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import sys
 import warnings
 from typing import Any
 
@@ -251,13 +252,20 @@ def test_tasks_of_a_cell_take_the_recorders_short_path_and_failures_are_still_re
     assert len(recorder.book.unseen) >= 300  # no record each
     run(arip, "t1 = asyncio.create_task(boom(0, 'one'), name='t1')\nawait asyncio.sleep(0.1)")
     assert capsys.readouterr().out.count("Task 't1' (boom) failed: ValueError: one") == 1
-    # A factory of the user's (in place of the reporter's): the careful path.
+    # A factory of the user's in place of the reporter's: the careful path, and the reporter
+    # still sees every failure (a user who sets asyncio.eager_task_factory lost them all).
     run(arip, "reporters = loop.get_task_factory()")
     try:
-        run(arip, "loop.set_task_factory(lambda lp, coro, **kw: asyncio.Task(coro, loop=lp, **kw))")
+        run(arip, "mine = lambda lp, coro, **kw: asyncio.Task(coro, loop=lp, **kw)")
+        run(arip, "loop.set_task_factory(mine)")
         assert hooks.made is None
+        assert arip.user_ns["loop"].get_task_factory() is arip.user_ns["mine"]  # theirs
+        run(arip, "t2 = asyncio.create_task(boom(0, 'two'), name='t2')\nawait asyncio.sleep(0.1)")
+        assert capsys.readouterr().out.count("Task 't2' (boom) failed: ValueError: two") == 1
         run(arip, "loop.set_task_factory(None)")
-        assert hooks.made is not None and hooks.listener is None
+        assert hooks.made is not None and hooks.listener is not None
+        run(arip, "t4 = asyncio.create_task(boom(0, 'four'), name='t4')\nawait asyncio.sleep(0.1)")
+        assert capsys.readouterr().out.count("Task 't4' (boom) failed: ValueError: four") == 1
     finally:
         run(arip, "loop.set_task_factory(reporters)")  # as the later tests expect it
 
@@ -281,3 +289,16 @@ def test_when_the_recorders_note_fails_the_reporter_still_watches_the_task(
         assert "the loop recorder failed" in caplog.text
     finally:
         arip.run_line_magic("reload_ext", "asyncrepl")  # the recorder again, for later tests
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="eager tasks are new in Python 3.12")
+def test_a_failure_is_reported_under_asyncios_eager_task_factory(
+    arip: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(arip, BOOMS + "loop = asyncio.get_running_loop()\nreporters = loop.get_task_factory()")
+    try:
+        run(arip, "loop.set_task_factory(asyncio.eager_task_factory)")
+        run(arip, "t5 = asyncio.create_task(boom(0, 'five'), name='t5')\nawait asyncio.sleep(0.1)")
+        assert capsys.readouterr().out.count("Task 't5' (boom) failed: ValueError: five") == 1
+    finally:
+        run(arip, "loop.set_task_factory(reporters)")

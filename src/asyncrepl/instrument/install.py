@@ -100,6 +100,9 @@ class _LoopPatch:
         self.round: Callable[[], None] | None = None  # the recording round, while linked
         self.made: Callable[[Task, object, AnyTask | None, FrameType], None] | None = None
         self.listener: Callable[[Task], None] | None = None
+        #: the listener of a ListeningFactory that a factory of the user's replaced (say
+        #: asyncio.eager_task_factory): the failure reporter still watches every task.
+        self.kept_listener: Callable[[Any], None] | None = None
         stock = loopclass.ORIGINAL["create_task"]
         own = stock if loopclass.is_stock(loop, "create_task") else type(loop).create_task
         self.create_task_code = getattr(own, "__code__", None)
@@ -121,7 +124,10 @@ class _LoopPatch:
     def uninstall(self) -> None:
         self.round = self.made = self.listener = None
         handlerun.leave(self.loop)
-        self.set_original(self.user_factory)
+        factory = self.user_factory
+        if self.kept_listener is not None:  # the listener goes on watching the user's tasks
+            factory = ListeningFactory(self.kept_listener, make=factory)
+        self.set_original(factory)
         loopclass.watched.pop(self.loop, None)
         if not loopclass.watched:
             loopclass.restore_class()
@@ -130,6 +136,11 @@ class _LoopPatch:
         """The loop's ``set_task_factory`` while watched: keep ours, call theirs."""
         if factory is not None and not callable(factory):
             raise TypeError("task factory must be a callable or None")
+        current = self.user_factory
+        if isinstance(factory, ListeningFactory):
+            self.kept_listener = None
+        elif isinstance(current, ListeningFactory):
+            self.kept_listener = current.listener
         self.user_factory = factory
         self._choose_factory()
 
@@ -160,24 +171,29 @@ class _LoopPatch:
         if not self.watchers:
             return
         self.set_original(self.factory)
-        listening = isinstance(self.user_factory, ListeningFactory)
-        usual = (self.user_factory is None or listening) and len(self.watchers) == 1
-        if usual and loopclass.is_stock(self.loop, "create_task"):
+        factory = self.user_factory
+        plain = factory is None or (isinstance(factory, ListeningFactory) and factory.make is None)
+        if plain and len(self.watchers) == 1 and loopclass.is_stock(self.loop, "create_task"):
             self.made = self.watchers[0].made_note()
-            if isinstance(self.user_factory, ListeningFactory):
-                self.listener = self.user_factory.listener
+            if isinstance(factory, ListeningFactory):
+                self.listener = factory.listener
+            else:
+                self.listener = self.kept_listener
 
     def factory(self, loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> Any:
         """The task factory the loop uses outside the usual case: tells each watcher before
         (a user's factory might run the first step at once) and after."""
         watchers = tuple(self.watchers)
         user_factory = self.user_factory
-        listening = isinstance(user_factory, ListeningFactory)  # makes our Task, no more
+        # A ListeningFactory of its own makes our Task and tells its listener, no more.
+        listening = isinstance(user_factory, ListeningFactory) and user_factory.make is None
         careful = (user_factory is not None and not listening) or bool(kwargs.get("eager_start"))
         if not careful:
             task = Task(coro, loop=loop, **kwargs)
             if isinstance(user_factory, ListeningFactory):
                 user_factory.listener(task)
+            elif self.kept_listener is not None:
+                self.kept_listener(task)
             tokens: tuple[object, ...] = (None,) * len(watchers)
         else:  # the task may run its first step at once
             tokens = tuple(_guarded(self, w, w.task_creating) for w in watchers)
@@ -187,6 +203,8 @@ class _LoopPatch:
                 for watcher, token in zip(watchers, tokens, strict=True):
                     _guarded(self, watcher, watcher.task_created, None, token)
                 raise
+            if self.kept_listener is not None and not isinstance(user_factory, ListeningFactory):
+                self.kept_listener(task)
         parent = asyncio.current_task(loop)
         where = caller_site(1)
         name = None

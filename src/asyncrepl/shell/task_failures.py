@@ -84,8 +84,15 @@ class TaskFailureReporter:
         self.quiet = True
 
     def uninstall(self) -> None:
-        if self._loop.get_task_factory() == self._factory:
+        from asyncrepl.instrument.tasks import ListeningFactory
+
+        self.quiet = True  # a recorder may still tell our listener about tasks: no reports
+        current = self._loop.get_task_factory()
+        if current == self._factory:
             self._loop.set_task_factory(self._previous_factory)
+        elif isinstance(current, ListeningFactory) and current.listener == self._watch:
+            # the recorder left it watching a factory the user set since: theirs alone now
+            self._loop.set_task_factory(current.make)
         self._loop.set_exception_handler(self._previous_handler)
         if self._session is not None and self._cell_ended in self._session.at_cell_end:
             self._session.at_cell_end.remove(self._cell_ended)
