@@ -175,10 +175,13 @@ class _LoopPatch:
         plain = factory is None or (isinstance(factory, ListeningFactory) and factory.make is None)
         if plain and len(self.watchers) == 1 and loopclass.is_stock(self.loop, "create_task"):
             self.made = self.watchers[0].made_note()
-            if isinstance(factory, ListeningFactory):
-                self.listener = factory.listener
-            else:
-                self.listener = self.kept_listener
+            self.listener = self._listener()
+
+    def _listener(self) -> Callable[[Any], None] | None:
+        """Who is told about each task made here: the loop's ListeningFactory's listener, or
+        the one that a factory of the user's replaced."""
+        factory = self.user_factory
+        return factory.listener if isinstance(factory, ListeningFactory) else self.kept_listener
 
     def factory(self, loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> Any:
         """The task factory the loop uses outside the usual case: tells each watcher before
@@ -188,12 +191,9 @@ class _LoopPatch:
         # A ListeningFactory of its own makes our Task and tells its listener, no more.
         listening = isinstance(user_factory, ListeningFactory) and user_factory.make is None
         careful = (user_factory is not None and not listening) or bool(kwargs.get("eager_start"))
+        tell = self._listener()
         if not careful:
             task = Task(coro, loop=loop, **kwargs)
-            if isinstance(user_factory, ListeningFactory):
-                user_factory.listener(task)
-            elif self.kept_listener is not None:
-                self.kept_listener(task)
             tokens: tuple[object, ...] = (None,) * len(watchers)
         else:  # the task may run its first step at once
             tokens = tuple(_guarded(self, w, w.task_creating) for w in watchers)
@@ -203,8 +203,10 @@ class _LoopPatch:
                 for watcher, token in zip(watchers, tokens, strict=True):
                     _guarded(self, watcher, watcher.task_created, None, token)
                 raise
-            if self.kept_listener is not None and not isinstance(user_factory, ListeningFactory):
-                self.kept_listener(task)
+            if isinstance(user_factory, ListeningFactory):
+                tell = None  # it told its listener itself
+        if tell is not None:
+            tell(task)
         parent = asyncio.current_task(loop)
         where = caller_site(1)
         name = None

@@ -251,9 +251,8 @@ def make_freed_note(
     """
     if FreedNote is None:
         return note
-    kept = frozenset(KEPT_RESULTS)
     return FreedNote(  # type: ignore[no-any-return]
-        unseen, unseen._clock, kept, TaskState.DONE, _NOTHING_COUNTED, note, settle, batch
+        unseen, unseen._clock, KEPT_RESULTS, TaskState.DONE, _NOTHING_COUNTED, note, settle, batch
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine, Generator
+from collections.abc import Callable
 from typing import Any
 
 from prompt_toolkit.formatted_text import StyleAndTextTuples
@@ -52,10 +52,9 @@ class TaskFailureReporter:
         self._report = report
         self._show = show
         self._previous_factory: TaskFactory | None = None
-        #: the factory installed: ours around the loop's own, or a ListeningFactory
-        self._factory: TaskFactory = self._create_task
+        #: the factory installed (a ListeningFactory, around the loop's own if it had one)
+        self._factory: TaskFactory | None = None
         self._previous_handler: Any = None
-        self._task_class: type[asyncio.Task[Any]] = asyncio.Task
         self._session = session
         #: Failed while a cell ran, not retrieved yet: looked at again when the cell ends.
         self._held: list[asyncio.Future[Any]] = []
@@ -63,17 +62,15 @@ class TaskFailureReporter:
         self.quiet = False
 
     def install(self) -> None:
-        # The recorder's Task notes who cancels it, and survives CPython 3.13.0's
-        # set_name(None) after a task factory.
-        from asyncrepl.instrument.tasks import ListeningFactory, Task
+        # Our Task (it notes who cancels it, and survives CPython 3.13.0's set_name(None)
+        # after a task factory) and a done callback, made by the loop's own factory if it
+        # has one: a recorder that watches the loop makes such tasks on its short path when
+        # there is none (see ListeningFactory).
+        from asyncrepl.instrument.tasks import ListeningFactory
 
-        self._task_class = Task
         self._previous_factory = self._loop.get_task_factory()
         self._previous_handler = self._loop.get_exception_handler()
-        if self._previous_factory is None:
-            # Our Task and a done callback, no more: a recorder that watches the loop makes
-            # such tasks on its short path (see ListeningFactory).
-            self._factory = ListeningFactory(self._watch)
+        self._factory = ListeningFactory(self._watch, make=self._previous_factory)
         self._loop.set_task_factory(self._factory)
         self._loop.set_exception_handler(self._handle_loop_error)
         if self._session is not None:
@@ -96,19 +93,6 @@ class TaskFailureReporter:
         self._loop.set_exception_handler(self._previous_handler)
         if self._session is not None and self._cell_ended in self._session.at_cell_end:
             self._session.at_cell_end.remove(self._cell_ended)
-
-    def _create_task(
-        self,
-        loop: asyncio.AbstractEventLoop,
-        coro: Coroutine[Any, Any, Any] | Generator[Any, None, Any],
-        **kwargs: Any,
-    ) -> asyncio.Future[Any]:
-        if self._previous_factory is not None:
-            task = self._previous_factory(loop, coro, **kwargs)
-        else:
-            task = self._task_class(coro, loop=loop, **kwargs)
-        self._watch(task)
-        return task
 
     def _watch(self, task: asyncio.Future[Any]) -> None:
         task.add_done_callback(self._on_done)
